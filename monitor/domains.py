@@ -1,0 +1,105 @@
+"""Host names: validation, IDNA/punycode, and registrable-domain splitting (offline PSL)."""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import idna
+import tldextract
+
+from monitor.normalize import clean_text
+
+_LABEL_RE = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+
+
+class InvalidHost(ValueError):
+    pass
+
+
+@functools.lru_cache(maxsize=1)
+def _extractor() -> tldextract.TLDExtract:
+    # The PSL snapshot bundled with tldextract: no network, no cache directory.
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+
+def _decode_label(label: str) -> str:
+    if not label.startswith("xn--"):
+        return label
+    # Plain punycode, not idna.decode: lookalike labels are often invalid IDNA2008, and we
+    # want to see what a reader sees, not to validate.
+    try:
+        return unicodedata.normalize("NFC", label[4:].encode("ascii").decode("punycode"))
+    except (UnicodeError, ValueError):
+        return label
+
+
+def normalize_host(host: str) -> str:
+    """Lower-case Unicode form of a host name: punycode decoded, trailing dot and
+    invisible characters removed. Raises InvalidHost for what cannot be a host."""
+    host = clean_text(host).strip().rstrip(".")
+    if not host.isascii():
+        host = unicodedata.normalize("NFC", host)
+    host = host.lower()
+    if not host or " " in host or "/" in host or "@" in host or ".." in host:
+        raise InvalidHost(f"{host!r} is not a host name")
+    if "xn--" in host:
+        host = ".".join(_decode_label(label) for label in host.split("."))
+    return host
+
+
+def is_valid_hostname(host: str) -> bool:
+    """RFC 1123 host name (after IDNA encoding), at least two labels."""
+    try:
+        ascii_host = idna.encode(host.rstrip("."), uts46=True).decode("ascii")
+    except (idna.IDNAError, UnicodeError):
+        return False
+    labels = ascii_host.split(".")
+    return len(ascii_host) <= 253 and len(labels) >= 2 and all(_LABEL_RE.match(label) for label in labels)
+
+
+@dataclass(frozen=True, slots=True)
+class HostParts:
+    host: str  # normalised full host
+    subdomain: str  # '' when none
+    label: str  # registrable label without suffix ('laoairlines')
+    suffix: str  # public suffix ('com', 'com.la')
+
+    @property
+    def registrable(self) -> str:
+        return f"{self.label}.{self.suffix}" if self.suffix else self.label
+
+
+def split_host(host: str) -> HostParts:
+    result = _extractor()(host)
+    if not result.suffix:  # not under a public suffix: treat the last label as one
+        head, _, tail = host.rpartition(".")
+        sub, _, label = head.rpartition(".")
+        return HostParts(host, sub, label or tail, tail if label else "")
+    return HostParts(host, result.subdomain, result.domain, result.suffix)
+
+
+def host_of_url(url: str) -> str | None:
+    try:
+        parts = urlsplit(url.strip() if "//" in url else "//" + url.strip())
+        return parts.hostname
+    except ValueError:
+        return None
+
+
+def under(host: str, domain: str) -> bool:
+    """True if host is domain or one of its subdomains."""
+    return host == domain or host.endswith("." + domain)
+
+
+def defang(url: str) -> str:
+    """hxxps://example[.]com/path: readable, but no mail client makes it a link."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, rest = "", url
+    host, slash, path = rest.partition("/")
+    scheme = re.sub(r"^http", "hxxp", scheme, flags=re.IGNORECASE)
+    return f"{scheme}{sep}{host.replace('.', '[.]')}{slash}{path}"

@@ -1,0 +1,108 @@
+"""Social platform URLs and handles: 'https://m.facebook.com/laoairlines/' -> facebook, laoairlines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from monitor.normalize import clean_text
+
+# Host (without 'www.' / 'm.' etc.) -> platform name.
+PLATFORM_HOSTS = {
+    "facebook.com": "facebook",
+    "fb.com": "facebook",
+    "fb.me": "facebook",
+    "instagram.com": "instagram",
+    "instagr.am": "instagram",
+    "tiktok.com": "tiktok",
+    "x.com": "x",
+    "twitter.com": "x",
+    "t.me": "telegram",
+    "telegram.me": "telegram",
+    "telegram.dog": "telegram",
+    "youtube.com": "youtube",
+    "youtu.be": "youtube",
+}
+PLATFORM_ALIASES = {"twitter": "x", "fb": "facebook", "ig": "instagram", "yt": "youtube", "tg": "telegram"}
+KNOWN_PLATFORMS = frozenset(PLATFORM_HOSTS.values())
+
+# First path segments that are site features, not accounts.
+_RESERVED = {
+    "facebook": {"groups", "events", "watch", "share", "sharer", "sharer.php", "login", "login.php", "help",
+                 "policies", "marketplace", "story.php", "permalink.php", "photo.php", "photo", "reel", "reels",
+                 "hashtag", "search", "gaming", "privacy", "settings", "home.php", "l.php", "dialog", "plugins",
+                 "pages", "people", "profile.php"},
+    "instagram": {"p", "reel", "reels", "explore", "stories", "accounts", "direct", "about", "legal", "tv"},
+    "tiktok": {"discover", "tag", "music", "search", "login", "foryou", "explore", "live", "video"},
+    "x": {"home", "search", "i", "intent", "share", "explore", "notifications", "messages", "settings",
+          "login", "signup", "hashtag", "tos", "privacy"},
+    "telegram": {"s", "joinchat", "addstickers", "share", "proxy", "socks", "iv"},
+    "youtube": {"watch", "results", "feed", "playlist", "shorts", "embed", "redirect", "t", "about"},
+}
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRef:
+    platform: str
+    handle: str | None  # as written, without '@'
+    page_id: str | None = None  # numeric id where the URL carries one
+
+
+def canonical_platform(name: str) -> str:
+    name = clean_text(name).lower()
+    return PLATFORM_ALIASES.get(name, name)
+
+
+def platform_of_host(host: str) -> str | None:
+    host = host.lower().rstrip(".")
+    while host:
+        if host in PLATFORM_HOSTS:
+            return PLATFORM_HOSTS[host]
+        _, dot, host = host.partition(".")
+        if not dot:
+            return None
+    return None
+
+
+def normalize_handle(handle: str) -> str:
+    return clean_text(handle).lstrip("@").strip("/").lower()
+
+
+def parse_account_url(url: str) -> AccountRef | None:
+    """Platform and handle (or page id) from a profile URL; None if not a profile URL."""
+    try:
+        parts = urlsplit(url.strip() if "//" in url else "https://" + url.strip())
+        host = parts.hostname or ""
+    except ValueError:
+        return None
+    platform = platform_of_host(host)
+    if platform is None:
+        return None
+    segments = [unquote(s) for s in parts.path.split("/") if s]
+    query = parse_qs(parts.query)
+    if platform == "facebook":
+        if segments[:1] == ["profile.php"] and query.get("id"):
+            return AccountRef(platform, None, query["id"][0])
+        if segments[:1] == ["pages"] and len(segments) >= 3 and segments[-1].isdigit():
+            return AccountRef(platform, segments[1], segments[-1])
+        if segments[:1] == ["groups"] and len(segments) >= 2:
+            return AccountRef(platform, "groups/" + segments[1])
+    if platform == "youtube" and segments and segments[0] in {"c", "user", "channel"} and len(segments) >= 2:
+        if segments[0] == "channel":
+            return AccountRef(platform, None, segments[1])
+        return AccountRef(platform, segments[1])
+    if not segments:
+        return None
+    first = segments[0]
+    if first.lower() in _RESERVED.get(platform, set()):
+        return None
+    if platform in {"tiktok", "youtube"}:
+        if not first.startswith("@"):
+            return None
+        first = first[1:]
+    handle = first.lstrip("@")
+    if not handle:
+        return None
+    if platform == "facebook" and handle.isdigit():
+        return AccountRef(platform, handle, handle)
+    return AccountRef(platform, handle)

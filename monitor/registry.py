@@ -1,0 +1,294 @@
+"""The official registry of protected brands (config/brands.yaml), validated once, at the edge.
+
+``load_registry(path)`` returns a frozen ``Registry`` or raises ``RegistryError`` whose message
+names the file, the line, the brand and the field, e.g.::
+
+    config/brands.yaml:14: brand 'lao-airlines': field 'official.domains[0]': 'laoairlines..com' is not a valid host name
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from monitor.domains import InvalidHost, is_valid_hostname, normalize_host
+from monitor.normalize import clean_text
+from monitor.platforms import canonical_platform, normalize_handle
+
+_SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_EMAIL_RE = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
+
+
+class RegistryError(ValueError):
+    """A brands file that cannot be used; the message says where and why."""
+
+
+def _host(value: str) -> str:
+    try:
+        host = normalize_host(value)
+    except InvalidHost:
+        host = ""
+    if not host or not is_valid_hostname(host):
+        raise ValueError(f"{value!r} is not a valid host name")
+    return host
+
+
+def _text(value: str) -> str:
+    value = clean_text(value)
+    if not value:
+        raise ValueError("must not be empty")
+    return value
+
+
+Host = Annotated[str, AfterValidator(_host)]
+Text = Annotated[str, AfterValidator(_text)]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+class Account(_Frozen):
+    platform: Text
+    handle: str | None = None
+    page_id: str | None = None
+
+    @field_validator("platform")
+    @classmethod
+    def _platform(cls, value: str) -> str:
+        return canonical_platform(value)
+
+    @field_validator("handle")
+    @classmethod
+    def _handle(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        handle = normalize_handle(value)
+        if not handle or " " in handle:
+            raise ValueError(f"{value!r} is not a handle")
+        return handle
+
+    @model_validator(mode="after")
+    def _some_identity(self) -> "Account":
+        if not self.handle and not self.page_id:
+            raise ValueError("an account needs a handle or a page_id")
+        return self
+
+
+class Identities(_Frozen):
+    domains: tuple[Host, ...] = ()
+    accounts: tuple[Account, ...] = ()
+
+
+class Owner(_Frozen):
+    name: Text
+    email: str
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        if not _EMAIL_RE.match(value):
+            raise ValueError(f"{value!r} is not an email address")
+        return value
+
+
+class Verification(_Frozen):
+    confirmed: bool
+    by: str | None = None
+    on: dt.date | None = None
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _who_and_when(self) -> "Verification":
+        if self.confirmed and not (self.by and self.on):
+            raise ValueError("a confirmed registry entry needs 'by' and 'on'")
+        return self
+
+
+class Brand(_Frozen):
+    id: str
+    name: Text
+    aliases: tuple[Text, ...] = ()
+    official: Identities
+    owners: tuple[Owner, ...] = Field(min_length=1)
+    keywords: tuple[Text, ...] = ()
+    allow: Identities = Identities()
+    verified: Verification
+
+    @field_validator("id")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not _SLUG_RE.match(value):
+            raise ValueError(f"{value!r} is not a slug (lower-case letters, digits and single hyphens)")
+        return value
+
+    @model_validator(mode="after")
+    def _has_identity(self) -> "Brand":
+        if not self.official.domains and not self.official.accounts:
+            raise ValueError("a brand needs at least one official domain or account")
+        return self
+
+    @property
+    def recipients(self) -> list[str]:
+        return [owner.email for owner in self.owners]
+
+
+class Registry(_Frozen):
+    brands: tuple[Brand, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique(self) -> "Registry":
+        seen: dict[str, int] = {}
+        for index, brand in enumerate(self.brands):
+            if brand.id in seen:
+                raise _LocatedError(("brands", index, "id"), f"duplicate brand id {brand.id!r} (also brands[{seen[brand.id]}])")
+            seen[brand.id] = index
+        owner_of: dict[str, str] = {}
+        for index, brand in enumerate(self.brands):
+            for d_index, domain in enumerate(brand.official.domains):
+                if domain in owner_of and owner_of[domain] != brand.id:
+                    raise _LocatedError(("brands", index, "official", "domains", d_index),
+                                        f"{domain!r} is already an official domain of {owner_of[domain]!r}")
+                owner_of[domain] = brand.id
+        return self
+
+    def brand(self, brand_id: str) -> Brand:
+        for brand in self.brands:
+            if brand.id == brand_id:
+                return brand
+        raise KeyError(brand_id)
+
+    @property
+    def ids(self) -> list[str]:
+        return [brand.id for brand in self.brands]
+
+
+class _LocatedError(ValueError):
+    def __init__(self, loc: tuple[Any, ...], message: str):
+        super().__init__(message)
+        self.loc = loc
+        self.message = message
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses duplicate keys (PyYAML silently keeps the last one)."""
+
+    def construct_mapping(self, node, deep=False):  # noqa: ANN001 - PyYAML signature
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _node_at(root: yaml.Node | None, loc: tuple[Any, ...]) -> yaml.Node | None:
+    """The deepest YAML node along a pydantic error location."""
+    node = root
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            child = next((v for k, v in node.value if k.value == part), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            child = node.value[part]
+        else:
+            child = None
+        if child is None:
+            break
+        node = child
+    return node
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _describe(path: str, root: yaml.Node | None, data: Any, loc: tuple[Any, ...], message: str) -> str:
+    node = _node_at(root, loc)
+    line = f":{node.start_mark.line + 1}" if node is not None else ""
+    where = ""
+    rest = loc
+    if len(loc) >= 2 and loc[0] == "brands" and isinstance(loc[1], int):
+        brand_id = None
+        try:
+            brand_id = data["brands"][loc[1]].get("id")
+        except (KeyError, IndexError, TypeError, AttributeError):
+            pass
+        where = f"brand {brand_id!r}: " if brand_id else f"brands[{loc[1]}]: "
+        rest = loc[2:]
+    field = f"field {_field_path(rest)!r}: " if rest else ""
+    return f"{path}{line}: {where}{field}{message}"
+
+
+def _pydantic_message(error: dict[str, Any]) -> str:
+    if error["type"] == "missing":
+        return "is required"
+    if error["type"] == "extra_forbidden":
+        return "is not a known field"
+    message = error["msg"]
+    for prefix in ("Value error, ", "Assertion failed, "):
+        if message.startswith(prefix):
+            message = message[len(prefix):]
+    return message
+
+
+def parse_registry(text: str, path: str = "<brands>") -> Registry:
+    try:
+        loader = _StrictLoader(text)
+        try:
+            root = loader.get_single_node()
+            data = loader.construct_document(root) if root is not None else None
+        finally:
+            loader.dispose()
+    except yaml.constructor.ConstructorError as exc:
+        mark = exc.problem_mark
+        problem = exc.problem or str(exc)
+        if "could not determine a constructor for the tag" in problem:
+            tag = problem.split("tag", 1)[1].strip(" '")
+            problem = f"YAML tag {tag!r} is not allowed (brands.yaml holds plain data only)"
+        raise RegistryError(f"{path}:{mark.line + 1}: {problem}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark else ""
+        raise RegistryError(f"{path}{line}: not valid YAML: {getattr(exc, 'problem', None) or exc}") from None
+    if not isinstance(data, dict):
+        raise RegistryError(f"{path}: expected a mapping with a 'brands' list at the top")
+    try:
+        return Registry.model_validate(data)
+    except _LocatedError as exc:
+        raise RegistryError(_describe(path, root, data, exc.loc, exc.message)) from None
+    except ValidationError as exc:
+        errors = exc.errors()
+        # A located error raised inside a model validator arrives wrapped.
+        first = errors[0]
+        located = (first.get("ctx") or {}).get("error")
+        if isinstance(located, _LocatedError):
+            raise RegistryError(_describe(path, root, data, located.loc, located.message)) from None
+        loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        message = _describe(path, root, data, loc, _pydantic_message(first))
+        if len(errors) > 1:
+            message += f" (and {len(errors) - 1} more error{'s' if len(errors) > 2 else ''})"
+        raise RegistryError(message) from None
+
+
+def load_registry(path: str | Path) -> Registry:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise RegistryError(f"{path}: no such file") from None
+    except UnicodeDecodeError as exc:
+        raise RegistryError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    return parse_registry(text, str(path))
