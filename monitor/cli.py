@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from contextlib import ExitStack
 from pathlib import Path
@@ -25,15 +26,20 @@ def _open_out(stack: ExitStack, name: str) -> IO[str]:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
-    from monitor.jsonl import score_lines
+    from monitor.jsonl import score_lines, score_lines_parallel
     from monitor.scoring import Scorer
 
-    scorer = Scorer(load_registry(args.brands), load_rules(args.rules))
+    registry, rules = load_registry(args.brands), load_rules(args.rules)
+    jobs = args.jobs or os.cpu_count() or 1
     failed = 0
     with ExitStack() as stack:
         source, sink = _open_in(stack, args.input), _open_out(stack, args.output)
+        if jobs > 1:
+            results = score_lines_parallel(registry, rules, source, jobs)
+        else:
+            results = score_lines(Scorer(registry, rules), source)
         write = sink.write
-        for out, ok in score_lines(scorer, source):
+        for out, ok in results:
             write(out + "\n")
             failed += not ok
     if failed:
@@ -50,6 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--rules", default=None, help="scoring rules YAML (default: the packaged rules)")
     score.add_argument("--input", default="-", help="candidates file, or - for standard input")
     score.add_argument("--output", default="-", help="scores file, or - for standard output")
+    score.add_argument("--jobs", type=int, default=None,
+                       help="worker processes (default: one per core; 1 scores in this process)")
     score.set_defaults(func=cmd_score)
     return parser
 

@@ -31,3 +31,51 @@ def score_line(scorer: Scorer, line: str, number: int) -> tuple[str, bool]:
 def score_lines(scorer: Scorer, lines: Iterable[str], start: int = 1) -> Iterator[tuple[str, bool]]:
     for number, line in enumerate(lines, start):
         yield score_line(scorer, line.rstrip("\r\n"), number)
+
+
+# ---------------------------------------------------------------- parallel scoring
+# Scoring is CPU-bound pure Python, so large inputs are split into chunks scored by a pool
+# of worker processes. At most two chunks per worker are in flight: the input is streamed,
+# never loaded whole, and output keeps input order.
+
+_worker_scorer: Scorer | None = None
+
+
+def _init_worker(registry, rules) -> None:  # noqa: ANN001 - pickled models
+    global _worker_scorer
+    _worker_scorer = Scorer(registry, rules)
+
+
+def _score_chunk(lines: list[str], start: int) -> list[tuple[str, bool]]:
+    assert _worker_scorer is not None
+    return list(score_lines(_worker_scorer, lines, start))
+
+
+def _chunks(lines: Iterable[str], size: int) -> Iterator[tuple[int, list[str]]]:
+    chunk: list[str] = []
+    start = 1
+    for line in lines:
+        chunk.append(line)
+        if len(chunk) == size:
+            yield start, chunk
+            start += size
+            chunk = []
+    if chunk:
+        yield start, chunk
+
+
+def score_lines_parallel(registry, rules, lines: Iterable[str], jobs: int,  # noqa: ANN001
+                         chunk_size: int = 2000) -> Iterator[tuple[str, bool]]:
+    import multiprocessing
+    from collections import deque
+
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    with context.Pool(jobs, initializer=_init_worker, initargs=(registry, rules)) as pool:
+        pending: deque = deque()
+        for start, chunk in _chunks(lines, chunk_size):
+            pending.append(pool.apply_async(_score_chunk, (chunk, start)))
+            if len(pending) >= 2 * jobs:
+                yield from pending.popleft().get()
+        while pending:
+            yield from pending.popleft().get()

@@ -150,8 +150,9 @@ def fold(text: str) -> str:
     """Case-, width- and diacritic-insensitive form; keeps digits and Lao as they are."""
     if text.isascii():
         return text.lower()
-    text = clean_text(text).translate(_FOLD)
-    return unicodedata.normalize("NFC", text)
+    text = unicodedata.normalize("NFC", clean_text(text).translate(_FOLD))
+    # Folding can turn a character into a space (NFKC of a spacing accent): collapse again.
+    return _SPACE_RE.sub(" ", text).strip()
 
 
 def skeleton(text: str) -> str:

@@ -244,11 +244,39 @@ def _pydantic_message(error: dict[str, Any]) -> str:
     return message
 
 
+def _path_at_mark(root: yaml.Node | None, mark: yaml.Mark) -> tuple[Any, ...]:
+    """The data path (('brands', 4, 'name')) of the deepest node at a position."""
+    where = (mark.line, mark.column)
+    loc: list[Any] = []
+    node = root
+    while node is not None:
+        children: list[tuple[Any, yaml.Node]] = []
+        if isinstance(node, yaml.MappingNode):
+            children = [(k.value, k) for k, _ in node.value] + [(k.value, v) for k, v in node.value]
+        elif isinstance(node, yaml.SequenceNode):
+            children = list(enumerate(node.value))
+        found = None
+        for part, child in children:
+            start = (child.start_mark.line, child.start_mark.column)
+            end = (child.end_mark.line, child.end_mark.column)
+            if start <= where < end or start == where:
+                found = (part, child, start == where)
+                break
+        if found is None:
+            break
+        part, node, exact = found
+        loc.append(part)
+        if exact:
+            break
+    return tuple(loc)
+
+
 def parse_registry(text: str, path: str = "<brands>") -> Registry:
+    root: yaml.Node | None = None
     try:
         loader = _StrictLoader(text)
         try:
-            root = loader.get_single_node()
+            root = loader.get_single_node()  # composing builds no objects, so it is safe
             data = loader.construct_document(root) if root is not None else None
         finally:
             loader.dispose()
@@ -258,7 +286,17 @@ def parse_registry(text: str, path: str = "<brands>") -> Registry:
         if "could not determine a constructor for the tag" in problem:
             tag = problem.split("tag", 1)[1].strip(" '")
             problem = f"YAML tag {tag!r} is not allowed (brands.yaml holds plain data only)"
-        raise RegistryError(f"{path}:{mark.line + 1}: {problem}") from None
+        loc = _path_at_mark(root, mark)
+        brand = ""
+        if len(loc) >= 2 and loc[0] == "brands" and isinstance(loc[1], int):
+            brand_node = _node_at(root, loc[:2])
+            brand_id = next((v.value for k, v in getattr(brand_node, "value", [])
+                             if isinstance(k, yaml.ScalarNode) and k.value == "id"
+                             and isinstance(v, yaml.ScalarNode)), None)
+            brand = f"brand {brand_id!r}: " if brand_id else f"brands[{loc[1]}]: "
+            if len(loc) > 2:
+                brand += f"field {_field_path(loc[2:])!r}: "
+        raise RegistryError(f"{path}:{mark.line + 1}: {brand}{problem}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark else ""
@@ -276,10 +314,13 @@ def parse_registry(text: str, path: str = "<brands>") -> Registry:
         located = (first.get("ctx") or {}).get("error")
         if isinstance(located, _LocatedError):
             raise RegistryError(_describe(path, root, data, located.loc, located.message)) from None
-        loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and p.startswith("function-")))
-        message = _describe(path, root, data, loc, _pydantic_message(first))
-        if len(errors) > 1:
-            message += f" (and {len(errors) - 1} more error{'s' if len(errors) > 2 else ''})"
+        locs = [tuple(p for p in e["loc"] if not (isinstance(p, str) and p.startswith("function-"))) for e in errors]
+        # Drop follow-on errors about a container whose item already failed.
+        distinct = [i for i, loc in enumerate(locs)
+                    if not any(j != i and locs[j][: len(loc)] == loc and len(locs[j]) > len(loc) for j in range(len(locs)))]
+        message = _describe(path, root, data, locs[distinct[0]], _pydantic_message(errors[distinct[0]]))
+        if len(distinct) > 1:
+            message += f" (and {len(distinct) - 1} more error{'s' if len(distinct) > 2 else ''})"
         raise RegistryError(message) from None
 
 

@@ -451,7 +451,7 @@ class Scorer:
         if candidate.name:
             self._name_signals(candidate.name, "display name", signals, exact_weight=self.rules.weights.name_exact)
         text = " ".join(t for t in (candidate.handle or ref.handle or "", candidate.name or "", candidate.bio or "") if t)
-        self._context_modifiers(text, signals, page=False)
+        self._context_modifiers(text, candidate.name or "", signals, page=False)
         return self._verdict(candidate, signals, [])
 
     def _handle_signals(self, ref: AccountRef, signals: dict[int, _Signals]) -> None:
@@ -579,26 +579,32 @@ class Scorer:
             if best is not None:
                 signals.setdefault(index, _Signals()).identity.append((best[0], group, best[1]))
 
-    def _context_modifiers(self, text: str, signals: dict[int, _Signals], page: bool) -> None:
-        """Lures, official claims, fan-page and scam-warning context; only where a brand matched."""
+    def _context_modifiers(self, text: str, shown_name: str, signals: dict[int, _Signals], page: bool) -> None:
+        """Lures, official claims, fan-page and scam-warning context; only where a brand matched.
+
+        ``shown_name`` is what a visitor reads first (display name, page title): a fan or
+        review page says so there, whereas an impersonator's name is just the brand's.
+        """
         if not signals:
             return
         weights = self.rules.weights
         folded = fold(text)
         lures = sorted({m.group(0) for m in self._lures.finditer(folded)})
-        warnings = sorted({m.group(0) for m in self._warnings.finditer(folded)}) if page else []
         claims = sorted({m.group(0) for m in self._claims.finditer(folded)})
-        commentary = sorted({m.group(0) for m in self._commentary.finditer(folded)})
+        # A report about a scam names the lures it warns of; one that also claims to be the
+        # real page is a scam using the warning as cover.
+        warnings = sorted({m.group(0) for m in self._warnings.finditer(folded)}) if page and not claims else []
+        commentary = sorted({m.group(0) for m in self._commentary.finditer(fold(shown_name))})
         for index, sig in signals.items():
             if sig.best() <= 0:
                 continue
             brand_lures = [k for k in self.brands[index].keywords if k in folded and k not in lures]
-            found_lures = (lures + brand_lures)[: weights.max_lures]
+            found_lures = [] if warnings else (lures + brand_lures)[: weights.max_lures]
             for lure in found_lures:
                 sig.modifiers.append((weights.lure, f"lure: '{lure}'"))
-            if claims and not warnings:
+            if claims:
                 sig.modifiers.append((weights.claims_official, f"calls itself '{claims[0]}' without being so"))
-            if commentary and not found_lures:
+            if commentary and not found_lures and not claims:
                 sig.modifiers.append((weights.commentary, f"presents itself as commentary or a fan page "
                                                           f"('{commentary[0]}') and asks for nothing"))
             if warnings:
@@ -643,5 +649,5 @@ class Scorer:
                     weakest = min(content, key=lambda s: s[0])
                     sig.identity.remove(weakest)
         text = " ".join(t for t in (candidate.title, (candidate.text or "")[:5000]) if t)
-        self._context_modifiers(text, signals, page=True)
+        self._context_modifiers(text, candidate.title or "", signals, page=True)
         return self._verdict(candidate, signals, [])

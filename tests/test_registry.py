@@ -1,0 +1,101 @@
+"""Loading and validating config/brands.yaml: exact error messages for bad files."""
+
+from __future__ import annotations
+
+import pytest
+
+from monitor.registry import RegistryError, load_registry, parse_registry
+from tests.conftest import BRANDS_FILE
+
+BASE = BRANDS_FILE.read_text(encoding="utf-8")
+NAME = "config/brands.yaml"
+
+
+def _error(text: str) -> str:
+    with pytest.raises(RegistryError) as info:
+        parse_registry(text, NAME)
+    return str(info.value)
+
+
+def _line_of(text: str, needle: str) -> int:
+    return text[: text.index(needle)].count("\n") + 1
+
+
+def test_shipped_registry_has_the_six_brands(registry):
+    assert registry.ids == ["lao-airlines", "lao-telecom", "laotian-times", "laopost", "tholakhong", "laopatthana"]
+    airlines = registry.brand("lao-airlines")
+    assert "ການບິນລາວ" in airlines.aliases
+    assert airlines.official.domains == ("laoairlines.com",)
+    assert (airlines.official.accounts[0].platform, airlines.official.accounts[0].handle) == ("facebook", "laoairlines")
+    # handles are stored case-folded: 'LaoTelecom' in the file
+    assert registry.brand("lao-telecom").official.accounts[0].handle == "laotelecom"
+    for brand in registry.brands:
+        assert brand.verified.confirmed is False and "confirmation" in brand.verified.note
+        assert all(owner.email.endswith("@example.org") for owner in brand.owners)
+
+
+def test_bad_domain_names_file_line_brand_and_field():
+    text = BASE.replace("domains: [laoairlines.com]", "domains: [laoairlines..com]")
+    assert _error(text) == (f"{NAME}:{_line_of(text, 'laoairlines..com')}: brand 'lao-airlines': "
+                            "field 'official.domains[0]': 'laoairlines..com' is not a valid host name")
+
+
+def test_single_label_domain_is_refused():
+    text = BASE.replace("domains: [laotel.com]", "domains: [laotel]")
+    assert _error(text).endswith("brand 'lao-telecom': field 'official.domains[0]': 'laotel' is not a valid host name")
+
+
+def test_missing_field():
+    text = BASE.replace("    owners:\n      - {name: Tholakhong brand protection (placeholder), email: tholakhong@example.org}\n", "")
+    assert _error(text) == f"{NAME}:{_line_of(text, '- id: tholakhong')}: brand 'tholakhong': field 'owners': is required"
+
+
+def test_duplicate_brand_id():
+    text = BASE.replace("id: laopost", "id: lao-airlines")
+    line = text[: text.index("id: lao-airlines", text.index("id: lao-airlines") + 1)].count("\n") + 1
+    assert _error(text) == (f"{NAME}:{line}: brand 'lao-airlines': field 'id': "
+                            "duplicate brand id 'lao-airlines' (also brands[0])")
+
+
+def test_unknown_key():
+    text = BASE.replace("    keywords: [parcel held", "    keyword: [parcel held")
+    assert _error(text) == f"{NAME}:{_line_of(text, 'keyword:')}: brand 'laopost': field 'keyword': is not a known field"
+
+
+def test_yaml_tag_that_would_build_objects():
+    text = BASE.replace("name: Tholakhong\n", "name: !!python/object/apply:os.system ['echo pwned']\n")
+    assert _error(text) == (f"{NAME}:{_line_of(text, '!!python')}: brand 'tholakhong': field 'name': YAML tag "
+                            "'tag:yaml.org,2002:python/object/apply:os.system' is not allowed "
+                            "(brands.yaml holds plain data only)")
+
+
+def test_duplicate_key_is_not_silently_dropped():
+    text = BASE.replace("  - id: tholakhong\n", "  - id: tholakhong\n    id: tholakhong-two\n")
+    assert _error(text) == f"{NAME}:{_line_of(text, 'id: tholakhong-two')}: brand 'tholakhong': field 'id': duplicate key 'id'"
+
+
+def test_bad_owner_email():
+    text = BASE.replace("email: laopost@example.org", "email: not-an-email")
+    assert _error(text) == (f"{NAME}:{_line_of(text, 'not-an-email')}: brand 'laopost': field 'owners[0].email': "
+                            "'not-an-email' is not an email address")
+
+
+def test_domain_claimed_by_two_brands():
+    text = BASE.replace("domains: [laopost.com]", "domains: [laotel.com]")
+    assert _error(text).endswith("brand 'laopost': field 'official.domains[0]': "
+                                 "'laotel.com' is already an official domain of 'lao-telecom'")
+
+
+def test_not_a_mapping_and_broken_yaml():
+    assert _error("- a\n- b\n") == f"{NAME}: expected a mapping with a 'brands' list at the top"
+    assert _error("brands:\n  - id: [\n").startswith(f"{NAME}:3: not valid YAML:")
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(RegistryError, match=r"nope\.yaml: no such file"):
+        load_registry(tmp_path / "nope.yaml")
+
+
+def test_domains_are_normalised_on_load():
+    text = BASE.replace("domains: [laoairlines.com]", "domains: [LaoAirlines.COM.]")
+    assert parse_registry(text).brand("lao-airlines").official.domains == ("laoairlines.com",)
