@@ -21,6 +21,7 @@ from rapidfuzz.distance import OSA, Levenshtein
 from monitor.domains import HostParts, InvalidHost, host_of_url, normalize_host, split_host, under
 from monitor.models import Candidate, Score
 from monitor.normalize import (
+    clean_text,
     condense,
     find_on_boundary,
     fold,
@@ -45,6 +46,11 @@ class _Key:
     shown: str  # as the owner knows it: 'laoairlines', 'Lao Airlines'
     suffix: str = ""  # official suffix for domain keys ('com')
     platform: str = ""  # for handle keys
+
+    @property
+    def plain(self) -> str:
+        """As written, lower-case, without separators: what a lookalike is compared to in reasons."""
+        return _plain(self.shown)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +98,10 @@ def _describe_edits(source: str, target: str) -> str:
     if len(parts) > 3:
         parts = parts[:3] + ["..."]
     return ", ".join(parts)
+
+
+def _plain(text: str) -> str:
+    return _SEPARATORS_RE.sub("", clean_text(text).lower().replace(" ", ""))
 
 
 def _extras(text: str, key: str) -> str:
@@ -265,7 +275,7 @@ class Scorer:
         if subdomain:
             found |= self._subdomain_signals(host, subdomain, label, parts, signals)
         if found:
-            tokens = set(_SEPARATORS_RE.split(skeleton(host.rsplit(".", 1)[0]).replace(".", "-")))
+            tokens = set(_SEPARATORS_RE.split(fold(host.rsplit(".", 1)[0])))
             lures = sorted(tokens & self._domain_lures)[:2]
             for index in found:
                 for word in lures:
@@ -290,13 +300,13 @@ class Scorer:
         if match is not None:
             key_text, distance, position = match
             index, key = self._keys[position]
-            plain = fold(label_raw).replace("-", "")
+            plain = _plain(label_raw)
             brand = self.brands[index].brand.name
             if distance == 0:
-                if key.kind == "domain" and plain != key.text:
+                if key.kind == "domain" and plain != key.plain:
                     add(index, weights.domain_homoglyph,
                         f"{where}{on_shared} is the official name '{key.shown}' of {brand} with "
-                        f"{_describe_edits(plain, key.text)}")
+                        f"{_describe_edits(plain, key.plain)}")
                 elif key.kind == "domain" and "-" in label_raw:
                     add(index, weights.domain_typo,
                         f"{where}{on_shared} is the official name '{key.shown}' of {brand} with hyphens added")
@@ -315,14 +325,15 @@ class Scorer:
             if distance == 1 and self.rules.allowed_distance(len(key_text)) >= 1:
                 add(index, weights.domain_typo,
                     f"{where}{on_shared} is one edit away from '{key.shown}' of {brand} "
-                    f"({_describe_edits(plain, key.text)})")
+                    f"({_describe_edits(plain, key.plain)})")
                 return found
         # 2. a brand key plus other words
         contained = self._contains_re.search(label)
         if contained is not None:
             key_text = contained.group(0)
             index, key = next((i, k) for i, k in self._keys if k.text == key_text)
-            extra = _extras(label, key_text)
+            plain = _plain(label_raw)
+            extra = _extras(plain, key.plain) if key.plain in plain else _extras(label, key_text)
             brand = self.brands[index].brand.name
             source = {"domain": "official name", "handle": "official handle", "name": "name"}[key.kind]
             add(index, weights.domain_brand_plus_words,
@@ -332,7 +343,7 @@ class Scorer:
             index, key = self._keys[match[2]]
             add(index, weights.domain_typo_far,
                 f"{where}{on_shared} is {match[1]} edits away from '{key.shown}' of "
-                f"{self.brands[index].brand.name} ({_describe_edits(fold(label_raw).replace('-', ''), key.text)})")
+                f"{self.brands[index].brand.name} ({_describe_edits(_plain(label_raw), key.plain)})")
             return found
         # 3. a typo of a long brand key plus other words ('laoairlinez-deal')
         if len(label) > self.rules.fuzzy_contains_min_length:
@@ -346,9 +357,11 @@ class Scorer:
                 window = self._fuzzy_window(label, key_text)
                 if window is not None:
                     index, key = self._keys[position]
+                    plain = _plain(label_raw)
+                    shown = self._fuzzy_window(plain, key.plain) or window
                     add(index, weights.domain_typo_plus_words,
-                        f"{where}{on_shared} contains '{window}', one edit from '{key.shown}' of "
-                        f"{self.brands[index].brand.name}, plus '{_extras(label, window)}'")
+                        f"{where}{on_shared} contains '{shown}', one edit from '{key.shown}' of "
+                        f"{self.brands[index].brand.name}, plus '{_extras(plain, shown) if shown in plain else _extras(label, window)}'")
                     return found
         return found
 
@@ -470,15 +483,15 @@ class Scorer:
             key_text, distance, position = match
             index, key = self._keys[position]
             brand = self.brands[index].brand
-            plain = _SEPARATORS_RE.sub("", fold(handle))
+            plain = _plain(handle)
             official = self._official_handle_for(index, key)
             if distance == 0:
                 if official is None:
                     add(index, weights.handle_is_brand_name, f"{where} is the name '{key.shown}' of {brand.name}")
-                elif plain != key.text:
+                elif plain != _plain(official):
                     add(index, weights.handle_homoglyph,
                         f"{where} is the official handle '{official}' of {brand.name} with "
-                        f"{_describe_edits(plain, key.text)}")
+                        f"{_describe_edits(plain, _plain(official))}")
                 else:
                     platforms = self._platforms_of(index, official)
                     elsewhere = "" if ref.platform in platforms else \
@@ -494,7 +507,7 @@ class Scorer:
             if distance <= self.rules.allowed_distance(len(key_text)):
                 add(index, weights.handle_typo,
                     f"{where} is {'one edit' if distance == 1 else f'{distance} edits'} away from "
-                    f"'{key.shown}' of {brand.name} ({_describe_edits(plain, key.text)})")
+                    f"'{key.shown}' of {brand.name} ({_describe_edits(plain, key.plain)})")
                 return
         contained = self._contains_re.search(label)
         if contained is not None:
@@ -507,7 +520,8 @@ class Scorer:
                     f"{where} adds '{extra}' to the official handle '{official}' of {brand.name}")
             else:
                 add(index, weights.handle_brand_plus_words,
-                    f"{where} adds '{_extras(label, key.text)}' to '{key.shown}' of {brand.name}")
+                    f"{where} adds '{_extras(_plain(handle), key.plain) if key.plain in _plain(handle) else _extras(label, key.text)}' "
+                    f"to '{key.shown}' of {brand.name}")
             return
         if len(label) > self.rules.fuzzy_contains_min_length:
             grams = self._grams(label)
@@ -520,6 +534,7 @@ class Scorer:
                 window = self._fuzzy_window(label, key_text)
                 if window is not None:
                     index, key = self._keys[position]
+                    window = self._fuzzy_window(_plain(handle), key.plain) or window
                     add(index, weights.handle_typo_plus_words,
                         f"{where} contains '{window}', one edit from '{key.shown}' of "
                         f"{self.brands[index].brand.name}")
