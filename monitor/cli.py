@@ -47,6 +47,105 @@ def cmd_score(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _settings():  # noqa: ANN202
+    from monitor.settings import Settings
+
+    return Settings.from_env()
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from monitor.store.db import current_revision, upgrade
+
+    settings = _settings()
+    upgrade(settings.database_url, args.revision)
+    print(f"monitor database at revision {current_revision(settings.database_url)}")
+    return 0
+
+
+def cmd_collect(args: argparse.Namespace) -> int:
+    import json
+
+    from monitor.collectors import Window, build_collector, collect_brand
+    from monitor.http import Fetcher
+    from monitor.pipeline import _parse_time
+
+    settings = _settings()
+    registry = load_registry(settings.brands_file)
+    brands = [registry.brand(args.brand)] if args.brand else list(registry.brands)
+    window = Window(_parse_time(args.since, "--since"), _parse_time(args.until, "--until"))
+    collector = build_collector(args.source, settings, Fetcher(settings))
+    failed = False
+    with ExitStack() as stack:
+        sink = _open_out(stack, args.output)
+        for brand in brands:
+            result = collect_brand(collector, brand, window)
+            for found in result.found:
+                sink.write(json.dumps({**found.candidate.to_dict(), "query": found.query}, ensure_ascii=False) + "\n")
+            for error in result.errors:
+                print(f"monitor collect: {args.source} {brand.id}: {error}", file=sys.stderr)
+            failed |= result.failed
+            print(f"monitor collect: {args.source} {brand.id}: {len(result.found)} candidates from "
+                  f"{result.queries} queries in {result.seconds:.1f}s", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from monitor import pipeline
+
+    settings = _settings()
+    params = {"brands": args.brand or [], "sources": args.source or [], "dry_run": args.dry_run,
+              "min_score": args.min_score, "window_start": args.since, "window_end": args.until}
+    now = dt.datetime.now(dt.timezone.utc)
+    start, end = pipeline.resolve_window(None, None, params, now=now, lookback_hours=settings.lookback_hours)
+    run = pipeline.RunInfo(f"cli__{now.strftime('%Y%m%dT%H%M%S')}", "cli", start.isoformat(), end.isoformat())
+    stored = []
+    for item in pipeline.plan(settings, params):
+        collected = pipeline.collect(settings, item, run)
+        stored.append(pipeline.store(settings, pipeline.score(settings, collected)))
+    report = pipeline.alert(settings, params, run, smtp_url=None)
+    print(pipeline.summarize(stored, report))
+    try:
+        pipeline.check_sources(stored)
+    except pipeline.AllSourcesFailed as exc:
+        print(f"monitor run: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_findings(args: argparse.Namespace) -> int:
+    import datetime as dt
+    import json
+
+    from monitor.store.db import make_engine, session_factory
+    from monitor.store.models import Finding
+    from monitor.store.repo import list_findings, mark_finding
+
+    factory = session_factory(make_engine(_settings().database_url))
+    with factory() as session:
+        if args.findings_command == "list":
+            rows = list_findings(session, brand_id=args.brand, status=args.status, limit=args.limit)
+            for f in rows:
+                print(f"{f.id:>6}  {f.brand_id:<16} {f.verdict:<13} {f.score:>3}  {f.status:<14} {f.label}")
+            if not rows:
+                print("no findings", file=sys.stderr)
+            return 0
+        finding = session.get(Finding, args.id)
+        if finding is None:
+            print(f"monitor findings: finding {args.id} does not exist", file=sys.stderr)
+            return 2
+        if args.findings_command == "show":
+            data = {c.name: getattr(finding, c.name) for c in Finding.__table__.columns}
+            data["sightings"] = len(finding.sightings)
+            print(json.dumps(data, indent=2, default=str, ensure_ascii=False))
+            return 0
+        mark_finding(session, args.id, args.mark, note=args.note, now=dt.datetime.now(dt.timezone.utc))
+        session.commit()
+        print(f"finding {args.id} marked {finding.status}")
+        return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="monitor", description="Brand impersonation monitor.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -59,6 +158,43 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--jobs", type=int, default=None,
                        help="worker processes (default: one per core; 1 scores in this process)")
     score.set_defaults(func=cmd_score)
+
+    db = sub.add_parser("db", help="the monitor database")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_upgrade = db_sub.add_parser("upgrade", help="apply migrations (MONITOR_DATABASE_URL)")
+    db_upgrade.add_argument("revision", nargs="?", default="head")
+    db_upgrade.set_defaults(func=cmd_db_upgrade)
+
+    collect = sub.add_parser("collect", help="run one source and write candidates (JSON Lines)")
+    collect.add_argument("--source", required=True, help="source name, e.g. searxng")
+    collect.add_argument("--brand", help="one brand id (default: every brand)")
+    collect.add_argument("--since", help="window start, ISO 8601")
+    collect.add_argument("--until", help="window end, ISO 8601")
+    collect.add_argument("--output", default="-", help="candidates file, or - for standard output")
+    collect.set_defaults(func=cmd_collect)
+
+    run = sub.add_parser("run", help="one full pipeline run without Airflow: collect, score, store, alert")
+    run.add_argument("--brand", action="append", help="brand id (repeatable; default: all)")
+    run.add_argument("--source", action="append", help="source name (repeatable; default: MONITOR_SOURCES)")
+    run.add_argument("--since", help="window start, ISO 8601 (default: MONITOR_LOOKBACK_HOURS ago)")
+    run.add_argument("--until", help="window end, ISO 8601 (default: now)")
+    run.add_argument("--min-score", type=int, default=None, help="alert threshold")
+    run.add_argument("--dry-run", action="store_true", help="store findings but send no email")
+    run.set_defaults(func=cmd_run)
+
+    findings = sub.add_parser("findings", help="list, show and mark findings")
+    f_sub = findings.add_subparsers(dest="findings_command", required=True)
+    f_list = f_sub.add_parser("list")
+    f_list.add_argument("--brand")
+    f_list.add_argument("--status", help="new, alerted, confirmed, false_positive, taken_down")
+    f_list.add_argument("--limit", type=int, default=100)
+    f_show = f_sub.add_parser("show")
+    f_show.add_argument("id", type=int)
+    f_mark = f_sub.add_parser("mark")
+    f_mark.add_argument("id", type=int)
+    f_mark.add_argument("mark", help="confirmed, false-positive, taken-down or new")
+    f_mark.add_argument("--note", help="why (kept with the finding)")
+    findings.set_defaults(func=cmd_findings)
     return parser
 
 
@@ -66,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except RegistryError as exc:
+    except (RegistryError, LookupError) as exc:
         print(f"monitor: {exc}", file=sys.stderr)
         return 2
     except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:

@@ -106,3 +106,28 @@ def parse_account_url(url: str) -> AccountRef | None:
     if platform == "facebook" and handle.isdigit():
         return AccountRef(platform, handle, handle)
     return AccountRef(platform, handle)
+
+
+_TITLE_SUFFIXES = {
+    "facebook": (" | Facebook", " - Facebook", " | Meta"),
+    "instagram": (" • Instagram photos and videos", " | Instagram", " - Instagram"),
+    "tiktok": (" | TikTok", " - TikTok", " on TikTok"),
+    "x": (" / X", " | X", " / Twitter", " on X", " on Twitter"),
+    "telegram": (" – Telegram", " - Telegram", " | Telegram"),
+    "youtube": (" - YouTube", " | YouTube"),
+}
+
+
+def display_name_from_title(title: str | None, platform: str) -> str | None:
+    """'Lao Airlines Promotion | Facebook' -> 'Lao Airlines Promotion';
+    'Laopost (@laopost_parcel) • Instagram photos and videos' -> 'Laopost'."""
+    if not title:
+        return None
+    name = clean_text(title)
+    for suffix in _TITLE_SUFFIXES.get(platform, ()):
+        if name.lower().endswith(suffix.lower()):
+            name = name[: -len(suffix)].rstrip()
+            break
+    if name.endswith(")") and "(@" in name:
+        name = name[: name.rindex("(@")].rstrip()
+    return name or None

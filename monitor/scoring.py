@@ -29,7 +29,8 @@ from monitor.normalize import (
     skeleton,
     words,
 )
-from monitor.platforms import AccountRef, canonical_platform, normalize_handle, parse_account_url, platform_of_host
+from monitor.identity import account_ref
+from monitor.platforms import AccountRef, parse_account_url, platform_of_host
 from monitor.registry import Brand, Registry
 from monitor.rules import Rules
 
@@ -438,18 +439,8 @@ class Scorer:
 
     # ---------------------------------------------------------------- accounts
 
-    def _account_ref(self, candidate: Candidate) -> AccountRef:
-        ref = parse_account_url(candidate.url) if candidate.url else None
-        platform = canonical_platform(candidate.platform) if candidate.platform else (ref.platform if ref else "")
-        handle = normalize_handle(candidate.handle) if candidate.handle else (
-            normalize_handle(ref.handle) if ref and ref.handle else None)
-        page_id = ref.page_id if ref else None
-        if handle and handle.isdigit() and platform == "facebook":
-            page_id = page_id or handle
-        return AccountRef(platform, handle, page_id)
-
     def _score_account(self, candidate: Candidate) -> Score:
-        ref = self._account_ref(candidate)
+        ref = account_ref(candidate)
         shown = f"{ref.platform or 'account'} '{ref.handle or ref.page_id or candidate.name}'"
         for index, brand in enumerate(self.brands):
             if ref.handle and (ref.platform, ref.handle) in brand.accounts:

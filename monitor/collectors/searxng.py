@@ -1,0 +1,86 @@
+"""Search results from a SearXNG instance's JSON API (`/search?q=...&format=json`).
+
+Queries per brand: each name and alias quoted, plain and restricted to each social
+platform (`site:facebook.com "Lao Airlines"`). Result URLs on a social platform become
+account candidates; any other URL a page candidate (the scorer reads its host as well)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from monitor.collectors.base import LayoutChanged, Query, Window
+from monitor.http import Fetcher
+from monitor.models import Candidate
+from monitor.platforms import display_name_from_title, parse_account_url
+from monitor.registry import Brand
+
+SITE_FILTERS = ("facebook.com", "instagram.com", "tiktok.com", "x.com", "t.me", "youtube.com")
+JSON_TYPES = ("application/json",)
+
+
+def time_range(window: Window) -> str | None:
+    """SearXNG's coarse time filter that covers a window ending about now; None otherwise."""
+    if not window.start or not window.end:
+        return None
+    now = dt.datetime.now(dt.timezone.utc)
+    if now - window.end > dt.timedelta(days=1):
+        return None  # a past window (backfill): the engine cannot restrict to it
+    span = now - window.start
+    for name, limit in (("day", dt.timedelta(days=1)), ("week", dt.timedelta(days=7)),
+                        ("month", dt.timedelta(days=31)), ("year", dt.timedelta(days=366))):
+        if span <= limit:
+            return name
+    return None
+
+
+def build_queries(brand: Brand) -> list[Query]:
+    names = [brand.name, *brand.aliases]
+    queries = [Query(f'"{name}"', brand.id) for name in names]
+    queries += [Query(f'site:{site} "{name}"', brand.id) for site in SITE_FILTERS for name in names]
+    return queries
+
+
+def parse_results(raw: bytes, query: Query) -> list[Candidate]:
+    """Candidates from a SearXNG JSON response. Pure."""
+    try:
+        payload = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise LayoutChanged(f"response is not JSON ({exc})") from None
+    if not isinstance(payload, dict) or not isinstance(payload.get("results"), list):
+        raise LayoutChanged("response has no 'results' list")
+    candidates = []
+    for number, result in enumerate(payload["results"]):
+        if not isinstance(result, dict) or not isinstance(result.get("url"), str):
+            raise LayoutChanged(f"result {number} has no 'url'")
+        url = result["url"]
+        title = result.get("title") if isinstance(result.get("title"), str) else None
+        content = result.get("content") if isinstance(result.get("content"), str) else None
+        account = parse_account_url(url)
+        if account is not None:
+            candidates.append(Candidate(kind="account", id=url, url=url, platform=account.platform,
+                                        handle=account.handle, name=display_name_from_title(title, account.platform),
+                                        bio=content))
+        else:
+            candidates.append(Candidate(kind="page", id=url, url=url, title=title, text=content))
+    return candidates
+
+
+class SearxngCollector:
+    name = "searxng"
+
+    def __init__(self, base_url: str, fetcher: Fetcher):
+        self.base_url = base_url.rstrip("/")
+        self.fetcher = fetcher
+
+    def queries(self, brand: Brand) -> list[Query]:
+        return build_queries(brand)
+
+    def fetch(self, query: Query, window: Window) -> bytes:
+        params = {"q": query.text, "format": "json"}
+        if (period := time_range(window)) is not None:
+            params["time_range"] = period
+        return self.fetcher.get(f"{self.base_url}/search", params=params, accept=JSON_TYPES).body
+
+    def parse(self, raw: bytes, query: Query) -> list[Candidate]:
+        return parse_results(raw, query)

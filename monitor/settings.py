@@ -1,0 +1,100 @@
+"""Settings from the environment, read and validated once, at the edge.
+
+Every value has an embedded default suitable for one machine (SQLite, .eml outbox).
+A bad value fails with the variable's name.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SOURCE_DEFAULT_URLS = {
+    # Public defaults; each is overridden by MONITOR_<SOURCE>_URL.
+    "searxng": "https://searx.be",
+}
+
+
+class SettingsError(ValueError):
+    pass
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise SettingsError(f"{name}={raw!r}: expected 1/0, true/false, yes/no or on/off")
+
+
+def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r}: expected a whole number") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{name}={raw!r}: expected a number from {low} to {high}")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "sqlite:///var/monitor.db"
+    brands_file: Path = Path("config/brands.yaml")
+    rules_file: Path | None = None
+    smtp_url: str | None = None
+    outbox_dir: Path = Path("var/outbox")
+    mail_from: str = "impersonation-monitor@localhost"
+    allow_private_networks: bool = False
+    user_agent: str = "impersonation-monitor/0.1 (+https://github.com/impersonation-monitor)"
+    source_urls: dict[str, str] = field(default_factory=lambda: dict(SOURCE_DEFAULT_URLS))
+    sources: tuple[str, ...] = ("searxng",)
+    alert_min_score: int | None = None  # None: the rules' suspicious threshold
+    max_send_attempts: int = 5
+    lookback_hours: int = 24
+    schedule: str = "0 * * * *"
+    ops_email: str | None = None
+    http_timeout: int = 20
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+        env = os.environ if env is None else env
+        urls = dict(SOURCE_DEFAULT_URLS)
+        for name in list(urls):
+            override = env.get(f"MONITOR_{name.upper()}_URL")
+            if override:
+                if not override.startswith(("http://", "https://")):
+                    raise SettingsError(f"MONITOR_{name.upper()}_URL={override!r}: expected an http(s) URL")
+                urls[name] = override.rstrip("/")
+        sources = tuple(s.strip() for s in env.get("MONITOR_SOURCES", "searxng").split(",") if s.strip())
+        unknown = [s for s in sources if s not in urls]
+        if unknown:
+            raise SettingsError(f"MONITOR_SOURCES: unknown source {unknown[0]!r} (known: {', '.join(sorted(urls))})")
+        min_score = env.get("MONITOR_ALERT_MIN_SCORE")
+        return cls(
+            database_url=env.get("MONITOR_DATABASE_URL") or cls.database_url,
+            brands_file=Path(env.get("MONITOR_BRANDS_FILE") or cls.brands_file),
+            rules_file=Path(env["MONITOR_RULES_FILE"]) if env.get("MONITOR_RULES_FILE") else None,
+            smtp_url=env.get("MONITOR_SMTP_URL") or None,
+            outbox_dir=Path(env.get("MONITOR_OUTBOX_DIR") or cls.outbox_dir),
+            mail_from=env.get("MONITOR_MAIL_FROM") or cls.mail_from,
+            allow_private_networks=_bool(env, "MONITOR_ALLOW_PRIVATE_NETWORKS", False),
+            user_agent=env.get("MONITOR_USER_AGENT") or cls.user_agent,
+            source_urls=urls,
+            sources=sources,
+            alert_min_score=None if not min_score else _int(env, "MONITOR_ALERT_MIN_SCORE", 0, 0, 100),
+            max_send_attempts=_int(env, "MONITOR_MAX_SEND_ATTEMPTS", 5, 1, 100),
+            lookback_hours=_int(env, "MONITOR_LOOKBACK_HOURS", 24, 1, 24 * 365),
+            schedule=env.get("MONITOR_SCHEDULE") or cls.schedule,
+            ops_email=env.get("MONITOR_OPS_EMAIL") or None,
+            http_timeout=_int(env, "MONITOR_HTTP_TIMEOUT", 20, 1, 600),
+        )

@@ -1,0 +1,1 @@
+"""Findings storage: SQLAlchemy models, engine and Alembic migrations."""

@@ -1,0 +1,149 @@
+"""Tables of the monitor database. Every constraint is named, so that Alembic (and SQLite's
+batch mode) can refer to it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+FINDING_STATUSES = ("new", "alerted", "confirmed", "false_positive", "taken_down")
+ALERT_STATUSES = ("pending", "sent", "dead")
+RUN_STATUSES = ("running", "ok", "failed")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class CollectionRun(Base):
+    """One source collected for one brand over one window."""
+
+    __tablename__ = "collection_runs"
+    __table_args__ = (CheckConstraint(_in("status", RUN_STATUSES), name="status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(40))
+    brand_id: Mapped[str] = mapped_column(String(80))
+    dag_run_id: Mapped[str | None] = mapped_column(String(250))
+    run_type: Mapped[str] = mapped_column(String(20), default="manual")
+    window_start: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    window_end: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    duration_seconds: Mapped[float | None] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    queries: Mapped[int] = mapped_column(Integer, default=0)
+    candidates: Mapped[int] = mapped_column(Integer, default=0)
+    flagged: Mapped[int] = mapped_column(Integer, default=0)
+    findings_new: Mapped[int] = mapped_column(Integer, default=0)
+    findings_updated: Mapped[int] = mapped_column(Integer, default=0)
+    layout_changed: Mapped[bool] = mapped_column(Boolean, default=False)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class Alert(Base):
+    """The outbox: one message to send, queued in the same transaction that marks its
+    findings alerted, sent (and retried) afterwards."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        UniqueConstraint("dedup_key"),
+        CheckConstraint(_in("status", ALERT_STATUSES), name="status"),
+        Index("ix_alerts_status_next_attempt_at", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dedup_key: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20), default="digest")
+    brand_id: Mapped[str] = mapped_column(String(80))
+    recipients: Mapped[list[str]] = mapped_column(JSON)
+    subject: Mapped[str] = mapped_column(String(998))
+    message_id: Mapped[str] = mapped_column(String(250))
+    message: Mapped[str] = mapped_column(Text)  # the whole RFC 5322 message, frozen at queue time
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    dag_run_id: Mapped[str | None] = mapped_column(String(250))
+
+    findings: Mapped[list["Finding"]] = relationship(back_populates="alert")
+
+
+class Finding(Base):
+    """A candidate that looks like an impersonation of one brand, once per canonical key."""
+
+    __tablename__ = "findings"
+    __table_args__ = (
+        UniqueConstraint("brand_id", "canonical_key"),
+        CheckConstraint(_in("status", FINDING_STATUSES), name="status"),
+        Index("ix_findings_brand_id_status", "brand_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    brand_id: Mapped[str] = mapped_column(String(80))
+    canonical_key: Mapped[str] = mapped_column(String(600))
+    kind: Mapped[str] = mapped_column(String(16))
+    platform: Mapped[str | None] = mapped_column(String(40))
+    url: Mapped[str | None] = mapped_column(Text)
+    label: Mapped[str] = mapped_column(String(600))
+    score: Mapped[int] = mapped_column(Integer)
+    verdict: Mapped[str] = mapped_column(String(16))
+    reasons: Mapped[list[str]] = mapped_column(JSON)
+    candidate: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(20), default="new")
+    status_note: Mapped[str | None] = mapped_column(Text)
+    status_changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    first_seen: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    last_seen: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    alerted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id", ondelete="SET NULL"))
+
+    alert: Mapped[Alert | None] = relationship(back_populates="findings")
+    sightings: Mapped[list["Sighting"]] = relationship(back_populates="finding", cascade="all, delete-orphan")
+
+
+class Sighting(Base):
+    """Each time a finding was seen: by which source, query and collection run."""
+
+    __tablename__ = "sightings"
+    __table_args__ = (Index("ix_sightings_finding_id_seen_at", "finding_id", "seen_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id", ondelete="CASCADE"))
+    collection_run_id: Mapped[int | None] = mapped_column(ForeignKey("collection_runs.id", ondelete="SET NULL"))
+    source: Mapped[str] = mapped_column(String(40))
+    query: Mapped[str | None] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(Text)
+    seen_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+    finding: Mapped[Finding] = relationship(back_populates="sightings")

@@ -1,0 +1,158 @@
+"""Reads and writes of the monitor database. Writes are idempotent upserts keyed on the
+tables' unique constraints, so a run repeated, retried or backfilled adds sightings but
+never duplicate findings."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from monitor.store.db import as_utc
+from monitor.store.models import FINDING_STATUSES, CollectionRun, Finding, Sighting
+
+# What `monitor findings mark` accepts, and the status each word means.
+MARKS = {
+    "confirmed": "confirmed",
+    "false-positive": "false_positive",
+    "false_positive": "false_positive",
+    "taken-down": "taken_down",
+    "taken_down": "taken_down",
+    "new": "new",
+}
+
+
+@dataclass(frozen=True)
+class FindingInput:
+    brand_id: str
+    canonical_key: str
+    kind: str
+    platform: str | None
+    url: str | None
+    label: str
+    score: int
+    verdict: str
+    reasons: list[str]
+    candidate: dict[str, Any]
+    source: str
+    query: str | None
+
+
+def _insert_for(session: Session):  # noqa: ANN202 - dialect insert construct
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+        raise RuntimeError(f"unsupported database {dialect!r}")
+    return insert
+
+
+def start_collection_run(session: Session, *, source: str, brand_id: str, window_start: dt.datetime | None,
+                         window_end: dt.datetime | None, dag_run_id: str | None, run_type: str,
+                         now: dt.datetime) -> int:
+    run = CollectionRun(source=source, brand_id=brand_id, window_start=window_start, window_end=window_end,
+                        dag_run_id=dag_run_id, run_type=run_type, started_at=now, status="running",
+                        queries=0, candidates=0, flagged=0, findings_new=0, findings_updated=0,
+                        layout_changed=False)
+    session.add(run)
+    session.flush()
+    return run.id
+
+
+def finish_collection_run(session: Session, run_id: int, *, now: dt.datetime, **fields: Any) -> None:
+    run = session.get(CollectionRun, run_id)
+    if run is None:
+        raise LookupError(f"collection run {run_id} does not exist")
+    for name, value in fields.items():
+        setattr(run, name, value)
+    run.finished_at = now
+    run.duration_seconds = (now - as_utc(run.started_at)).total_seconds()
+
+
+def upsert_findings(session: Session, items: list[FindingInput], *, collection_run_id: int | None,
+                    now: dt.datetime) -> tuple[int, int]:
+    """Insert new findings, refresh known ones (status untouched), add a sighting each.
+    Returns (new, updated)."""
+    if not items:
+        return 0, 0
+    insert = _insert_for(session)
+    new = updated = 0
+    for item in items:
+        statement = insert(Finding).values(
+            brand_id=item.brand_id, canonical_key=item.canonical_key, kind=item.kind, platform=item.platform,
+            url=item.url, label=item.label[:600], score=item.score, verdict=item.verdict, reasons=item.reasons,
+            candidate=item.candidate, status="new", first_seen=now, last_seen=now,
+        )
+        statement = statement.on_conflict_do_update(
+            index_elements=[Finding.brand_id, Finding.canonical_key],
+            set_={
+                "last_seen": statement.excluded.last_seen,
+                "score": statement.excluded.score,
+                "verdict": statement.excluded.verdict,
+                "reasons": statement.excluded.reasons,
+                "candidate": statement.excluded.candidate,
+                "url": func.coalesce(statement.excluded.url, Finding.url),
+            },
+        ).returning(Finding.id, Finding.first_seen)
+        finding_id, first_seen = session.execute(statement).one()
+        if as_utc(first_seen) == now:
+            new += 1
+        else:
+            updated += 1
+        session.add(Sighting(finding_id=finding_id, collection_run_id=collection_run_id, source=item.source,
+                             query=item.query, url=item.url, seen_at=now))
+    session.flush()
+    return new, updated
+
+
+def mark_finding(session: Session, finding_id: int, mark: str, *, note: str | None, now: dt.datetime) -> Finding:
+    status = MARKS.get(mark)
+    if status is None:
+        raise ValueError(f"unknown mark {mark!r} (use one of: {', '.join(sorted(set(MARKS) - {'false_positive', 'taken_down'}))})")
+    finding = session.get(Finding, finding_id)
+    if finding is None:
+        raise LookupError(f"finding {finding_id} does not exist")
+    finding.status = status
+    finding.status_note = note
+    finding.status_changed_at = now
+    return finding
+
+
+def list_findings(session: Session, *, brand_id: str | None = None, status: str | None = None,
+                  limit: int = 100) -> list[Finding]:
+    query = select(Finding).order_by(Finding.last_seen.desc(), Finding.id.desc()).limit(limit)
+    if brand_id:
+        query = query.where(Finding.brand_id == brand_id)
+    if status:
+        if status not in FINDING_STATUSES:
+            raise ValueError(f"unknown status {status!r} (one of: {', '.join(FINDING_STATUSES)})")
+        query = query.where(Finding.status == status)
+    return list(session.scalars(query))
+
+
+def claim_new_findings(session: Session, brand_id: str, *, min_score: int) -> list[Finding]:
+    """New flagged findings of a brand, locked (PostgreSQL) so that two runs cannot both
+    alert them."""
+    query = (select(Finding)
+             .where(Finding.brand_id == brand_id, Finding.status == "new", Finding.score >= min_score,
+                    Finding.verdict.in_(("impersonation", "suspicious")))
+             .order_by(Finding.id)
+             .with_for_update(skip_locked=True))
+    return list(session.scalars(query))
+
+
+def mark_alerted(session: Session, finding_ids: list[int], alert_id: int, now: dt.datetime) -> None:
+    result = session.execute(
+        update(Finding)
+        .where(Finding.id.in_(finding_ids), Finding.status == "new")
+        .values(status="alerted", alerted_at=now, alert_id=alert_id)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != len(finding_ids):
+        # Another run alerted some of them in between: let the caller roll back.
+        raise RuntimeError("findings changed status while being alerted")
