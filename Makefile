@@ -6,6 +6,12 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install test demo run bench clean
 
+# `make run`: Airflow standalone on this machine (SQLite metadata, .eml outbox).
+RUN_ENV := AIRFLOW_HOME=$(CURDIR)/var/airflow AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/dags \
+	AIRFLOW__CORE__LOAD_EXAMPLES=False MONITOR_BRANDS_FILE=$(CURDIR)/config/brands.yaml \
+	MONITOR_DATABASE_URL=$${MONITOR_DATABASE_URL:-sqlite:///$(CURDIR)/var/monitor.db} \
+	MONITOR_OUTBOX_DIR=$${MONITOR_OUTBOX_DIR:-$(CURDIR)/var/outbox}
+
 $(STAMP): pyproject.toml
 	$(PYTHON_BOOT) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
@@ -16,6 +22,13 @@ install: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest
+
+demo: $(STAMP)
+	$(PY) -m monitor.demo
+
+run: $(STAMP)
+	$(RUN_ENV) $(VENV)/bin/monitor db upgrade
+	$(RUN_ENV) $(VENV)/bin/airflow standalone
 
 bench: $(STAMP)
 	$(PY) bench/score_bench.py

@@ -214,7 +214,10 @@ def alert(settings: Settings, params: dict[str, Any], run: RunInfo, *, smtp_url:
         report["skipped"] = "backfill run: findings recorded, alerts left for the next scheduled run"
         return report
     factory = _factory(settings)
-    window = f"{run.window_start} .. {run.window_end}" if run.window_start else None
+    window = None
+    if run.window_start and run.window_end:
+        start, end = (_parse_time(v, "window").strftime("%Y-%m-%d %H:%M UTC") for v in (run.window_start, run.window_end))
+        window = f"{start} to {end}"
     queued = queue_digests(factory, brands, min_score=int(min_score), mail_from=settings.mail_from, now=_now(),
                            window=window, run_id=run.run_id)
     report["queued"] = [{"brand": q.brand_id, "alert_id": q.alert_id, "findings": q.findings,
