@@ -100,10 +100,10 @@ def digest_subject(brand: Brand, items: list[DigestItem]) -> str:
     suspicious = len(items) - impersonations
     parts = []
     if impersonations:
-        parts.append(f"{impersonations} likely impersonation{'s' if impersonations != 1 else ''}")
+        parts.append(f"{impersonations} impersonation{'s' if impersonations != 1 else ''}")
     if suspicious:
         parts.append(f"{suspicious} suspicious")
-    return header_text(f"[impersonation-monitor] {brand.name}: {' and '.join(parts) or 'no new findings'}")
+    return header_text(f"[impersonation-monitor] {brand.name}: {', '.join(parts) or 'no new findings'}")
 
 
 def build_digest(brand: Brand, items: list[DigestItem], *, mail_from: str, dedup_key: str,

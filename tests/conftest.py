@@ -1,13 +1,29 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
+import tempfile
+import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 BRANDS_FILE = ROOT / "config" / "brands.yaml"
+
+# Airflow reads its configuration when first imported: point it at a throw-away home before
+# any test imports it. Tests never use a developer's own Airflow home.
+_AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="monitor-airflow-"))
+os.environ["AIRFLOW_HOME"] = str(_AIRFLOW_HOME)
+os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(ROOT / "dags")
+os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{_AIRFLOW_HOME / 'airflow.db'}"
+for _name in [n for n in os.environ if n.startswith("MONITOR_") and n != "MONITOR_TEST_POSTGRES_URL"]:
+    os.environ.pop(_name)  # a developer's own settings must not leak into tests
 
 
 @pytest.fixture(scope="session")
@@ -33,3 +49,106 @@ def scorer(registry, rules):
 
 def load_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+# ---------------------------------------------------------------- databases
+
+POSTGRES_URL = os.environ.get("MONITOR_TEST_POSTGRES_URL")
+
+
+def _postgres_database():
+    """A fresh database on the PostgreSQL server of MONITOR_TEST_POSTGRES_URL, dropped after."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    admin_url = make_url(POSTGRES_URL)
+    name = f"monitor_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin_url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    """An empty database, on SQLite and (when MONITOR_TEST_POSTGRES_URL is set) PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'monitor.db'}"
+        return
+    if not POSTGRES_URL:
+        if os.environ.get("CI"):
+            pytest.fail("MONITOR_TEST_POSTGRES_URL is not set: CI must run the PostgreSQL tests")
+        pytest.skip("MONITOR_TEST_POSTGRES_URL is not set")
+    yield from _postgres_database()
+
+
+@pytest.fixture
+def migrated_url(database_url):
+    from monitor.store.db import upgrade
+
+    upgrade(database_url)
+    return database_url
+
+
+@pytest.fixture
+def session_factory(migrated_url):
+    from monitor.store.db import make_engine, session_factory as factory
+
+    engine = make_engine(migrated_url)
+    yield factory(engine)
+    engine.dispose()
+
+
+# ---------------------------------------------------------------- SMTP
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class SmtpSink:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps what it receives, or refuses it."""
+
+    port: int
+    messages: list[dict] = field(default_factory=list)
+    refuse: str | None = None  # an SMTP reply such as "451 4.3.0 try again later"
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd hook name
+        if self.refuse:
+            return self.refuse
+        self.messages.append({"from": envelope.mail_from, "to": list(envelope.rcpt_tos),
+                              "data": envelope.original_content or envelope.content})
+        return "250 Message accepted"
+
+
+@pytest.fixture
+def smtp_sink():
+    from aiosmtpd.controller import Controller
+
+    sink = SmtpSink(port=free_port())
+    controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
+    controller.start()
+    try:
+        yield sink
+    finally:
+        controller.stop()
+
+
+def parse_message(data: bytes):
+    import email
+    from email import policy
+
+    return email.message_from_bytes(data, policy=policy.default)
+
+

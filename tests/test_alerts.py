@@ -1,0 +1,147 @@
+"""Digest rendering (pure) and the outbox against a real SMTP server."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from monitor.alerts import DigestItem, build_digest, digest_dedup_key
+from monitor.mailer import FileTransport, SmtpTransport, smtp_url_from_connection
+from monitor.outbox import queue_digests, send_pending
+from monitor.store.models import Alert, Finding
+from monitor.store.repo import FindingInput, upsert_findings
+from tests.conftest import parse_message
+
+NOW = dt.datetime(2026, 11, 28, 12, 0, tzinfo=dt.timezone.utc)
+HOSTILE = "Lao Airlines Promo\r\nBcc: x@example.com\r\n<script>alert(1)</script>"
+
+
+def _item(label: str = HOSTILE, verdict: str = "impersonation") -> DigestItem:
+    return DigestItem(1, label, "page", None, "https://laoairlines-promo.top/win?x=<b>", 97, verdict,
+                      (f"page title '{label}' contains the name 'Lao Airlines'",), NOW, ("laoairlines.com",))
+
+
+def test_scraped_text_cannot_inject_headers_or_markup(registry):
+    brand = registry.brand("lao-airlines")
+    message = build_digest(brand, [_item(), _item("Other", "suspicious")], mail_from="monitor@example.org",
+                           dedup_key="digest:lao-airlines:abc", now=NOW)
+    parsed = parse_message(message.as_bytes())
+    assert parsed["Bcc"] is None
+    assert [k.lower() for k in parsed.keys()].count("bcc") == 0
+    assert parsed["Subject"].strip() == "[impersonation-monitor] Lao Airlines: 1 impersonation, 1 suspicious"
+    assert parsed["To"] == '"Lao Airlines brand protection (placeholder)" <lao-airlines@example.org>'
+    html = parsed.get_body(("html",)).get_content()
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "<b>" not in html
+    text = parsed.get_body(("plain",)).get_content()
+    assert "hxxps://laoairlines-promo[.]top/win" in text and "https://laoairlines-promo.top" not in text
+    assert text.index("Likely impersonations") < text.index("Suspicious: worth a look")
+    assert "Imitates:   laoairlines.com" in text
+    # the same dedup key always gives the same Message-ID
+    again = build_digest(brand, [_item()], mail_from="monitor@example.org", dedup_key="digest:lao-airlines:abc", now=NOW)
+    assert again["Message-ID"] == message["Message-ID"]
+    assert all(line.isascii() for line in message.as_string().split("\n\n", 1)[0].splitlines())
+
+
+def test_smtp_url_from_an_airflow_connection():
+    class Conn:
+        host, port, login, password = "mail.example.org", 587, "user@x", "p@ss word"
+        extra_dejson = {"disable_ssl": "true"}
+
+    assert smtp_url_from_connection(Conn()) == "smtp://user%40x:p%40ss%20word@mail.example.org:587?starttls=1"
+    parsed = SmtpTransport.from_url(smtp_url_from_connection(Conn()))
+    assert (parsed.username, parsed.password, parsed.starttls, parsed.use_ssl) == ("user@x", "p@ss word", True, False)
+
+
+def _seed(session_factory, brand_id: str = "laopost", count: int = 2) -> None:
+    with session_factory() as session:
+        upsert_findings(session, [FindingInput(brand_id, f"domain:laopost-fee{i}.com", "domain", None,
+                                               f"https://laopost-fee{i}.com/", f"laopost-fee{i}.com", 88,
+                                               "impersonation", ["adds 'fee'"], {}, "searxng", None)
+                                  for i in range(count)], collection_run_id=None, now=NOW)
+        session.commit()
+
+
+def test_digest_is_sent_once_with_the_right_recipients(session_factory, registry, smtp_sink):
+    _seed(session_factory)
+    brands = list(registry.brands)
+    queued = queue_digests(session_factory, brands, min_score=45, mail_from="monitor@example.org", now=NOW,
+                           window=None, run_id="r1")
+    assert [(q.brand_id, q.findings) for q in queued] == [("laopost", 2)]
+    report = send_pending(session_factory, SmtpTransport.from_url(smtp_sink.url), sender="monitor@example.org",
+                          max_attempts=3, now=NOW)
+    assert len(report.sent) == 1 and not report.failed
+    assert len(smtp_sink.messages) == 1
+    received = smtp_sink.messages[0]
+    assert received["to"] == ["laopost@example.org"] and received["from"] == "monitor@example.org"
+    assert "laopost-fee0[.]com" in parse_message(received["data"]).get_body(("plain",)).get_content()
+    # nothing new: nothing queued, nothing sent
+    assert queue_digests(session_factory, brands, min_score=45, mail_from="monitor@example.org", now=NOW,
+                         window=None, run_id="r2") == []
+    assert send_pending(session_factory, SmtpTransport.from_url(smtp_sink.url), sender="monitor@example.org",
+                        max_attempts=3, now=NOW).sent == []
+    assert len(smtp_sink.messages) == 1
+    with session_factory() as session:
+        assert {f.status for f in session.scalars(select(Finding))} == {"alerted"}
+
+
+def test_refusing_server_keeps_alert_pending_then_dead_letters(session_factory, registry, smtp_sink):
+    _seed(session_factory)
+    queue_digests(session_factory, list(registry.brands), min_score=45, mail_from="m@example.org", now=NOW,
+                  window=None, run_id="r1")
+    smtp_sink.refuse = "451 4.3.0 Mailbox temporarily unavailable"
+    transport = SmtpTransport.from_url(smtp_sink.url)
+    first = send_pending(session_factory, transport, sender="m@example.org", max_attempts=3, now=NOW)
+    assert first.sent == [] and len(first.failed) == 1 and "451" in first.failed[0][1]
+    with session_factory() as session:
+        alert = session.scalars(select(Alert)).one()
+        assert (alert.status, alert.attempts) == ("pending", 1)
+        assert "Mailbox temporarily unavailable" in alert.last_error
+    # not due yet: the backoff holds it back
+    assert send_pending(session_factory, transport, sender="m@example.org", max_attempts=3, now=NOW).failed == []
+    later = NOW + dt.timedelta(hours=1)
+    assert len(send_pending(session_factory, transport, sender="m@example.org", max_attempts=3, now=later).failed) == 1
+    much_later = NOW + dt.timedelta(days=1)
+    dead = send_pending(session_factory, transport, sender="m@example.org", max_attempts=3, now=much_later)
+    assert len(dead.dead) == 1
+    with session_factory() as session:
+        alert = session.scalars(select(Alert)).one()
+        assert (alert.status, alert.attempts) == ("dead", 3)
+    smtp_sink.refuse = None
+    assert send_pending(session_factory, transport, sender="m@example.org", max_attempts=3,
+                        now=much_later + dt.timedelta(days=1)).sent == []
+    assert smtp_sink.messages == []
+
+
+def test_server_down_then_up_delivers_with_the_same_message_id(session_factory, registry, tmp_path, smtp_sink):
+    _seed(session_factory)
+    queue_digests(session_factory, list(registry.brands), min_score=45, mail_from="m@example.org", now=NOW,
+                  window=None, run_id="r1")
+    from tests.conftest import free_port
+
+    down = SmtpTransport.from_url(f"smtp://127.0.0.1:{free_port()}")
+    failed = send_pending(session_factory, down, sender="m@example.org", max_attempts=5, now=NOW)
+    assert len(failed.failed) == 1 and "ConnectionRefusedError" in failed.failed[0][1]
+    up = send_pending(session_factory, SmtpTransport.from_url(smtp_sink.url), sender="m@example.org",
+                      max_attempts=5, now=NOW + dt.timedelta(hours=1))
+    assert len(up.sent) == 1
+    with session_factory() as session:
+        alert = session.scalars(select(Alert)).one()
+        assert parse_message(smtp_sink.messages[0]["data"])["Message-ID"] == alert.message_id
+        assert alert.status == "sent" and alert.attempts == 2
+
+
+def test_file_transport_writes_eml(tmp_path, session_factory, registry):
+    _seed(session_factory)
+    queue_digests(session_factory, list(registry.brands), min_score=45, mail_from="m@example.org", now=NOW,
+                  window=None, run_id="r1")
+    transport = FileTransport(tmp_path / "outbox")
+    assert len(send_pending(session_factory, transport, sender="m@example.org", max_attempts=3, now=NOW).sent) == 1
+    files = list((tmp_path / "outbox").glob("*.eml"))
+    assert len(files) == 1
+    assert parse_message(files[0].read_bytes())["Subject"] == "[impersonation-monitor] Laopost: 2 impersonations"
+
+
+def test_dedup_key_ignores_order():
+    assert digest_dedup_key("b", [3, 1, 2]) == digest_dedup_key("b", [1, 2, 3])

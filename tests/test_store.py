@@ -1,0 +1,92 @@
+"""The findings store on SQLite and PostgreSQL: migrations, upserts, marks."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select
+
+from monitor.store.db import as_utc, make_engine
+from monitor.store.models import Base, CollectionRun, Finding, Sighting
+from monitor.store.repo import FindingInput, list_findings, mark_finding, start_collection_run, upsert_findings
+
+T0 = dt.datetime(2026, 11, 1, 10, 0, tzinfo=dt.timezone.utc)
+
+
+def _finding(key: str = "facebook:laoairlines.promo", score: int = 90, **over) -> FindingInput:
+    values = dict(brand_id="lao-airlines", canonical_key=key, kind="account", platform="facebook",
+                  url=f"https://www.facebook.com/{key.split(':')[-1]}", label=key, score=score,
+                  verdict="impersonation", reasons=["because"], candidate={"kind": "account"}, source="searxng",
+                  query='"Lao Airlines"')
+    values.update(over)
+    return FindingInput(**values)
+
+
+def test_migrations_create_exactly_the_models(migrated_url):
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    engine = make_engine(migrated_url)
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+        assert context.get_current_revision() is not None
+    engine.dispose()
+
+
+def test_upgrade_is_repeatable(migrated_url):
+    from monitor.store.db import current_revision, upgrade
+
+    before = current_revision(migrated_url)
+    upgrade(migrated_url)
+    assert current_revision(migrated_url) == before
+
+
+def test_repeated_run_adds_sightings_not_findings(session_factory):
+    with session_factory() as session:
+        run_a = start_collection_run(session, source="searxng", brand_id="lao-airlines", window_start=None,
+                                     window_end=None, dag_run_id="r1", run_type="scheduled", now=T0)
+        assert upsert_findings(session, [_finding(), _finding("domain:laoairlines-deal.com", kind="domain")],
+                               collection_run_id=run_a, now=T0) == (2, 0)
+        session.commit()
+    later = T0 + dt.timedelta(hours=1)
+    with session_factory() as session:
+        run_b = start_collection_run(session, source="searxng", brand_id="lao-airlines", window_start=None,
+                                     window_end=None, dag_run_id="r1", run_type="scheduled", now=later)
+        assert upsert_findings(session, [_finding(score=95)], collection_run_id=run_b, now=later) == (0, 1)
+        session.commit()
+    with session_factory() as session:
+        assert session.scalar(select(func.count()).select_from(Finding)) == 2
+        assert session.scalar(select(func.count()).select_from(Sighting)) == 3
+        assert session.scalar(select(func.count()).select_from(CollectionRun)) == 2
+        finding = session.scalars(select(Finding).where(Finding.canonical_key == "facebook:laoairlines.promo")).one()
+        assert (as_utc(finding.first_seen), as_utc(finding.last_seen), finding.score) == (T0, later, 95)
+        assert finding.status == "new"
+
+
+def test_marks_survive_later_sightings(session_factory):
+    with session_factory() as session:
+        upsert_findings(session, [_finding()], collection_run_id=None, now=T0)
+        session.commit()
+        finding_id = session.scalars(select(Finding.id)).one()
+        mark_finding(session, finding_id, "false-positive", note="partner page", now=T0)
+        session.commit()
+    with session_factory() as session:
+        upsert_findings(session, [_finding(score=99)], collection_run_id=None, now=T0 + dt.timedelta(days=1))
+        session.commit()
+        finding = session.get(Finding, finding_id)
+        assert finding.status == "false_positive" and finding.status_note == "partner page"
+        assert [f.id for f in list_findings(session, status="false_positive")] == [finding_id]
+        with pytest.raises(ValueError, match="unknown mark 'maybe'"):
+            mark_finding(session, finding_id, "maybe", note=None, now=T0)
+        with pytest.raises(LookupError, match="finding 999 does not exist"):
+            mark_finding(session, 999, "confirmed", note=None, now=T0)
+
+
+def test_same_key_for_two_brands_is_two_findings(session_factory):
+    with session_factory() as session:
+        upsert_findings(session, [_finding("domain:lao-news.com"),
+                                  _finding("domain:lao-news.com", brand_id="laopatthana")], collection_run_id=None, now=T0)
+        session.commit()
+        assert session.scalar(select(func.count()).select_from(Finding)) == 2
