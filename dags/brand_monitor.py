@@ -141,7 +141,8 @@ def brand_monitor():
         return alert_run(_settings(), dict(get_current_context()["params"]), RunInfo.from_dict(run),
                          smtp_url=smtp_url)
 
-    @task(trigger_rule="all_done")
+    # No retries: failing here is a verdict on this run's collections, not a transient error.
+    @task(trigger_rule="all_done", retries=0)
     def summary(stored: list[dict], report: dict) -> dict:
         import logging
 

@@ -1,0 +1,131 @@
+"""brand_monitor run for real with dag.test(): a local SearXNG-format server, a real SMTP
+server (aiosmtpd) and a SQLite monitor database, in a throw-away Airflow home."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+from werkzeug import Response
+
+from tests.conftest import BRANDS_FILE, FIXTURES, ROOT, parse_message
+
+pytestmark = pytest.mark.airflow
+
+PAYLOADS = {
+    '"Lao Airlines"': "lao_airlines.json",
+    'site:facebook.com "Lao Airlines"': "site_facebook_lao_airlines.json",
+    'site:t.me "Laopost"': "site_telegram_laopost.json",
+}
+WINDOW = {"window_start": "2026-11-28T10:00:00+00:00", "window_end": "2026-11-28T11:00:00+00:00"}
+
+
+@pytest.fixture(scope="module")
+def airflow_db():
+    from airflow.utils import db
+
+    db.resetdb()
+    return True
+
+
+@pytest.fixture(scope="module")
+def brand_monitor_dag(airflow_db):
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(ROOT / "dags" / "brand_monitor.py"), bundle_name="dags-folder")
+    assert bag.import_errors == {}
+    return bag.dags["brand_monitor"]
+
+
+@pytest.fixture
+def searxng(httpserver):
+    """SearXNG's JSON API from saved payloads; Tholakhong's queries fail with HTTP 500."""
+    requests = []
+
+    def handler(request):
+        query = request.args.get("q", "")
+        requests.append(query)
+        if "Tholakhong" in query:
+            return Response("upstream engines failed", status=500, content_type="text/plain")
+        name = PAYLOADS.get(query, "no_results.json")
+        return Response((FIXTURES / "searxng" / name).read_bytes(), content_type="application/json")
+
+    httpserver.expect_request("/search").respond_with_handler(handler)
+    httpserver.requests_seen = requests
+    return httpserver
+
+
+@pytest.fixture
+def monitor_env(monkeypatch, tmp_path, searxng, smtp_sink):
+    url = f"sqlite:///{tmp_path / 'monitor.db'}"
+    monkeypatch.setenv("MONITOR_DATABASE_URL", url)
+    monkeypatch.setenv("MONITOR_BRANDS_FILE", str(BRANDS_FILE))
+    monkeypatch.setenv("MONITOR_SEARXNG_URL", searxng.url_for("/").rstrip("/"))
+    monkeypatch.setenv("MONITOR_ALLOW_PRIVATE_NETWORKS", "1")
+    monkeypatch.setenv("MONITOR_MAIL_FROM", "monitor@example.org")
+    monkeypatch.setenv("MONITOR_OUTBOX_DIR", str(tmp_path / "outbox"))
+    monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT",
+                       f"smtp://127.0.0.1:{smtp_sink.port}?disable_ssl=true&disable_tls=true")
+    from monitor.store.db import upgrade
+
+    upgrade(url)
+    return url
+
+
+def _session(url):
+    from monitor.store.db import make_engine, session_factory
+
+    return session_factory(make_engine(url))()
+
+
+def test_run_stores_findings_and_mails_one_digest_per_brand_once(brand_monitor_dag, monitor_env, smtp_sink, searxng):
+    from monitor.store.models import Alert, CollectionRun, Finding, Sighting
+
+    run = brand_monitor_dag.test(run_conf=WINDOW)
+    assert run.state == "success"
+    with _session(monitor_env) as session:
+        findings = {(f.brand_id, f.canonical_key): f for f in session.scalars(select(Finding))}
+        runs = list(session.scalars(select(CollectionRun)))
+    assert set(findings) == {
+        ("lao-airlines", "facebook:laoairlines.promo2026"),
+        ("lao-airlines", "facebook:id:100089123456"),
+        ("lao-airlines", "domain:laoairlines-booking.top"),
+        ("laopost", "telegram:laopost_parcel"),
+    }
+    assert all(f.status == "alerted" for f in findings.values())
+    # one collection per brand; Tholakhong's failed without failing the run
+    assert len(runs) == 6
+    failed = [r for r in runs if r.status == "failed"]
+    assert [r.brand_id for r in failed] == ["tholakhong"] and "HTTP 500" in failed[0].error
+    assert all(str(r.window_start).startswith("2026-11-28 10:00") for r in runs)
+
+    assert len(smtp_sink.messages) == 2
+    by_recipient = {tuple(m["to"]): parse_message(m["data"]) for m in smtp_sink.messages}
+    airlines = by_recipient[("lao-airlines@example.org",)]
+    assert airlines["Subject"].strip() == "[impersonation-monitor] Lao Airlines: 3 impersonations"
+    text = airlines.get_body(("plain",)).get_content()
+    assert "hxxps://laoairlines-booking[.]top/" in text and "Imitates:   facebook: laoairlines" in text
+    assert "laoairlines.promo2026" in text and "Reuters" not in text
+    laopost = by_recipient[("laopost@example.org",)]
+    assert "telegram: laopost_parcel" in laopost.get_body(("plain",)).get_content()
+
+    # the same window again: sightings, no new findings, no new mail
+    again = brand_monitor_dag.test(run_conf=WINDOW)
+    assert again.state == "success"
+    assert len(smtp_sink.messages) == 2
+    with _session(monitor_env) as session:
+        assert session.scalar(select(func.count()).select_from(Finding)) == 4
+        assert session.scalar(select(func.count()).select_from(Sighting)) == 8
+        assert session.scalar(select(func.count()).select_from(Alert)) == 2
+
+
+def test_run_fails_only_when_every_source_failed(brand_monitor_dag, monitor_env, monkeypatch, smtp_sink):
+    from monitor.store.models import CollectionRun
+
+    monkeypatch.setenv("MONITOR_SEARXNG_URL", "http://127.0.0.1:9")  # nothing listens on the discard port
+    run = brand_monitor_dag.test(run_conf={**WINDOW, "brands": ["laopost", "tholakhong"]})
+    assert run.state == "failed"
+    with _session(monitor_env) as session:
+        runs = list(session.scalars(select(CollectionRun)))
+    assert sorted(r.brand_id for r in runs) == ["laopost", "tholakhong"]
+    assert all(r.status == "failed" and "ConnectionError" in r.error for r in runs)
+    assert smtp_sink.messages == []

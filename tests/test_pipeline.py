@@ -1,0 +1,108 @@
+"""The pipeline steps without Airflow: windows, Params, false positives, backfills, dry runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from monitor import pipeline
+from monitor.demo.web import DemoWeb
+from monitor.settings import Settings
+from tests.conftest import BRANDS_FILE
+
+NOW = dt.datetime(2026, 11, 28, 12, 30, tzinfo=dt.timezone.utc)
+
+
+def test_window_prefers_params_then_interval_then_lookback():
+    interval = ("2026-11-28T11:00:00+00:00", "2026-11-28T12:00:00+00:00")
+    start, end = pipeline.resolve_window(*interval, {}, now=NOW, lookback_hours=24)
+    assert (start.hour, end.hour) == (11, 12)
+    start, end = pipeline.resolve_window(*interval, {"window_start": "2026-11-01T00:00:00Z",
+                                                     "window_end": "2026-11-02T00:00:00Z"}, now=NOW, lookback_hours=24)
+    assert (start.day, end.day) == (1, 2)
+    start, end = pipeline.resolve_window(None, None, {}, now=NOW, lookback_hours=6)
+    assert (start, end) == (NOW - dt.timedelta(hours=6), NOW)
+    with pytest.raises(ValueError, match="param window_start='yesterday': expected an ISO 8601 date-time"):
+        pipeline.resolve_window(None, None, {"window_start": "yesterday"}, now=NOW, lookback_hours=6)
+    with pytest.raises(ValueError, match="is not before window_end"):
+        pipeline.resolve_window(None, None, {"window_start": "2026-11-02T00:00:00Z", "window_end": "2026-11-01T00:00:00Z"},
+                                now=NOW, lookback_hours=6)
+
+
+def test_plan_validates_params():
+    settings = Settings(brands_file=BRANDS_FILE)
+    assert len(pipeline.plan(settings, {})) == 6
+    assert pipeline.plan(settings, {"brands": ["laopost"]}) == [{"brand": "laopost", "source": "searxng"}]
+    with pytest.raises(ValueError, match="param brands: unknown brand 'lao-air'"):
+        pipeline.plan(settings, {"brands": ["lao-air"]})
+    with pytest.raises(ValueError, match="param sources: unknown source 'bing'"):
+        pipeline.plan(settings, {"sources": ["bing"]})
+
+
+def _run(settings: Settings, params: dict, run_type: str = "manual") -> tuple[list[dict], dict]:
+    run = pipeline.RunInfo(f"{run_type}-{dt.datetime.now().timestamp()}", run_type,
+                           "2026-11-28T10:00:00+00:00", "2026-11-28T11:00:00+00:00")
+    stored = [pipeline.store(settings, pipeline.score(settings, pipeline.collect(settings, item, run)))
+              for item in pipeline.plan(settings, params)]
+    return stored, pipeline.alert(settings, params, run, smtp_url=None)
+
+
+@pytest.fixture
+def demo_settings(tmp_path, migrated_url):
+    with DemoWeb() as web:
+        yield Settings(database_url=migrated_url, brands_file=BRANDS_FILE, outbox_dir=tmp_path / "outbox",
+                       allow_private_networks=True, source_urls={"searxng": web.url})
+
+
+def test_false_positive_is_not_alerted_in_the_next_run(demo_settings, session_factory):
+    from monitor.store.models import Finding
+    from monitor.store.repo import mark_finding
+
+    # first run: record only
+    stored, report = _run(demo_settings, {"brands": ["lao-telecom"], "dry_run": True})
+    assert report["skipped"].startswith("dry run") and not list((demo_settings.outbox_dir).glob("*.eml"))
+    assert stored[0]["new"] == 2
+    with session_factory() as session:
+        gift = session.scalars(select(Finding).where(Finding.canonical_key == "facebook:laotelecom.gift")).one()
+        mark_finding(session, gift.id, "false-positive", note="campaign run by the brand", now=NOW)
+        session.commit()
+    _, report = _run(demo_settings, {"brands": ["lao-telecom"]})
+    assert [q["findings"] for q in report["queued"]] == [1]
+    [eml] = list(demo_settings.outbox_dir.glob("*.eml"))
+    body = eml.read_text("utf-8")
+    assert "laotel_support" in body and "laotelecom.gift" not in body
+    with session_factory() as session:
+        assert session.get(Finding, gift.id).status == "false_positive"
+
+
+def test_backfill_records_but_does_not_mail_unless_asked(demo_settings, session_factory):
+    from monitor.store.models import Alert, Finding
+
+    stored, report = _run(demo_settings, {"brands": ["laopost"]}, run_type="backfill")
+    assert stored[0]["new"] == 2 and report["skipped"].startswith("backfill run")
+    with session_factory() as session:
+        assert session.scalars(select(Alert)).all() == []
+        assert {f.status for f in session.scalars(select(Finding))} == {"new"}
+    _, report = _run(demo_settings, {"brands": ["laopost"], "send_backfill_alerts": True}, run_type="backfill")
+    assert [q["brand"] for q in report["queued"]] == ["laopost"] and report["sent"] == 1
+    # a second backfill of the same window alerts nothing again
+    _, report = _run(demo_settings, {"brands": ["laopost"], "send_backfill_alerts": True}, run_type="backfill")
+    assert report["queued"] == [] and report["sent"] == 0
+
+
+def test_summary_table_and_verdict():
+    stored = [
+        {"source": "searxng", "brand": "laopost", "status": "ok", "queries": 21, "candidates": 3, "flagged": 2,
+         "new": 2, "updated": 0, "error": None},
+        {"source": "searxng", "brand": "tholakhong", "status": "failed", "queries": 7, "candidates": 0,
+         "flagged": 0, "new": 0, "updated": 0, "error": "7 of 7 queries failed: HTTP 500", "layout_changed": True},
+    ]
+    table = pipeline.summarize(stored, {"queued": [{"findings": 2}], "sent": 1, "failed": [],
+                                        "dead": [{"alert_id": 3, "error": "550 no such user"}], "transport": "smtp://x"})
+    assert "LAYOUT CHANGED: 7 of 7 queries failed" in table
+    assert "1 dead-lettered" in table and "DEAD alert 3: 550 no such user" in table
+    pipeline.check_sources(stored)  # one source working is enough
+    with pytest.raises(pipeline.AllSourcesFailed):
+        pipeline.check_sources([stored[1]])
