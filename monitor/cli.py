@@ -73,7 +73,11 @@ def cmd_collect(args: argparse.Namespace) -> int:
     registry = load_registry(settings.brands_file)
     brands = [registry.brand(args.brand)] if args.brand else list(registry.brands)
     window = Window(_parse_time(args.since, "--since"), _parse_time(args.until, "--until"))
-    collector = build_collector(args.source, settings, Fetcher(settings))
+    from monitor.store.db import make_engine, session_factory
+
+    # Politeness and robots.txt state are shared with the DAG's workers through the database.
+    collector = build_collector(args.source, settings,
+                                Fetcher(settings, session_factory=session_factory(make_engine(settings.database_url))))
     failed = False
     with ExitStack() as stack:
         sink = _open_out(stack, args.output)

@@ -123,7 +123,7 @@ def collect(settings: Settings, item: dict[str, str], run: RunInfo) -> dict[str,
     layout_changed = False
     queries = 0
     try:
-        collector = build_collector(item["source"], settings, Fetcher(settings))
+        collector = build_collector(item["source"], settings, Fetcher(settings, session_factory=factory))
         result = collect_brand(collector, brand, window)
         queries, layout_changed = result.queries, result.layout_changed
         candidates = [{**found.candidate.to_dict(), "query": found.query} for found in result.found]

@@ -46,6 +46,18 @@ def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -
     return value
 
 
+def _ports(env: Mapping[str, str], name: str) -> tuple[int, ...]:
+    raw = env.get(name, "")
+    ports = []
+    for part in (p.strip() for p in raw.split(",")):
+        if not part:
+            continue
+        if not part.isdigit() or not 1 <= int(part) <= 65535:
+            raise SettingsError(f"{name}={raw!r}: {part!r} is not a port number")
+        ports.append(int(part))
+    return tuple(ports)
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = "sqlite:///var/monitor.db"
@@ -63,7 +75,13 @@ class Settings:
     lookback_hours: int = 24
     schedule: str = "0 * * * *"
     ops_email: str | None = None
-    http_timeout: int = 20
+    http_timeout: int = 20  # seconds per read
+    http_deadline: int = 60  # seconds for a whole response
+    host_min_delay: float = 1.0  # seconds between two fetches of one host
+    http_retries: int = 2  # retries after a connection error or 5xx
+    http_backoff: float = 1.0  # seconds before the first retry, doubling
+    extra_ports: tuple[int, ...] = ()
+    contact_url: str = "https://github.com/impersonation-monitor"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -80,6 +98,7 @@ class Settings:
         if unknown:
             raise SettingsError(f"MONITOR_SOURCES: unknown source {unknown[0]!r} (known: {', '.join(sorted(urls))})")
         min_score = env.get("MONITOR_ALERT_MIN_SCORE")
+        contact = env.get("MONITOR_CONTACT_URL") or cls.contact_url
         return cls(
             database_url=env.get("MONITOR_DATABASE_URL") or cls.database_url,
             brands_file=Path(env.get("MONITOR_BRANDS_FILE") or cls.brands_file),
@@ -88,7 +107,6 @@ class Settings:
             outbox_dir=Path(env.get("MONITOR_OUTBOX_DIR") or cls.outbox_dir),
             mail_from=env.get("MONITOR_MAIL_FROM") or cls.mail_from,
             allow_private_networks=_bool(env, "MONITOR_ALLOW_PRIVATE_NETWORKS", False),
-            user_agent=env.get("MONITOR_USER_AGENT") or cls.user_agent,
             source_urls=urls,
             sources=sources,
             alert_min_score=None if not min_score else _int(env, "MONITOR_ALERT_MIN_SCORE", 0, 0, 100),
@@ -97,4 +115,11 @@ class Settings:
             schedule=env.get("MONITOR_SCHEDULE") or cls.schedule,
             ops_email=env.get("MONITOR_OPS_EMAIL") or None,
             http_timeout=_int(env, "MONITOR_HTTP_TIMEOUT", 20, 1, 600),
+            http_deadline=_int(env, "MONITOR_HTTP_DEADLINE", 60, 1, 3600),
+            host_min_delay=_int(env, "MONITOR_HOST_MIN_DELAY_MS", 1000, 0, 600_000) / 1000,
+            extra_ports=_ports(env, "MONITOR_EXTRA_PORTS"),
+            http_retries=_int(env, "MONITOR_HTTP_RETRIES", 2, 0, 10),
+            http_backoff=_int(env, "MONITOR_HTTP_BACKOFF_MS", 1000, 0, 600_000) / 1000,
+            contact_url=contact,
+            user_agent=env.get("MONITOR_USER_AGENT") or f"impersonation-monitor/0.1 (+{contact})",
         )

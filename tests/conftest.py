@@ -152,3 +152,9 @@ def parse_message(data: bytes):
     return email.message_from_bytes(data, policy=policy.default)
 
 
+
+
+@pytest.fixture(scope="session")
+def httpserver_listen_address():
+    """pytest-httpserver on 127.0.0.1 (not 'localhost', which may resolve to ::1)."""
+    return ("127.0.0.1", 0)

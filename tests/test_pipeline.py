@@ -53,7 +53,8 @@ def _run(settings: Settings, params: dict, run_type: str = "manual") -> tuple[li
 def demo_settings(tmp_path, migrated_url):
     with DemoWeb() as web:
         yield Settings(database_url=migrated_url, brands_file=BRANDS_FILE, outbox_dir=tmp_path / "outbox",
-                       allow_private_networks=True, source_urls={"searxng": web.url})
+                       allow_private_networks=True, source_urls={"searxng": web.url}, host_min_delay=0,
+                       extra_ports=(web.port,))
 
 
 def test_false_positive_is_not_alerted_in_the_next_run(demo_settings, session_factory):

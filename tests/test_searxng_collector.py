@@ -72,7 +72,7 @@ def test_collect_against_a_local_server(httpserver, registry):
         return Response(body, content_type="application/json")
 
     httpserver.expect_request("/search").respond_with_handler(handler)
-    settings = Settings(allow_private_networks=True)
+    settings = Settings(allow_private_networks=True, host_min_delay=0)
     collector = SearxngCollector(httpserver.url_for("/").rstrip("/"), Fetcher(settings, extra_ports=(httpserver.port,)))
     now = dt.datetime.now(dt.timezone.utc)
     result = collect_brand(collector, registry.brand("lao-airlines"), Window(now - dt.timedelta(hours=1), now))
@@ -85,7 +85,7 @@ def test_collect_against_a_local_server(httpserver, registry):
 
 def test_loopback_is_refused_without_the_setting(httpserver, registry):
     httpserver.expect_request("/search").respond_with_data(json.dumps({"results": []}), content_type="application/json")
-    collector = SearxngCollector(httpserver.url_for("/").rstrip("/"), Fetcher(Settings(), extra_ports=(httpserver.port,)))
+    collector = SearxngCollector(httpserver.url_for("/").rstrip("/"), Fetcher(Settings(host_min_delay=0), extra_ports=(httpserver.port,)))
     result = collect_brand(collector, registry.brand("tholakhong"), Window(None, None))
     assert result.failed and "127.0.0.1" in result.errors[0]
 
@@ -93,7 +93,7 @@ def test_loopback_is_refused_without_the_setting(httpserver, registry):
 def test_a_layout_change_is_reported_not_silenced(httpserver, registry):
     httpserver.expect_request("/search").respond_with_data(_fixture("layout_changed.json"), content_type="application/json")
     collector = SearxngCollector(httpserver.url_for("/").rstrip("/"),
-                                 Fetcher(Settings(allow_private_networks=True)))
+                                 Fetcher(Settings(allow_private_networks=True, host_min_delay=0), extra_ports=(httpserver.port,)))
     result = collect_brand(collector, registry.brand("tholakhong"), Window(None, None))
     assert result.layout_changed and result.failed
     assert "layout changed" in result.errors[0]

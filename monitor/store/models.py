@@ -66,6 +66,7 @@ class CollectionRun(Base):
     findings_new: Mapped[int] = mapped_column(Integer, default=0)
     findings_updated: Mapped[int] = mapped_column(Integer, default=0)
     layout_changed: Mapped[bool] = mapped_column(Boolean, default=False)
+    canary: Mapped[str | None] = mapped_column(String(16))  # ok, missing, n/a
     error: Mapped[str | None] = mapped_column(Text)
 
 
@@ -147,3 +148,26 @@ class Sighting(Base):
     seen_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
     finding: Mapped[Finding] = relationship(back_populates="sightings")
+
+
+class HostState(Base):
+    """Per-host politeness shared by every worker process: the next free fetch slot, and a
+    cool-down after 429/503 during which the host is skipped."""
+
+    __tablename__ = "host_states"
+
+    host: Mapped[str] = mapped_column(String(253), primary_key=True)
+    next_fetch_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    cooldown_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    cooldown_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class RobotsEntry(Base):
+    """A cached robots.txt: its HTTP outcome and body, per scheme and host."""
+
+    __tablename__ = "robots_cache"
+
+    origin: Mapped[str] = mapped_column(String(300), primary_key=True)  # https://host:port
+    fetched_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(16))  # allow_all, deny_all, parsed
+    body: Mapped[str | None] = mapped_column(Text)

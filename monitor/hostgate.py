@@ -1,0 +1,83 @@
+"""Per-host politeness: a minimum delay between fetches of one host, and a cool-down after
+the host said 429/503, during which it is skipped (not slept on) while other hosts go on.
+
+State lives in the monitor database when one is given, so that it holds across Airflow
+worker processes; otherwise in this process's memory."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from monitor.store.db import as_utc
+from monitor.store.models import HostState
+
+
+class HostCoolingDown(Exception):
+    def __init__(self, host: str, until: dt.datetime, reason: str | None):
+        super().__init__(f"{host} is cooling down until {until.isoformat(timespec='seconds')}"
+                         + (f" ({reason})" if reason else ""))
+        self.host, self.until, self.reason = host, until, reason
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class HostGate:
+    def __init__(self, factory: sessionmaker[Session] | None = None, *, min_delay: float = 1.0,
+                 clock: Callable[[], dt.datetime] = _utcnow, sleep: Callable[[float], None] = time.sleep):
+        self.factory = factory
+        self.min_delay = dt.timedelta(seconds=min_delay)
+        self.clock = clock
+        self.sleep = sleep
+        self._memory: dict[str, tuple[dt.datetime, dt.datetime | None, str | None]] = {}
+        self._lock = threading.Lock()
+
+    def acquire(self, host: str) -> None:
+        """Reserve the host's next fetch slot and wait for it; raise HostCoolingDown if the
+        host asked us to back off."""
+        now = self.clock()
+        if self.factory is None:
+            with self._lock:
+                next_at, cooldown, reason = self._memory.get(host, (now, None, None))
+                if cooldown and cooldown > now:
+                    raise HostCoolingDown(host, cooldown, reason)
+                slot = max(now, next_at)
+                self._memory[host] = (slot + self.min_delay, None, None)
+        else:
+            with self.factory() as session:
+                state = session.get(HostState, host, with_for_update=True)
+                if state is None:
+                    state = HostState(host=host, next_fetch_at=now)
+                    session.add(state)
+                cooldown = as_utc(state.cooldown_until)
+                if cooldown and cooldown > now:
+                    raise HostCoolingDown(host, cooldown, state.cooldown_reason)
+                slot = max(now, as_utc(state.next_fetch_at))
+                state.next_fetch_at = slot + self.min_delay
+                state.cooldown_until, state.cooldown_reason = None, None
+                session.commit()
+        wait = (slot - now).total_seconds()
+        if wait > 0:
+            self.sleep(wait)
+
+    def cool_down(self, host: str, seconds: float, reason: str) -> dt.datetime:
+        until = self.clock() + dt.timedelta(seconds=seconds)
+        if self.factory is None:
+            with self._lock:
+                next_at = self._memory.get(host, (until, None, None))[0]
+                self._memory[host] = (max(next_at, until), until, reason)
+            return until
+        with self.factory() as session:
+            state = session.get(HostState, host, with_for_update=True)
+            if state is None:
+                state = HostState(host=host, next_fetch_at=until)
+                session.add(state)
+            state.cooldown_until, state.cooldown_reason = until, reason
+            session.commit()
+        return until
