@@ -73,11 +73,13 @@ def cmd_collect(args: argparse.Namespace) -> int:
     registry = load_registry(settings.brands_file)
     brands = [registry.brand(args.brand)] if args.brand else list(registry.brands)
     window = Window(_parse_time(args.since, "--since"), _parse_time(args.until, "--until"))
+    from monitor.rules import load_rules
+    from monitor.scoring import Scorer
     from monitor.store.db import make_engine, session_factory
 
     # Politeness and robots.txt state are shared with the DAG's workers through the database.
-    collector = build_collector(args.source, settings,
-                                Fetcher(settings, session_factory=session_factory(make_engine(settings.database_url))))
+    fetcher = Fetcher(settings, session_factory=session_factory(make_engine(settings.database_url)))
+    collector = build_collector(args.source, settings, fetcher, Scorer(registry, load_rules(settings.rules_file)))
     failed = False
     with ExitStack() as stack:
         sink = _open_out(stack, args.output)

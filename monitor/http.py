@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import ipaddress
 import socket
 import threading
 import time
@@ -26,6 +27,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 import requests
+from requests.adapters import HTTPAdapter
 from requests_hardened import Config, HTTPSession
 
 from monitor.hostgate import HostCoolingDown, HostGate
@@ -86,6 +88,33 @@ class _Retryable(FetchError):
     pass
 
 
+class _ResolveOverrideAdapter(HTTPAdapter):
+    """Connect to a fixed address for some host names (like curl --resolve), keeping the URL
+    and the Host header: the demo and tests serve 'laoairlines-booking.top' locally. Only
+    installed when private networks are allowed, so never in production."""
+
+    def __init__(self, overrides: dict[str, tuple[str, int]]):
+        super().__init__()
+        self.overrides = overrides
+
+    def build_connection_pool_key_attributes(self, request, verify, cert=None):  # noqa: ANN001,ANN201
+        host_params, pool_kwargs = super().build_connection_pool_key_attributes(request, verify, cert)
+        host = host_params["host"]
+        target = self.overrides.get(host) or (self.overrides.get("*") if not _is_address(host) else None)
+        if target:
+            request.headers["Host"] = host
+            host_params.update(scheme="http", host=target[0], port=target[1])
+        return host_params, pool_kwargs
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+        return True
+    except ValueError:
+        return False
+
+
 class _Unreachable(_Retryable):
     """Connection refused, reset or timed out: retried, then the host is cooled down."""
 
@@ -119,6 +148,10 @@ class Fetcher:
                         never_redirect=False, default_timeout=(5, settings.http_timeout),
                         user_agent_override=settings.user_agent)
         self.session = HTTPSession(config)
+        if settings.resolve_overrides and settings.allow_private_networks:
+            adapter = _ResolveOverrideAdapter(settings.resolve_overrides)
+            self.session.mount("http://", adapter)
+            self.session.mount("https://", adapter)
         self.session.max_redirects = MAX_REDIRECTS
         self.session.hooks["response"].append(self._check_redirect)
         self.robots = RobotsPolicy(self._fetch_robots, settings.user_agent, session_factory)
@@ -147,9 +180,22 @@ class Fetcher:
 
     # -------------------------------------------------------------- fetching
 
+    def download(self, url: str, destination, *, accept: tuple[str, ...] = (), max_bytes: int = 500_000_000,  # noqa: ANN001
+                 deadline_seconds: float | None = None) -> FetchResult:
+        """Like get, but the body goes to a file as it arrives (bounded memory for large
+        lists); the result's body is empty. A failed download leaves no file behind."""
+        with open(destination, "wb") as sink:
+            try:
+                return self.get(url, accept=accept, max_bytes=max_bytes, deadline_seconds=deadline_seconds,
+                                sink=sink)
+            except BaseException:
+                sink.close()
+                destination.unlink(missing_ok=True)
+                raise
+
     def get(self, url: str, *, params: dict[str, str] | None = None, accept: tuple[str, ...] = (),
             max_bytes: int = 5_000_000, deadline_seconds: float | None = None, robots: bool = False,
-            polite: bool = True) -> FetchResult:
+            polite: bool = True, sink=None, headers: dict[str, str] | None = None) -> FetchResult:  # noqa: ANN001
         """GET a URL. Raises FetchError unless the whole body arrives within the deadline,
         under the size cap, with an acceptable content type and a 2xx status."""
         self.check_url(url)
@@ -164,7 +210,11 @@ class Fetcher:
                 except HostCoolingDown as exc:
                     raise RateLimited(str(exc)) from None
             try:
-                return self._once(url, params, accept, max_bytes, deadline_seconds or self.settings.http_deadline)
+                if sink is not None:
+                    sink.seek(0)
+                    sink.truncate()
+                return self._once(url, params, accept, max_bytes, deadline_seconds or self.settings.http_deadline, sink,
+                                  headers)
             except _Retryable as exc:
                 attempt += 1
                 if attempt > self.retries:
@@ -175,8 +225,8 @@ class Fetcher:
                 self.sleep(self.backoff * 2 ** (attempt - 1))
 
     def _once(self, url: str, params: dict[str, str] | None, accept: tuple[str, ...], max_bytes: int,
-              deadline: float) -> FetchResult:
-        headers = {"Accept": ", ".join(accept) or "*/*", "Accept-Encoding": "gzip, deflate"}
+              deadline: float, sink=None, extra_headers: dict[str, str] | None = None) -> FetchResult:  # noqa: ANN001
+        headers = {"Accept": ", ".join(accept) or "*/*", "Accept-Encoding": "gzip, deflate", **(extra_headers or {})}
         timed_out = threading.Event()
         holder: dict[str, requests.Response] = {}
 
@@ -201,7 +251,7 @@ class Fetcher:
                                         timeout=(5, min(self.settings.http_timeout, deadline)))
             holder["response"] = response
             with response:
-                return self._read(response, accept, max_bytes, timed_out)
+                return self._read(response, accept, max_bytes, timed_out, sink)
         except FetchError:
             raise
         except requests.TooManyRedirects:
@@ -222,7 +272,7 @@ class Fetcher:
             watchdog.cancel()
 
     def _read(self, response: requests.Response, accept: tuple[str, ...], max_bytes: int,
-              timed_out: threading.Event) -> FetchResult:
+              timed_out: threading.Event, sink=None) -> FetchResult:  # noqa: ANN001
         url = response.url
         status = response.status_code
         host = (urlsplit(url).hostname or "").lower()
@@ -255,7 +305,10 @@ class Fetcher:
             size += len(chunk)
             if size > max_bytes:
                 raise FetchError(f"{url}: body larger than the {max_bytes}-byte cap")
-            chunks.append(chunk)
+            if sink is not None:
+                sink.write(chunk)
+            else:
+                chunks.append(chunk)
         if timed_out.is_set():
             raise FetchError(f"{url}: no complete response within the deadline")
         return FetchResult(url, status, content_type, b"".join(chunks), dict(response.headers), ip)

@@ -8,6 +8,9 @@ from typing import Any
 KINDS = ("domain", "account", "page")
 VERDICTS = ("official", "impersonation", "suspicious", "unrelated")
 _TEXT_FIELDS = ("url", "domain", "platform", "handle", "name", "bio", "title", "text")
+# Added by page enrichment (monitor.enrich); optional in input.
+_FLAG_FIELDS = ("has_password_form", "has_card_form", "enriched")
+_COUNT_FIELDS = ("official_links",)
 
 
 class CandidateError(ValueError):
@@ -26,10 +29,14 @@ class Candidate:
     bio: str | None = None
     title: str | None = None
     text: str | None = None
+    has_password_form: bool | None = None
+    has_card_form: bool | None = None
+    official_links: int | None = None
+    enriched: bool | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"id": self.id, "kind": self.kind}
-        for name in _TEXT_FIELDS:
+        for name in _TEXT_FIELDS + _FLAG_FIELDS + _COUNT_FIELDS:
             value = getattr(self, name)
             if value is not None:
                 out[name] = value
@@ -53,6 +60,18 @@ def candidate_from_dict(obj: Any) -> Candidate:
         if not isinstance(value, str):
             raise CandidateError(f"field {name!r}: expected a string, got {type(value).__name__}")
         values[name] = value
+    for name in _FLAG_FIELDS:
+        value = obj.get(name)
+        if value is not None:
+            if not isinstance(value, bool):
+                raise CandidateError(f"field {name!r}: expected true or false, got {type(value).__name__}")
+            values[name] = value
+    for name in _COUNT_FIELDS:
+        value = obj.get(name)
+        if value is not None:
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise CandidateError(f"field {name!r}: expected a whole number")
+            values[name] = value
     ident = obj.get("id")
     if isinstance(ident, (dict, list)):
         raise CandidateError("field 'id': expected a string or a number")

@@ -97,7 +97,13 @@ def plan(settings: Settings, params: dict[str, Any]) -> list[dict[str, str]]:
     unknown = [s for s in wanted_sources if s not in settings.source_urls]
     if unknown:
         raise ValueError(f"param sources: unknown source {unknown[0]!r} (known: {', '.join(sorted(settings.source_urls))})")
-    return [{"brand": brand, "source": source} for brand in wanted_brands for source in wanted_sources]
+
+    def configured(brand_id: str, source: str) -> bool:
+        brand = registry.brand(brand_id)  # listing pages and feeds are configured per brand
+        return not ((source == "listing" and not brand.listings) or (source == "rss" and not brand.feeds))
+
+    return [{"brand": brand, "source": source} for brand in wanted_brands for source in wanted_sources
+            if configured(brand, source)]
 
 
 # ---------------------------------------------------------------- collect
@@ -108,9 +114,12 @@ def collect(settings: Settings, item: dict[str, str], run: RunInfo) -> dict[str,
     other sources go on."""
     from monitor.collectors import Window, build_collector, collect_brand
     from monitor.http import Fetcher
+    from monitor.rules import load_rules
+    from monitor.scoring import Scorer
     from monitor.store.repo import finish_collection_run, start_collection_run
 
-    brand = _registry(settings).brand(item["brand"])
+    registry = _registry(settings)
+    brand = registry.brand(item["brand"])
     window = Window(_parse_time(run.window_start, "window_start"), _parse_time(run.window_end, "window_end"))
     factory = _factory(settings)
     with factory() as session:
@@ -122,8 +131,11 @@ def collect(settings: Settings, item: dict[str, str], run: RunInfo) -> dict[str,
     error: str | None = None
     layout_changed = False
     queries = 0
+    canary_expected = False
     try:
-        collector = build_collector(item["source"], settings, Fetcher(settings, session_factory=factory))
+        scorer = Scorer(registry, load_rules(settings.rules_file))
+        collector = build_collector(item["source"], settings, Fetcher(settings, session_factory=factory), scorer)
+        canary_expected = collector.canary
         result = collect_brand(collector, brand, window)
         queries, layout_changed = result.queries, result.layout_changed
         candidates = [{**found.candidate.to_dict(), "query": found.query} for found in result.found]
@@ -139,26 +151,40 @@ def collect(settings: Settings, item: dict[str, str], run: RunInfo) -> dict[str,
                               candidates=len(candidates), error=error, layout_changed=layout_changed)
         session.commit()
     return {"collection_run_id": run_id, "brand": brand.id, "source": item["source"], "status": status,
-            "error": error, "layout_changed": layout_changed, "queries": queries, "candidates": candidates}
+            "error": error, "layout_changed": layout_changed, "queries": queries, "candidates": candidates,
+            "canary_expected": canary_expected}
 
 
 # ---------------------------------------------------------------- score
 
 def score(settings: Settings, collected: dict[str, Any]) -> dict[str, Any]:
-    """Score what one collection found; keep the flagged ones as finding inputs."""
+    """Score what one collection found; enrich the pages worth a look and score them again;
+    keep the ones flagged for this collection's brand as finding inputs; check the canary."""
+    from monitor.enrich import Enricher
     from monitor.identity import identity_of
     from monitor.models import candidate_from_dict
     from monitor.rules import load_rules
     from monitor.scoring import Scorer
 
     rules = load_rules(settings.rules_file)
-    scorer = Scorer(_registry(settings), rules)
+    registry = _registry(settings)
+    scorer = Scorer(registry, rules)
     shared = frozenset(rules.shared_hosting)
+    enricher = Enricher(settings, registry, _factory(settings))
     flagged = []
+    official_seen = False
     for raw in collected["candidates"]:
         candidate = candidate_from_dict(raw)
         result = scorer.score(candidate)
-        if result.verdict not in ("impersonation", "suspicious") or result.brand is None:
+        if result.verdict == "official" and result.brand == collected["brand"]:
+            official_seen = True
+            continue
+        if result.brand != collected["brand"] and result.verdict != "unrelated":
+            continue  # another brand's look-alike: that brand's own collection records it
+        if enricher.worth_it(candidate, result):
+            candidate = enricher.enrich(candidate)
+            result = scorer.score(candidate)
+        if result.verdict not in ("impersonation", "suspicious") or result.brand != collected["brand"]:
             continue
         identity = identity_of(candidate, shared)
         flagged.append({
@@ -167,9 +193,13 @@ def score(settings: Settings, collected: dict[str, Any]) -> dict[str, Any]:
             "verdict": result.verdict, "reasons": result.reasons, "candidate": candidate.to_dict(),
             "source": collected["source"], "query": raw.get("query"),
         })
+    canary = "n/a"
+    if collected.get("canary_expected") and collected["status"] != "failed":
+        canary = "ok" if official_seen else "missing"
     return {key: collected[key] for key in ("collection_run_id", "brand", "source", "status", "error",
                                             "layout_changed", "queries")} | {
-        "candidates": len(collected["candidates"]), "flagged": flagged}
+        "candidates": len(collected["candidates"]), "flagged": flagged, "canary": canary,
+        "enriched": enricher.count}
 
 
 # ---------------------------------------------------------------- store
@@ -183,10 +213,10 @@ def store(settings: Settings, scored: dict[str, Any]) -> dict[str, Any]:
     with factory() as session:
         new, updated = upsert_findings(session, items, collection_run_id=scored["collection_run_id"], now=now)
         finish_collection_run(session, scored["collection_run_id"], now=now, flagged=len(items),
-                              findings_new=new, findings_updated=updated)
+                              findings_new=new, findings_updated=updated, canary=scored.get("canary"))
         session.commit()
     return {key: scored[key] for key in ("collection_run_id", "brand", "source", "status", "error",
-                                         "layout_changed", "queries", "candidates")} | {
+                                         "layout_changed", "queries", "candidates", "canary")} | {
         "flagged": len(items), "new": new, "updated": updated}
 
 
@@ -238,13 +268,15 @@ class AllSourcesFailed(RuntimeError):
 
 def summarize(stored: list[dict[str, Any]], alert_report: dict[str, Any] | None) -> str:
     """A plain-text table for the task log and the CLI. Pure."""
-    header = ("source", "brand", "status", "queries", "candidates", "flagged", "new", "updated", "error")
+    header = ("source", "brand", "status", "canary", "queries", "candidates", "flagged", "new", "updated", "error")
     rows = [header]
     for s in sorted(stored, key=lambda s: (s["source"], s["brand"])):
         error = (s.get("error") or "-")
         if s.get("layout_changed"):
             error = "LAYOUT CHANGED: " + error
-        rows.append((s["source"], s["brand"], s["status"], str(s.get("queries", 0)), str(s.get("candidates", 0)),
+        canary = s.get("canary") or "n/a"
+        rows.append((s["source"], s["brand"], s["status"], "MISSING" if canary == "missing" else canary,
+                     str(s.get("queries", 0)), str(s.get("candidates", 0)),
                      str(s.get("flagged", 0)), str(s.get("new", 0)), str(s.get("updated", 0)),
                      error if len(error) <= 120 else error[:117] + "..."))
     widths = [max(len(r[i]) for r in rows) for i in range(len(header) - 1)]
@@ -253,6 +285,10 @@ def summarize(stored: list[dict[str, Any]], alert_report: dict[str, Any] | None)
     lines.append(f"total: {totals['candidates']} candidates, {totals['flagged']} flagged, "
                  f"{totals['new']} new findings, {totals['updated']} updated, "
                  f"{sum(1 for s in stored if s['status'] == 'failed')} failed collections")
+    missing = [f"{s['source']}/{s['brand']}" for s in stored if s.get("canary") == "missing"]
+    if missing:
+        lines.append(f"canary missing (the source did not return the brand's own official identity): "
+                     f"{', '.join(missing)}")
     if alert_report:
         if alert_report.get("skipped"):
             lines.append(f"alerts: {alert_report['skipped']}")

@@ -85,6 +85,36 @@ class Identities(_Frozen):
     accounts: tuple[Account, ...] = ()
 
 
+class Listing(_Frozen):
+    """A public page that lists items (a directory, a store's search page), read with CSS
+    selectors: `item` selects each entry, `link` and `title` are looked up inside it."""
+
+    url: str
+    item: Text
+    link: str = "a"
+    title: str | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value
+
+    @field_validator("item", "link", "title")
+    @classmethod
+    def _selector(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from soupsieve import SelectorSyntaxError, compile as compile_selector
+
+        try:
+            compile_selector(value)
+        except SelectorSyntaxError as exc:
+            raise ValueError(f"{value!r} is not a valid CSS selector ({str(exc).splitlines()[0]})") from None
+        return value
+
+
 class Owner(_Frozen):
     name: Text
     email: str
@@ -119,6 +149,16 @@ class Brand(_Frozen):
     keywords: tuple[Text, ...] = ()
     allow: Identities = Identities()
     verified: Verification
+    listings: tuple[Listing, ...] = ()
+    feeds: tuple[str, ...] = ()  # RSS or Atom feeds to read for mentions of the brand
+
+    @field_validator("feeds")
+    @classmethod
+    def _feeds(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for url in value:
+            if not url.startswith(("http://", "https://")):
+                raise ValueError(f"{url!r} is not an http(s) URL")
+        return value
 
     @field_validator("id")
     @classmethod

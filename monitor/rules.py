@@ -53,6 +53,9 @@ class Weights(_Frozen):
     warning_context: int
     title_mentions_brand: int
     text_mentions_brand: int
+    password_form: int
+    card_form: int
+    links_to_official: int
 
 
 class Rules(_Frozen):

@@ -124,6 +124,11 @@ class Scorer:
         self._key_texts = [k.text for _, k in self._keys]
         self._contains_re = re.compile("|".join(sorted({re.escape(t) for t in self._key_texts}, key=len, reverse=True)))
         self._trigrams = [self._grams(t) for t in self._key_texts]
+        # One edit inside a long key leaves one of its halves intact (pigeonhole): a text that
+        # contains neither half of any long key cannot hold a one-edit typo of it.
+        halves = {piece for t in self._key_texts if len(t) >= rules.fuzzy_contains_min_length
+                  for piece in (t[: (len(t) - 1) // 2], t[-((len(t) - 1) // 2):])}
+        self._halves_re = re.compile("|".join(sorted(map(re.escape, halves)))) if halves else None
         self._lures = self._phrase_matcher(rules.lures)
         self._claims = self._phrase_matcher(rules.official_claims)
         self._commentary = self._phrase_matcher(rules.commentary)
@@ -177,6 +182,37 @@ class Scorer:
             escaped = re.escape(phrase).replace(r"\ ", r"[\s\-_]+")
             parts.append(escaped if has_lao(phrase) else rf"(?<![\w]){escaped}(?![\w])")
         return re.compile("|".join(parts) or r"(?!x)x")
+
+    # ---------------------------------------------------------------- helpers for collectors
+
+    def search_terms(self, brand_id: str) -> list[str]:
+        """Latin brand strings a source can search for: official labels, handles, names
+        ('laoairlines', 'laotel', 'laotelecom')."""
+        index = self._index_of(brand_id)
+        terms = [k.plain for k in self.brands[index].keys if k.plain.isascii() and k.plain.isalnum()]
+        return list(dict.fromkeys(terms))
+
+    def _index_of(self, brand_id: str) -> int:
+        for index, brand in enumerate(self.brands):
+            if brand.brand.id == brand_id:
+                return index
+        raise KeyError(brand_id)
+
+    def might_resemble(self, text: str) -> bool:
+        """Cheap prefilter for long feeds: could this host or URL involve any brand? False
+        only when no brand key (nor half of a long one) is contained in it and the whole is
+        not within edit distance of a key; what passes is scored in full."""
+        if not text.isascii() or "xn--" in text:
+            return True
+        text = text.split("://", 1)[-1]
+        host, slash, path = text.partition("/")
+        cond = condense(host.rsplit(".", 1)[0] + slash + path)  # the TLD is never a brand
+        if self._contains_re.search(cond):
+            return True
+        if self._halves_re is not None and self._halves_re.search(cond):
+            return True
+        match = process.extractOne(cond, self._key_texts, scorer=OSA.distance, score_cutoff=2)
+        return match is not None and match[1] <= self.rules.allowed_distance(len(match[0]))
 
     # ---------------------------------------------------------------- entry point
 
@@ -656,4 +692,19 @@ class Scorer:
                     sig.identity.remove(weakest)
         text = " ".join(t for t in (candidate.title, (candidate.text or "")[:5000]) if t)
         self._context_modifiers(text, candidate.title or "", signals, page=True)
+        self._form_modifiers(candidate, signals)
         return self._verdict(candidate, signals, [])
+
+    def _form_modifiers(self, candidate: Candidate, signals: dict[int, _Signals]) -> None:
+        """What the fetched page asks for (set by page enrichment)."""
+        weights = self.rules.weights
+        for sig in signals.values():
+            if sig.best() <= 0:
+                continue
+            if candidate.has_password_form:
+                sig.modifiers.append((weights.password_form, "the page asks for a password"))
+            if candidate.has_card_form:
+                sig.modifiers.append((weights.card_form, "the page asks for a payment card number"))
+            if candidate.official_links:
+                sig.modifiers.append((weights.links_to_official,
+                                      f"the page links to the official site {candidate.official_links} times"))

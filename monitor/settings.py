@@ -14,6 +14,17 @@ from pathlib import Path
 SOURCE_DEFAULT_URLS = {
     # Public defaults; each is overridden by MONITOR_<SOURCE>_URL.
     "searxng": "https://searx.be",
+    "brave": "https://api.search.brave.com",
+    "google": "https://www.googleapis.com",
+    "crtsh": "https://crt.sh",
+    # A daily list of newly registered domains; {date} / {date_b64} are filled in per day.
+    "nrd": "https://www.whoisds.com/whois-database/newly-registered-domains/{date_b64}/nrd",
+    "openphish": "https://openphish.com/feed.txt",
+    "urlhaus": "https://urlhaus.abuse.ch/downloads/csv_recent/",
+    # Not fetched over HTTP: listed so that every source has a name here.
+    "permutations": "dns:",
+    "listing": "brands.yaml",
+    "rss": "brands.yaml",
 }
 
 
@@ -58,6 +69,22 @@ def _ports(env: Mapping[str, str], name: str) -> tuple[int, ...]:
     return tuple(ports)
 
 
+def _overrides(env: Mapping[str, str], name: str) -> dict[str, tuple[str, int]]:
+    raw = env.get(name, "")
+    if not raw:
+        return {}
+    if not _bool(env, "MONITOR_ALLOW_PRIVATE_NETWORKS", False):
+        raise SettingsError(f"{name} is for tests and the demo: it needs MONITOR_ALLOW_PRIVATE_NETWORKS=1")
+    overrides = {}
+    for part in (p.strip() for p in raw.split(",") if p.strip()):
+        host, _, target = part.partition("=")
+        address, _, port = target.rpartition(":")
+        if not host or not address or not port.isdigit():
+            raise SettingsError(f"{name}: {part!r} is not host=address:port")
+        overrides[host.lower()] = (address, int(port))
+    return overrides
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = "sqlite:///var/monitor.db"
@@ -82,6 +109,14 @@ class Settings:
     http_backoff: float = 1.0  # seconds before the first retry, doubling
     extra_ports: tuple[int, ...] = ()
     contact_url: str = "https://github.com/impersonation-monitor"
+    brave_api_key: str | None = None
+    google_api_key: str | None = None
+    google_cx: str | None = None
+    dns_nameserver: str | None = None  # 'ip' or 'ip:port'; default: the system resolver
+    enrich_min_score: int = 40
+    # host -> (address, port) the fetcher connects to instead of resolving ('*' for every
+    # host name): the demo and tests point every site at their local server with it.
+    resolve_overrides: dict[str, tuple[str, int]] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -90,9 +125,11 @@ class Settings:
         for name in list(urls):
             override = env.get(f"MONITOR_{name.upper()}_URL")
             if override:
+                if name in {"permutations", "listing", "rss"}:
+                    raise SettingsError(f"MONITOR_{name.upper()}_URL: {name} takes its targets from brands.yaml")
                 if not override.startswith(("http://", "https://")):
                     raise SettingsError(f"MONITOR_{name.upper()}_URL={override!r}: expected an http(s) URL")
-                urls[name] = override.rstrip("/")
+                urls[name] = override
         sources = tuple(s.strip() for s in env.get("MONITOR_SOURCES", "searxng").split(",") if s.strip())
         unknown = [s for s in sources if s not in urls]
         if unknown:
@@ -121,5 +158,11 @@ class Settings:
             http_retries=_int(env, "MONITOR_HTTP_RETRIES", 2, 0, 10),
             http_backoff=_int(env, "MONITOR_HTTP_BACKOFF_MS", 1000, 0, 600_000) / 1000,
             contact_url=contact,
+            brave_api_key=env.get("MONITOR_BRAVE_API_KEY") or None,
+            google_api_key=env.get("MONITOR_GOOGLE_API_KEY") or None,
+            google_cx=env.get("MONITOR_GOOGLE_CX") or None,
+            dns_nameserver=env.get("MONITOR_DNS_NAMESERVER") or None,
+            enrich_min_score=_int(env, "MONITOR_ENRICH_MIN_SCORE", 40, 0, 101),
+            resolve_overrides=_overrides(env, "MONITOR_HTTP_RESOLVE"),
             user_agent=env.get("MONITOR_USER_AGENT") or f"impersonation-monitor/0.1 (+{contact})",
         )

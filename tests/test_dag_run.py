@@ -50,6 +50,10 @@ def searxng(httpserver):
         return Response((FIXTURES / "searxng" / name).read_bytes(), content_type="application/json")
 
     httpserver.expect_request("/search").respond_with_handler(handler)
+    httpserver.expect_request("/robots.txt").respond_with_data("not found", status=404)
+    httpserver.expect_request("/", headers={"Host": "laoairlines-booking.top"}).respond_with_data(
+        '<html><head><title>Lao Airlines - Online booking</title></head><body><form>'
+        '<input name="cardnumber"><input type="password" name="pin"></form></body></html>', content_type="text/html")
     httpserver.requests_seen = requests
     return httpserver
 
@@ -64,6 +68,8 @@ def monitor_env(monkeypatch, tmp_path, searxng, smtp_sink):
     monkeypatch.setenv("MONITOR_EXTRA_PORTS", str(searxng.port))
     monkeypatch.setenv("MONITOR_HOST_MIN_DELAY_MS", "0")
     monkeypatch.setenv("MONITOR_HTTP_BACKOFF_MS", "0")
+    # every site the results link to is served by the local server (page enrichment)
+    monkeypatch.setenv("MONITOR_HTTP_RESOLVE", f"*=127.0.0.1:{searxng.port}")
     monkeypatch.setenv("MONITOR_MAIL_FROM", "monitor@example.org")
     monkeypatch.setenv("MONITOR_OUTBOX_DIR", str(tmp_path / "outbox"))
     monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT",
@@ -108,6 +114,7 @@ def test_run_stores_findings_and_mails_one_digest_per_brand_once(brand_monitor_d
     text = airlines.get_body(("plain",)).get_content()
     assert "hxxps://laoairlines-booking[.]top/" in text and "Imitates:   facebook: laoairlines" in text
     assert "laoairlines.promo2026" in text and "Reuters" not in text
+    assert "the page asks for a payment card number" in text  # enriched from the page itself
     laopost = by_recipient[("laopost@example.org",)]
     assert "telegram: laopost_parcel" in laopost.get_body(("plain",)).get_content()
 

@@ -54,7 +54,7 @@ def demo_settings(tmp_path, migrated_url):
     with DemoWeb() as web:
         yield Settings(database_url=migrated_url, brands_file=BRANDS_FILE, outbox_dir=tmp_path / "outbox",
                        allow_private_networks=True, source_urls={"searxng": web.url}, host_min_delay=0,
-                       extra_ports=(web.port,))
+                       extra_ports=(web.port,), resolve_overrides={"*": ("127.0.0.1", web.port)})
 
 
 def test_false_positive_is_not_alerted_in_the_next_run(demo_settings, session_factory):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import time
 from dataclasses import dataclass, field
-from typing import Protocol
+from collections.abc import Iterable
+from typing import Any, Protocol
 
 from monitor.http import FetchError
 from monitor.models import Candidate
@@ -60,12 +61,17 @@ class CollectResult:
 
 class Collector(Protocol):
     name: str
+    # Whether the source should return one of the brand's official identities (the canary):
+    # a search for "Lao Airlines" must find laoairlines.com; a newly-registered list need not.
+    canary: bool
 
     def queries(self, brand: Brand) -> list[Query]: ...
 
-    def fetch(self, query: Query, window: Window) -> bytes: ...
+    def fetch(self, query: Query, window: Window) -> Any:
+        """I/O: the raw payload (bytes, or a file for large downloads)."""
 
-    def parse(self, raw: bytes, query: Query) -> list[Candidate]: ...
+    def parse(self, raw: Any, query: Query, window: Window) -> Iterable[Candidate]:
+        """Pure: candidates from a payload; LayoutChanged when it has an unknown shape."""
 
 
 def collect_brand(collector: Collector, brand: Brand, window: Window) -> CollectResult:
@@ -77,7 +83,7 @@ def collect_brand(collector: Collector, brand: Brand, window: Window) -> Collect
         result.queries += 1
         try:
             raw = collector.fetch(query, window)
-            candidates = collector.parse(raw, query)
+            candidates = list(collector.parse(raw, query, window))
         except LayoutChanged as exc:
             result.layout_changed = True
             result.errors.append(f"{query.text!r}: layout changed: {exc}")

@@ -68,6 +68,7 @@ def parse_results(raw: bytes, query: Query) -> list[Candidate]:
 
 class SearxngCollector:
     name = "searxng"
+    canary = True
 
     def __init__(self, base_url: str, fetcher: Fetcher):
         self.base_url = base_url.rstrip("/")
@@ -82,5 +83,5 @@ class SearxngCollector:
             params["time_range"] = period
         return self.fetcher.get(f"{self.base_url}/search", params=params, accept=JSON_TYPES).body
 
-    def parse(self, raw: bytes, query: Query) -> list[Candidate]:
+    def parse(self, raw: bytes, query: Query, window: Window) -> list[Candidate]:
         return parse_results(raw, query)

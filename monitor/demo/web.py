@@ -1,14 +1,22 @@
-"""A tiny local web for the demo and the tests: a SearXNG-compatible JSON search API over a
-list of pages. It is input, not logic under test: it returns what a search engine would.
+"""A small local web for the demo and the tests: it answers like each source would (a
+SearXNG JSON API, Brave and Google search APIs, crt.sh, a newly-registered-domains list,
+OpenPhish and URLhaus feeds, a listing page and an RSS feed) and serves the sites those
+point to, by Host header. It is input, not logic under test: it returns what the real
+services would, built from web.yaml at request time (timestamps are "a few minutes ago").
 
-Query syntax understood: "quoted phrases", plain words and site:host filters."""
+Query syntax understood by the search endpoints: "quoted phrases", plain words, site:host."""
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import html
+import io
 import json
 import shlex
 import threading
 from dataclasses import dataclass
+from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
@@ -25,9 +33,13 @@ class Page:
     content: str
 
 
-def load_pages(path: Path | None = None) -> list[Page]:
+def load_web(path: Path | None = None) -> dict[str, Any]:
     text = path.read_text("utf-8") if path else resources.files("monitor.demo").joinpath("web.yaml").read_text("utf-8")
-    return [Page(**entry) for entry in yaml.safe_load(text)["pages"]]
+    return yaml.safe_load(text)
+
+
+def load_pages(path: Path | None = None) -> list[Page]:
+    return [Page(**entry) for entry in load_web(path)["pages"]]
 
 
 def _matches(page: Page, terms: list[str], sites: list[str]) -> bool:
@@ -53,56 +65,50 @@ def searxng_payload(query: str, results: list[Page]) -> dict[str, Any]:
     return {
         "query": query,
         "number_of_results": len(results),
-        "results": [
-            {
-                "url": page.url,
-                "title": page.title,
-                "content": page.content,
-                "engine": "demo",
-                "engines": ["demo"],
-                "positions": [rank + 1],
-                "score": round(1.0 / (rank + 1), 3),
-                "category": "general",
-                "parsed_url": list(urlsplit(page.url)),
-                "publishedDate": None,
-            }
-            for rank, page in enumerate(results)
-        ],
-        "answers": [],
-        "corrections": [],
-        "infoboxes": [],
-        "suggestions": [],
-        "unresponsive_engines": [],
+        "results": [{"url": p.url, "title": p.title, "content": p.content, "engine": "demo", "engines": ["demo"],
+                     "positions": [rank + 1], "score": round(1.0 / (rank + 1), 3), "category": "general",
+                     "parsed_url": list(urlsplit(p.url)), "publishedDate": None}
+                    for rank, p in enumerate(results)],
+        "answers": [], "corrections": [], "infoboxes": [], "suggestions": [], "unresponsive_engines": [],
     }
+
+
+def brave_payload(query: str, results: list[Page]) -> dict[str, Any]:
+    payload: dict[str, Any] = {"type": "search", "query": {"original": query, "more_results_available": False}}
+    if results:
+        payload["web"] = {"type": "search", "results": [
+            {"title": p.title, "url": p.url, "description": p.content, "language": "en", "type": "search_result"}
+            for p in results]}
+    return payload
+
+
+def google_payload(query: str, results: list[Page]) -> dict[str, Any]:
+    payload: dict[str, Any] = {"kind": "customsearch#search",
+                               "searchInformation": {"totalResults": str(len(results))}}
+    if results:
+        payload["items"] = [{"kind": "customsearch#result", "title": p.title, "link": p.url, "snippet": p.content,
+                             "displayLink": urlsplit(p.url).hostname} for p in results]
+    return payload
 
 
 class DemoWeb:
     """Serve the demo web on 127.0.0.1 in a background thread."""
 
-    def __init__(self, pages: list[Page] | None = None, port: int = 0):
-        self.pages = pages if pages is not None else load_pages()
+    def __init__(self, web: dict[str, Any] | None = None, port: int = 0, filler_domains: int = 2000):
+        self.web = web if web is not None else load_web()
+        self.pages = [Page(**entry) for entry in self.web["pages"]]
+        self.filler_domains = filler_domains
         self.requests: list[str] = []
-        web = self
+        demo = self
 
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *args: Any) -> None:  # keep the demo's output readable
                 pass
 
             def do_GET(self) -> None:  # noqa: N802 - http.server naming
-                web.requests.append(self.path)
-                parts = urlsplit(self.path)
-                if parts.path == "/search":
-                    params = parse_qs(parts.query)
-                    if params.get("format", [""])[0] != "json":
-                        self._send(403, "text/plain", b"format not allowed")
-                        return
-                    query = params.get("q", [""])[0]
-                    body = json.dumps(searxng_payload(query, search(web.pages, query))).encode()
-                    self._send(200, "application/json", body)
-                    return
-                self._send(404, "text/plain", b"not found")
-
-            def _send(self, status: int, content_type: str, body: bytes) -> None:
+                demo.requests.append(self.path)
+                host = (self.headers.get("Host") or "").split(":")[0].lower()
+                status, content_type, body = demo.respond(host, self.path)
                 self.send_response(status)
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(body)))
@@ -112,6 +118,113 @@ class DemoWeb:
         self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
+    # ------------------------------------------------------------ routing
+
+    def respond(self, host: str, path: str) -> tuple[int, str, bytes]:
+        parts = urlsplit(path)
+        params = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        if host not in ("127.0.0.1", "localhost"):
+            return self._site(host, parts.path)
+        route = parts.path
+        query = params.get("q", "")
+        if route == "/search":
+            if params.get("format") != "json":
+                return 403, "text/plain", b"format not allowed"
+            return self._json(searxng_payload(query, search(self.pages, query)))
+        if route == "/brave/res/v1/web/search":
+            return self._json(brave_payload(query, search(self.pages, query)))
+        if route == "/google/customsearch/v1":
+            return self._json(google_payload(query, search(self.pages, query)))
+        if route.rstrip("/") == "/crtsh":
+            return self._json(self._certificates(query.strip("%").lower()))
+        if route.startswith("/nrd/"):
+            return 200, "text/plain", self._newly_registered().encode()
+        if route == "/openphish/feed.txt":
+            return 200, "text/plain", ("\n".join(self.web.get("phishing_urls", [])) + "\n").encode()
+        if route.rstrip("/") == "/urlhaus":
+            return 200, "text/csv", self._urlhaus().encode()
+        if route == "/listing/directory":
+            return 200, "text/html; charset=utf-8", self._listing().encode()
+        if route == "/rss/classifieds.xml":
+            return 200, "application/rss+xml", self._rss().encode()
+        if route == "/robots.txt":
+            return 404, "text/plain", b"no robots.txt"
+        return 404, "text/plain", b"not found"
+
+    @staticmethod
+    def _json(payload: Any) -> tuple[int, str, bytes]:
+        return 200, "application/json", json.dumps(payload, ensure_ascii=False).encode()
+
+    @staticmethod
+    def _recently(minutes: int = 20) -> dt.datetime:
+        return dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=minutes)
+
+    def _certificates(self, term: str) -> list[dict[str, Any]]:
+        issued = self._recently()
+        names = [n for n in self.web.get("certificates", []) if term and term in n.replace("-", "")]
+        return [{"issuer_ca_id": 295815, "issuer_name": "C=US, O=Let's Encrypt, CN=R11", "common_name": name,
+                 "name_value": name, "id": 15_000_000_000 + number,
+                 "entry_timestamp": issued.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3],
+                 "not_before": issued.strftime("%Y-%m-%dT%H:%M:%S"),
+                 "not_after": (issued + dt.timedelta(days=90)).strftime("%Y-%m-%dT%H:%M:%S"),
+                 "serial_number": f"{number:032x}"} for number, name in enumerate(names)]
+
+    def _newly_registered(self) -> str:
+        words = ("blue green river house market coffee travel garden happy sun moon star cloud city north south "
+                 "best smart fast tech shop food home rice lake hill stone paper").split()
+        filler = [f"{words[i % len(words)]}{words[(i // len(words)) % len(words)]}{i}.com"
+                  for i in range(self.filler_domains)]
+        names = filler[: len(filler) // 2] + list(self.web.get("newly_registered", [])) + filler[len(filler) // 2:]
+        return "\n".join(names) + "\n"
+
+    def _urlhaus(self) -> str:
+        out = io.StringIO()
+        out.write("################################################################\n"
+                  "# abuse.ch URLhaus Database Dump (CSV - recent URLs only)      #\n"
+                  "################################################################\n#\n"
+                  "# id,dateadded,url,url_status,last_online,threat,tags,urlhaus_link,reporter\n")
+        writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n")
+        added = self._recently().strftime("%Y-%m-%d %H:%M:%S")
+        for number, url in enumerate(self.web.get("malware_urls", []), 3_400_000):
+            writer.writerow([number, added, url, "online", added, "malware_download", "apk",
+                             f"https://urlhaus.abuse.ch/url/{number}/", "demo"])
+        return out.getvalue()
+
+    def _listing(self) -> str:
+        entries = "".join(f'<div class="entry"><h3><a href="{html.escape(e["url"])}">{html.escape(e["title"])}</a></h3>'
+                          f'<p>{html.escape(e["text"])}</p></div>' for e in self.web["listing"]["entries"])
+        return f'<!DOCTYPE html><html><head><title>Directory</title></head><body><div class="results">{entries}</div></body></html>'
+
+    def _rss(self) -> str:
+        published = format_datetime(self._recently(), usegmt=True)
+        items = "".join(f"<item><title>{html.escape(e['title'])}</title><link>{html.escape(e['url'])}</link>"
+                        f"<description>{html.escape(e['text'])}</description><pubDate>{published}</pubDate></item>"
+                        for e in self.web["feed"]["entries"])
+        return (f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Classifieds</title>'
+                f"<link>https://classifieds.example/</link><description>New ads</description>{items}</channel></rss>")
+
+    def _site(self, host: str, path: str) -> tuple[int, str, bytes]:
+        """A page of one of the demo's sites, as its owner serves it."""
+        if path == "/robots.txt":
+            return 404, "text/plain", b"not found"
+        for page in self.pages:
+            parts = urlsplit(page.url)
+            if (parts.hostname or "") == host and (parts.path or "/").rstrip("/") == (path or "/").rstrip("/"):
+                form = self.web.get("forms", {}).get(page.url)
+                fields = ""
+                if form == "card":
+                    fields = ('<form method="post"><input name="cardnumber" placeholder="Card number">'
+                              '<input name="cvv"><button>Pay</button></form>')
+                elif form == "password":
+                    fields = '<form method="post"><input name="phone"><input type="password" name="password"></form>'
+                body = (f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{html.escape(page.title)}</title>'
+                        f'<meta name="description" content="{html.escape(page.content)}"></head><body>'
+                        f'<h1>{html.escape(page.title)}</h1><p>{html.escape(page.content)}</p>{fields}</body></html>')
+                return 200, "text/html; charset=utf-8", body.encode()
+        return 404, "text/html", b"<html><title>Not found</title></html>"
+
+    # ------------------------------------------------------------ lifecycle
+
     @property
     def port(self) -> int:
         return self.server.server_address[1]
@@ -120,6 +233,33 @@ class DemoWeb:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    def source_environment(self) -> dict[str, str]:
+        """MONITOR_* settings that point every source at this demo web."""
+        return {
+            "MONITOR_SEARXNG_URL": self.url,
+            "MONITOR_BRAVE_URL": f"{self.url}/brave", "MONITOR_BRAVE_API_KEY": "demo",
+            "MONITOR_GOOGLE_URL": f"{self.url}/google", "MONITOR_GOOGLE_API_KEY": "demo", "MONITOR_GOOGLE_CX": "demo",
+            "MONITOR_CRTSH_URL": f"{self.url}/crtsh",
+            "MONITOR_NRD_URL": f"{self.url}/nrd/{{date}}.txt",
+            "MONITOR_OPENPHISH_URL": f"{self.url}/openphish/feed.txt",
+            "MONITOR_URLHAUS_URL": f"{self.url}/urlhaus/",
+            "MONITOR_ALLOW_PRIVATE_NETWORKS": "1",
+            "MONITOR_EXTRA_PORTS": str(self.port),
+            "MONITOR_HTTP_RESOLVE": f"*=127.0.0.1:{self.port}",
+            "MONITOR_HOST_MIN_DELAY_MS": "0",
+        }
+
+    def brands_with_sources(self, brands_yaml: str) -> str:
+        """The registry with this web's listing page and feed added (the demo's brands.yaml)."""
+        data = yaml.safe_load(brands_yaml)
+        for brand in data["brands"]:
+            if brand["id"] == self.web["listing"]["brand"]:
+                brand["listings"] = [{"url": f"{self.url}/listing/directory", "item": "div.entry", "link": "h3 a",
+                                      "title": "h3"}]
+            if brand["id"] == self.web["feed"]["brand"]:
+                brand["feeds"] = [f"{self.url}/rss/classifieds.xml"]
+        return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+
     def __enter__(self) -> "DemoWeb":
         self.thread.start()
         return self
@@ -127,5 +267,3 @@ class DemoWeb:
     def __exit__(self, *exc: Any) -> None:
         self.server.shutdown()
         self.server.server_close()
-
-

@@ -1,0 +1,98 @@
+"""Newly registered domains: a daily list from a configured URL, plain text (one domain a
+line) or a zip holding one. The list is downloaded to a file and read line by line; each
+name passes a cheap prefilter (monitor.scoring.Scorer.might_resemble) before it becomes a
+candidate, so a list of a million names never holds a million objects.
+
+The URL may contain {date} (YYYY-MM-DD of the window's last day) and {date_b64} (base64 of
+'YYYY-MM-DD.zip', the form some free daily lists use)."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import io
+import os
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from monitor.collectors.base import LayoutChanged, Query, Window
+from monitor.http import Fetcher
+from monitor.models import Candidate
+from monitor.registry import Brand
+
+LIST_TYPES = ("text/plain", "application/zip", "application/x-zip-compressed", "application/octet-stream")
+MAX_LIST_BYTES = 500_000_000
+CACHE_FOR = dt.timedelta(hours=6)
+
+
+def list_url(template: str, day: dt.date) -> str:
+    b64 = base64.b64encode(f"{day.isoformat()}.zip".encode()).decode()
+    return template.replace("{date}", day.isoformat()).replace("{date_b64}", b64)
+
+
+def _lines(raw: bytes | Path) -> Iterator[bytes]:
+    handle = io.BytesIO(raw) if isinstance(raw, bytes) else open(raw, "rb")
+    with handle:
+        head = handle.read(4)
+        handle.seek(0)
+        if head.startswith(b"PK\x03\x04"):
+            with zipfile.ZipFile(handle) as archive:
+                members = [m for m in archive.infolist() if not m.is_dir()]
+                if len(members) != 1:
+                    raise LayoutChanged(f"zip holds {len(members)} files, expected one list")
+                with archive.open(members[0]) as member:
+                    yield from member
+            return
+        yield from handle
+
+
+def parse_list(raw: bytes | Path, resembles: Callable[[str], bool]) -> Iterator[Candidate]:
+    """Domain candidates for the names that pass the prefilter. Pure (reads the given file)."""
+    names = 0
+    for line in _lines(raw):
+        name = line.strip().decode("utf-8", errors="replace").lower().rstrip(".")
+        if not name or name.startswith("#"):
+            continue
+        names += 1
+        if " " in name or "," in name or "." not in name:
+            if names <= 3:
+                raise LayoutChanged(f"line {names} is not a domain name: {name[:80]!r}")
+            continue
+        if resembles(name):
+            yield Candidate(kind="domain", id=f"nrd:{name}", domain=name)
+    if names == 0:
+        raise LayoutChanged("the list is empty")
+
+
+class NrdCollector:
+    name = "nrd"
+    canary = False  # official domains are not newly registered
+
+    def __init__(self, url_template: str, fetcher: Fetcher, resembles: Callable[[str], bool],
+                 cache_dir: Path | None = None):
+        self.url_template = url_template
+        self.fetcher = fetcher
+        self.resembles = resembles
+        self.cache_dir = cache_dir or Path(tempfile.gettempdir()) / "impersonation-monitor-nrd"
+
+    def queries(self, brand: Brand) -> list[Query]:
+        return [Query("newly registered domains", brand.id)]
+
+    def fetch(self, query: Query, window: Window) -> Path:
+        day = (window.end or dt.datetime.now(dt.timezone.utc)).date()
+        url = list_url(self.url_template, day)
+        # Every brand reads the same list: download it once per worker and reuse it.
+        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        path = self.cache_dir / (hashlib.sha256(url.encode()).hexdigest()[:24] + ".list")
+        fresh = path.exists() and dt.datetime.now().timestamp() - path.stat().st_mtime < CACHE_FOR.total_seconds()
+        if not fresh:
+            partial = path.with_suffix(f".{os.getpid()}.part")
+            self.fetcher.download(url, partial, accept=LIST_TYPES, max_bytes=MAX_LIST_BYTES, deadline_seconds=900)
+            partial.replace(path)
+        return path
+
+    def parse(self, raw: bytes | Path, query: Query, window: Window) -> Iterator[Candidate]:
+        return parse_list(raw, self.resembles)

@@ -1,0 +1,93 @@
+"""Lookalike domains that go live: dnstwist permutations of each official domain (pure
+generation), checked with DNS (dnspython; nameserver configurable).
+
+NXDOMAIN means not registered. An answer, or NOERROR without one, means registered.
+SERVFAIL and timeouts are "unknown": retried once at the end of the run and otherwise left
+for the next run, never reported as registered (the flapping dnstwist users complain of)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import dns.exception
+import dns.resolver
+import dnstwist
+
+from monitor.collectors.base import LayoutChanged, Query, Window
+from monitor.models import Candidate
+from monitor.registry import Brand
+
+REGISTERED, UNREGISTERED, UNKNOWN = "registered", "unregistered", "unknown"
+
+
+def permutations_of(domain: str) -> list[str]:
+    """dnstwist's permutations of a domain, the domain itself first. Pure."""
+    fuzzer = dnstwist.Fuzzer(domain)
+    fuzzer.generate()
+    others = sorted({p["domain"] for p in fuzzer.permutations() if p["fuzzer"] != "*original"})
+    return [domain] + [d for d in others if d != domain]
+
+
+class DnsChecker:
+    def __init__(self, nameserver: str | None = None, timeout: float = 3.0):
+        if nameserver:
+            host, _, port = nameserver.partition(":") if nameserver.count(":") == 1 else (nameserver, "", "")
+            self.resolver = dns.resolver.Resolver(configure=False)
+            self.resolver.nameservers = [host]
+            if port:
+                self.resolver.port = int(port)
+        else:
+            self.resolver = dns.resolver.Resolver()
+        self.resolver.lifetime = timeout
+        self.resolver.timeout = timeout
+
+    def status(self, domain: str) -> str:
+        try:
+            self.resolver.resolve(domain, "A", raise_on_no_answer=False, search=False)
+            return REGISTERED  # an answer, or NOERROR/NODATA: the name exists
+        except dns.resolver.NXDOMAIN:
+            return UNREGISTERED
+        except (dns.resolver.NoNameservers, dns.exception.Timeout, dns.resolver.LifetimeTimeout):
+            return UNKNOWN
+        except dns.exception.DNSException:
+            return UNKNOWN
+
+
+def parse_statuses(raw: bytes) -> Iterator[Candidate]:
+    """Registered permutations as domain candidates. Pure."""
+    try:
+        statuses = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise LayoutChanged(f"DNS results are not JSON ({exc})") from None
+    if not isinstance(statuses, dict):
+        raise LayoutChanged("DNS results are not a mapping of domain to status")
+    for domain, status in statuses.items():
+        if status == REGISTERED:
+            yield Candidate(kind="domain", id=f"permutations:{domain}", domain=domain)
+
+
+class PermutationsCollector:
+    name = "permutations"
+    canary = True  # the official domain itself is checked and must resolve
+
+    def __init__(self, checker: DnsChecker, workers: int = 32):
+        self.checker = checker
+        self.workers = workers
+        self.unknown: list[str] = []
+
+    def queries(self, brand: Brand) -> list[Query]:
+        return [Query(domain, brand.id) for domain in brand.official.domains]
+
+    def fetch(self, query: Query, window: Window) -> bytes:
+        domains = permutations_of(query.text)
+        with ThreadPoolExecutor(self.workers) as pool:
+            statuses = dict(zip(domains, pool.map(self.checker.status, domains)))
+            retry = [d for d, s in statuses.items() if s == UNKNOWN]
+            statuses.update(zip(retry, pool.map(self.checker.status, retry)))
+        self.unknown = [d for d, s in statuses.items() if s == UNKNOWN]
+        return json.dumps(statuses).encode()
+
+    def parse(self, raw: bytes, query: Query, window: Window) -> Iterator[Candidate]:
+        return parse_statuses(raw)

@@ -1,0 +1,225 @@
+"""Every source: parsing saved payloads in the source's real format (pure), incremental
+windows, layout-change detection, the canary, and `monitor collect` end to end against a
+local server."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import zipfile
+
+import pytest
+from werkzeug import Response
+
+from monitor.cli import main
+from monitor.collectors import LayoutChanged, Query, Window
+from monitor.collectors.crtsh import parse_certificates
+from monitor.collectors.listing import parse_feed, parse_listing
+from monitor.collectors.nrd import list_url, parse_list
+from monitor.collectors.permutations import DnsChecker, PermutationsCollector, permutations_of
+from monitor.collectors.phishing import parse_openphish, parse_urlhaus
+from monitor.collectors.search_apis import parse_brave, parse_google
+from monitor.demo.dns import DemoDns
+from monitor.registry import Listing
+from tests.conftest import BRANDS_FILE, FIXTURES
+
+WINDOW = Window(dt.datetime(2026, 11, 28, 10, 0, tzinfo=dt.timezone.utc),
+                dt.datetime(2026, 11, 28, 11, 0, tzinfo=dt.timezone.utc))
+ANY = Window(None, None)
+
+
+def _fixture(path: str) -> bytes:
+    return (FIXTURES / path).read_bytes()
+
+
+# ---------------------------------------------------------------- crt.sh
+
+def test_crtsh_names_in_window_and_the_official_canary():
+    hosts = [c.domain for c in parse_certificates(_fixture("crtsh/laoairlines.json"), ("laoairlines.com",), WINDOW)]
+    assert hosts == ["laoairlines-promo.top", "www.laoairlines-promo.top", "laoairlines.com",
+                     "xn--laoarlines-n8a.com"]  # the June certificate is outside the window
+    everything = [c.domain for c in parse_certificates(_fixture("crtsh/laoairlines.json"), (), ANY)]
+    assert "laoairlines-old.top" in everything
+
+
+def test_crtsh_layout_change():
+    with pytest.raises(LayoutChanged, match="not a list"):
+        list(parse_certificates(b'{"error": "busy"}', (), ANY))
+    with pytest.raises(LayoutChanged, match="no 'name_value'"):
+        list(parse_certificates(b'[{"id": 1, "common_name": "x.com"}]', (), ANY))
+    with pytest.raises(LayoutChanged, match="not JSON"):
+        list(parse_certificates(b"<html>502 Bad Gateway</html>", (), ANY))
+
+
+# ---------------------------------------------------------------- newly registered domains
+
+def test_nrd_prefilters_a_plain_list_and_a_zip(scorer):
+    names = b"bluehouse.com\nlaoairlines-promo.top\ngreen-river.net\nla0tel.net\n# comment\n\nshop-laopost.com\n"
+    kept = [c.domain for c in parse_list(names, scorer.might_resemble)]
+    assert kept == ["laoairlines-promo.top", "la0tel.net", "shop-laopost.com"]
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("domain-names.txt", names)
+    assert [c.domain for c in parse_list(archive.getvalue(), scorer.might_resemble)] == kept
+
+
+def test_nrd_layout_change(scorer):
+    with pytest.raises(LayoutChanged, match="not a domain name"):
+        list(parse_list(b"<html><body>Please log in</body></html>\n", scorer.might_resemble))
+    with pytest.raises(LayoutChanged, match="empty"):
+        list(parse_list(b"\n\n", scorer.might_resemble))
+
+
+def test_nrd_url_template():
+    assert list_url("https://x.example/{date}.txt", dt.date(2026, 11, 28)) == "https://x.example/2026-11-28.txt"
+    assert list_url("https://x.example/{date_b64}/nrd", dt.date(2026, 11, 28)) == "https://x.example/MjAyNi0xMS0yOC56aXA=/nrd"
+
+
+# ---------------------------------------------------------------- phishing feeds
+
+def test_openphish_keeps_brand_urls(scorer):
+    urls = [c.url for c in parse_openphish(_fixture("openphish/feed.txt"), scorer.might_resemble)]
+    assert urls == ["https://laopost-customs.xyz/pay/fee.php", "http://laoairlines.com.verify-account.click/login",
+                    "https://free-data-laos.top/laotel/claim"]
+    with pytest.raises(LayoutChanged):
+        list(parse_openphish(b"<html>\n<body>maintenance</body>\n</html>\n", scorer.might_resemble))
+
+
+def test_urlhaus_window_and_brand_filter(scorer):
+    urls = [c.url for c in parse_urlhaus(_fixture("urlhaus/csv_recent.csv"), scorer.might_resemble, WINDOW)]
+    assert urls == ["http://laotel-bonus.top/app.apk"]  # the laopost one was added the day before
+    assert len(list(parse_urlhaus(_fixture("urlhaus/csv_recent.csv"), scorer.might_resemble, ANY))) == 2
+    with pytest.raises(LayoutChanged, match="columns"):
+        list(parse_urlhaus(b"id;date;url\n1;x;y\n", scorer.might_resemble, ANY))
+
+
+# ---------------------------------------------------------------- search APIs
+
+def test_brave_and_google_results():
+    brave = list(parse_brave(_fixture("brave/laopost.json")))
+    assert [(c.kind, c.url) for c in brave] == [("page", "https://laopost.com/"),
+                                               ("page", "https://laopost-tracking.xyz/track")]
+    assert list(parse_brave(_fixture("brave/empty.json"))) == []
+    google = list(parse_google(_fixture("google/laopost.json")))
+    assert [(c.kind, c.platform, c.handle) for c in google] == [("account", "facebook", "laopost"),
+                                                                ("account", "facebook", "laopost.delivery")]
+    assert google[1].name == "ໄປສະນີລາວ ສົ່ງພັດສະດຸ"
+    assert list(parse_google(_fixture("google/empty.json"))) == []
+    with pytest.raises(LayoutChanged):
+        list(parse_google(b'{"kind": "customsearch#search", "searchInformation": {"totalResults": "12"}}'))
+    with pytest.raises(LayoutChanged):
+        list(parse_brave(b'{"type": "ErrorResponse", "error": {"code": "RATE_LIMITED"}}'))
+
+
+# ---------------------------------------------------------------- listing pages and feeds
+
+LISTING = Listing(url="https://directory.example/airlines", item="div.entry", link="h3 a", title="h3")
+
+
+def test_listing_page_items():
+    found = list(parse_listing(_fixture("listing/directory.html"), LISTING.url, LISTING))
+    assert [(c.kind, c.url) for c in found] == [
+        ("page", "https://laoairlines-booking.top/"), ("page", "https://directory.example/company/lao-skyway"),
+        ("account", "https://www.facebook.com/laoairlines.promo2026")]
+    assert found[0].title == "Lao Airlines - Online booking"
+    with pytest.raises(LayoutChanged, match="no element matches the item selector 'div.entry'"):
+        list(parse_listing(_fixture("listing/redesigned.html"), LISTING.url, LISTING))
+
+
+def test_rss_and_atom_in_window():
+    rss = list(parse_feed(_fixture("rss/news.xml"), WINDOW))
+    assert [c.url for c in rss] == ["https://laotel-gift.top/claim", "https://classifieds.example/ad/991"]
+    assert rss[0].text == "Enter the OTP we send you to claim free data."
+    atom = list(parse_feed(_fixture("rss/atom.xml"), WINDOW))
+    assert [(c.url, c.title) for c in atom] == [("https://laopost-redelivery.top/pay", "Laopost redelivery fee")]
+    with pytest.raises(LayoutChanged, match="neither RSS nor Atom"):
+        list(parse_feed(b"<html><body/></html>", ANY))
+    billion_laughs = (b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
+                      b"<rss><channel><item><title>&b;</title><link>https://x.example/</link></item></channel></rss>")
+    assert [c.title for c in parse_feed(billion_laughs, ANY)] in ([None], [""], ["b"])  # entities not expanded
+
+
+# ---------------------------------------------------------------- lookalike domains (DNS)
+
+def test_permutations_registered_unregistered_and_unknown():
+    permutations = permutations_of("laotel.com")
+    assert permutations[0] == "laotel.com" and len(permutations) > 500
+    registered = {"laotel.com": "203.0.113.10", "laotell.com": "203.0.113.11", "la0tel.com": "203.0.113.12"}
+    with DemoDns(registered, failing={"laote1.com", "iaotel.com"}) as server:
+        collector = PermutationsCollector(DnsChecker(server.nameserver, timeout=1.0), workers=16)
+        raw = collector.fetch(Query("laotel.com", "lao-telecom"), ANY)
+        found = sorted(c.domain for c in collector.parse(raw, Query("laotel.com", "lao-telecom"), ANY))
+    assert found == ["la0tel.com", "laotel.com", "laotell.com"]
+    # SERVFAIL is unknown (asked twice), never registered
+    assert sorted(collector.unknown) == ["iaotel.com", "laote1.com"]
+    assert server.queries.count("laote1.com") == 2
+
+
+# ---------------------------------------------------------------- `monitor collect` against local servers
+
+@pytest.fixture
+def collect_env(monkeypatch, migrated_url, httpserver):
+    monkeypatch.setenv("MONITOR_DATABASE_URL", migrated_url)
+    monkeypatch.setenv("MONITOR_BRANDS_FILE", str(BRANDS_FILE))
+    monkeypatch.setenv("MONITOR_ALLOW_PRIVATE_NETWORKS", "1")
+    monkeypatch.setenv("MONITOR_EXTRA_PORTS", str(httpserver.port))
+    monkeypatch.setenv("MONITOR_HOST_MIN_DELAY_MS", "0")
+    monkeypatch.setenv("MONITOR_HTTP_BACKOFF_MS", "0")
+    return httpserver
+
+
+def _collect(tmp_path, *args) -> tuple[int, list[dict]]:
+    out = tmp_path / "candidates.jsonl"
+    status = main(["collect", *args, "--output", str(out)])
+    lines = [json.loads(line) for line in out.read_text("utf-8").splitlines()] if out.exists() else []
+    return status, lines
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_collect_each_http_source_end_to_end(collect_env, tmp_path, monkeypatch):
+    server = collect_env
+    server.expect_request("/crtsh/").respond_with_data(_fixture("crtsh/laoairlines.json"), content_type="application/json")
+    server.expect_request("/nrd/2026-11-28.txt").respond_with_data(
+        b"bluehouse.com\nlaoairlines-promo.top\ngreen-river.net\n", content_type="text/plain")
+    server.expect_request("/openphish/feed.txt").respond_with_data(_fixture("openphish/feed.txt"), content_type="text/plain")
+    server.expect_request("/urlhaus/").respond_with_data(_fixture("urlhaus/csv_recent.csv"), content_type="text/csv")
+    server.expect_request("/brave/res/v1/web/search", headers={"X-Subscription-Token": "k"}).respond_with_data(
+        _fixture("brave/laopost.json"), content_type="application/json")
+    server.expect_request("/google/customsearch/v1", query_string={"q": '"Laopost"', "key": "k", "cx": "c", "num": "10"}
+                          ).respond_with_data(_fixture("google/laopost.json"), content_type="application/json")
+    server.expect_request("/google/customsearch/v1").respond_with_data(_fixture("google/empty.json"),
+                                                                        content_type="application/json")
+    base = server.url_for("/").rstrip("/")
+    monkeypatch.setenv("MONITOR_CRTSH_URL", f"{base}/crtsh")
+    monkeypatch.setenv("MONITOR_NRD_URL", f"{base}/nrd/{{date}}.txt")
+    monkeypatch.setenv("MONITOR_OPENPHISH_URL", f"{base}/openphish/feed.txt")
+    monkeypatch.setenv("MONITOR_URLHAUS_URL", f"{base}/urlhaus/")
+    monkeypatch.setenv("MONITOR_BRAVE_URL", f"{base}/brave")
+    monkeypatch.setenv("MONITOR_BRAVE_API_KEY", "k")
+    monkeypatch.setenv("MONITOR_GOOGLE_URL", f"{base}/google")
+    monkeypatch.setenv("MONITOR_GOOGLE_API_KEY", "k")
+    monkeypatch.setenv("MONITOR_GOOGLE_CX", "c")
+    window = ["--since", "2026-11-28T10:00:00Z", "--until", "2026-11-28T11:00:00Z"]
+    status, crtsh = _collect(tmp_path, "--source", "crtsh", "--brand", "lao-airlines", *window)
+    assert status == 0 and "laoairlines-promo.top" in [c["domain"] for c in crtsh]
+    status, nrd = _collect(tmp_path, "--source", "nrd", "--brand", "lao-airlines", *window)
+    assert status == 0 and [c["domain"] for c in nrd] == ["laoairlines-promo.top"]
+    status, phish = _collect(tmp_path, "--source", "openphish", "--brand", "laopost")
+    assert status == 0 and len(phish) == 3
+    status, haus = _collect(tmp_path, "--source", "urlhaus", "--brand", "lao-telecom", *window)
+    assert status == 0 and [c["url"] for c in haus] == ["http://laotel-bonus.top/app.apk"]
+    status, brave = _collect(tmp_path, "--source", "brave", "--brand", "laopost")
+    assert status == 0 and "https://laopost-tracking.xyz/track" in [c["url"] for c in brave]
+    status, google = _collect(tmp_path, "--source", "google", "--brand", "laopost")
+    assert status == 0 and "https://www.facebook.com/laopost.delivery" in [c["url"] for c in google]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_collect_reports_unconfigured_and_failing_sources(collect_env, tmp_path, monkeypatch, capsys):
+    assert main(["collect", "--source", "brave", "--brand", "laopost"]) == 2
+    assert "brave: no API key" in capsys.readouterr().err
+    collect_env.expect_request("/crtsh/").respond_with_data(b'{"error": "busy"}', content_type="application/json")
+    monkeypatch.setenv("MONITOR_CRTSH_URL", collect_env.url_for("/crtsh").rstrip("/"))
+    status, _ = _collect(tmp_path, "--source", "crtsh", "--brand", "tholakhong")
+    assert status == 1 and "layout changed" in capsys.readouterr().err
