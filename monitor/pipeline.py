@@ -93,13 +93,20 @@ def plan(settings: Settings, params: dict[str, Any]) -> list[dict[str, str]]:
     unknown = [b for b in wanted_brands if b not in registry.ids]
     if unknown:
         raise ValueError(f"param brands: unknown brand {unknown[0]!r} (known: {', '.join(registry.ids)})")
+    explicit = bool(params.get("sources"))
     wanted_sources = list(params.get("sources") or settings.sources)
     unknown = [s for s in wanted_sources if s not in settings.source_urls]
     if unknown:
         raise ValueError(f"param sources: unknown source {unknown[0]!r} (known: {', '.join(sorted(settings.source_urls))})")
 
+    # Search APIs run only with their keys: left out of the default plan without them, an
+    # error (on the collection run) when asked for by name.
+    keyed = {"brave": bool(settings.brave_api_key), "google": bool(settings.google_api_key and settings.google_cx)}
+
     def configured(brand_id: str, source: str) -> bool:
         brand = registry.brand(brand_id)  # listing pages and feeds are configured per brand
+        if source in keyed and not keyed[source] and not explicit:
+            return False
         return not ((source == "listing" and not brand.listings) or (source == "rss" and not brand.feeds))
 
     return [{"brand": brand, "source": source} for brand in wanted_brands for source in wanted_sources

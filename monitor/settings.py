@@ -28,6 +28,11 @@ SOURCE_DEFAULT_URLS = {
 }
 
 
+# brand_monitor's sources; 'permutations' has a DAG of its own (lookalike_domains). Search
+# APIs without keys are left out of the plan (monitor.pipeline.plan).
+DEFAULT_SOURCES = ("searxng", "brave", "google", "crtsh", "nrd", "openphish", "urlhaus", "listing", "rss")
+
+
 class SettingsError(ValueError):
     pass
 
@@ -96,7 +101,7 @@ class Settings:
     allow_private_networks: bool = False
     user_agent: str = "impersonation-monitor/0.1 (+https://github.com/impersonation-monitor)"
     source_urls: dict[str, str] = field(default_factory=lambda: dict(SOURCE_DEFAULT_URLS))
-    sources: tuple[str, ...] = ("searxng",)
+    sources: tuple[str, ...] = DEFAULT_SOURCES
     alert_min_score: int | None = None  # None: the rules' suspicious threshold
     max_send_attempts: int = 5
     lookback_hours: int = 24
@@ -130,7 +135,7 @@ class Settings:
                 if not override.startswith(("http://", "https://")):
                     raise SettingsError(f"MONITOR_{name.upper()}_URL={override!r}: expected an http(s) URL")
                 urls[name] = override
-        sources = tuple(s.strip() for s in env.get("MONITOR_SOURCES", "searxng").split(",") if s.strip())
+        sources = tuple(s.strip() for s in env.get("MONITOR_SOURCES", ",".join(DEFAULT_SOURCES)).split(",") if s.strip())
         unknown = [s for s in sources if s not in urls]
         if unknown:
             raise SettingsError(f"MONITOR_SOURCES: unknown source {unknown[0]!r} (known: {', '.join(sorted(urls))})")

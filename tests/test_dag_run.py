@@ -31,7 +31,7 @@ def airflow_db():
 def brand_monitor_dag(airflow_db):
     from airflow.dag_processing.dagbag import DagBag
 
-    bag = DagBag(dag_folder=str(ROOT / "dags" / "brand_monitor.py"), bundle_name="dags-folder")
+    bag = DagBag(dag_folder=str(ROOT / "dags"), bundle_name="dags-folder")
     assert bag.import_errors == {}
     return bag.dags["brand_monitor"]
 
@@ -68,6 +68,8 @@ def monitor_env(monkeypatch, tmp_path, searxng, smtp_sink):
     monkeypatch.setenv("MONITOR_EXTRA_PORTS", str(searxng.port))
     monkeypatch.setenv("MONITOR_HOST_MIN_DELAY_MS", "0")
     monkeypatch.setenv("MONITOR_HTTP_BACKOFF_MS", "0")
+    monkeypatch.setenv("MONITOR_SOURCES", "searxng")
+    monkeypatch.setenv("MONITOR_FETCH_POOL", "none")
     # every site the results link to is served by the local server (page enrichment)
     monkeypatch.setenv("MONITOR_HTTP_RESOLVE", f"*=127.0.0.1:{searxng.port}")
     monkeypatch.setenv("MONITOR_MAIL_FROM", "monitor@example.org")
@@ -141,3 +143,24 @@ def test_run_fails_only_when_every_source_failed(brand_monitor_dag, monitor_env,
     assert all(r.status == "failed" for r in runs), [r.error for r in runs]
     assert all("Connection refused" in r.error or "cooling down" in r.error for r in runs), [r.error for r in runs]
     assert smtp_sink.messages == []
+
+
+def test_lookalike_domains_reports_registered_permutations_only(airflow_db, monitor_env, smtp_sink, monkeypatch):
+    from airflow.dag_processing.dagbag import DagBag
+
+    from monitor.demo.dns import DemoDns
+    from monitor.store.models import CollectionRun, Finding
+
+    dag = DagBag(dag_folder=str(ROOT / "dags"), bundle_name="dags-folder").dags["lookalike_domains"]
+    registered = {"laotel.com": "203.0.113.10", "laotell.com": "203.0.113.11", "xn--lotel-9qa.com": "203.0.113.12"}
+    with DemoDns(registered, failing={"laote1.com"}) as dns_server:
+        monkeypatch.setenv("MONITOR_DNS_NAMESERVER", dns_server.nameserver)
+        run = dag.test(run_conf={**WINDOW, "brands": ["lao-telecom"]})
+    assert run.state == "success"
+    with _session(monitor_env) as session:
+        keys = sorted(f.canonical_key for f in session.scalars(select(Finding)))
+        [collection] = list(session.scalars(select(CollectionRun)))
+    assert keys == ["domain:laotell.com", "domain:lãotel.com"]
+    assert collection.source == "permutations" and collection.canary == "ok"
+    assert "laote1.com" not in " ".join(keys)  # SERVFAIL is unknown, not registered
+    assert len(smtp_sink.messages) == 1 and smtp_sink.messages[0]["to"] == ["lao-telecom@example.org"]

@@ -32,7 +32,7 @@ def test_window_prefers_params_then_interval_then_lookback():
 
 
 def test_plan_validates_params():
-    settings = Settings(brands_file=BRANDS_FILE)
+    settings = Settings(brands_file=BRANDS_FILE, sources=("searxng",))
     assert len(pipeline.plan(settings, {})) == 6
     assert pipeline.plan(settings, {"brands": ["laopost"]}) == [{"brand": "laopost", "source": "searxng"}]
     with pytest.raises(ValueError, match="param brands: unknown brand 'lao-air'"):
@@ -54,6 +54,7 @@ def demo_settings(tmp_path, migrated_url):
     with DemoWeb() as web:
         yield Settings(database_url=migrated_url, brands_file=BRANDS_FILE, outbox_dir=tmp_path / "outbox",
                        allow_private_networks=True, source_urls={"searxng": web.url}, host_min_delay=0,
+                       sources=("searxng",),
                        extra_ports=(web.port,), resolve_overrides={"*": ("127.0.0.1", web.port)})
 
 
@@ -107,3 +108,24 @@ def test_summary_table_and_verdict():
     pipeline.check_sources(stored)  # one source working is enough
     with pytest.raises(pipeline.AllSourcesFailed):
         pipeline.check_sources([stored[1]])
+
+
+def test_canary_ok_when_the_source_returns_the_official_identity(demo_settings):
+    stored, _ = _run(demo_settings, {"brands": ["lao-airlines", "tholakhong"], "dry_run": True})
+    assert {s["brand"]: s["canary"] for s in stored} == {"lao-airlines": "ok", "tholakhong": "ok"}
+
+
+def test_canary_missing_is_reported(tmp_path, migrated_url):
+    from monitor.demo.web import load_web
+
+    web_data = load_web()
+    web_data["pages"] = [p for p in web_data["pages"] if p["url"] != "https://www.facebook.com/tholakhong"]
+    with DemoWeb(web_data) as web:
+        settings = Settings(database_url=migrated_url, brands_file=BRANDS_FILE, outbox_dir=tmp_path / "outbox",
+                            allow_private_networks=True, source_urls={"searxng": web.url}, host_min_delay=0,
+                            sources=("searxng",), extra_ports=(web.port,),
+                            resolve_overrides={"*": ("127.0.0.1", web.port)})
+        stored, report = _run(settings, {"brands": ["tholakhong"], "dry_run": True})
+    assert stored[0]["canary"] == "missing"
+    assert "canary missing (the source did not return the brand's own official identity): searxng/tholakhong" in \
+        pipeline.summarize(stored, report)

@@ -1,0 +1,30 @@
+"""Airflow DAG lookalike_domains: dnstwist permutations of every official domain, checked with DNS, daily.
+
+(Airflow only parses files that mention both "airflow" and "dag": this docstring does.)"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+# Airflow puts the dags folder on sys.path; tests and other loaders may not.
+if os.path.dirname(os.path.abspath(__file__)) not in sys.path:
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _monitor_dag import build_monitor_dag  # noqa: E402
+
+DOC = """
+### lookalike_domains
+
+Once a day, generates dnstwist permutations of every official domain (typos, omissions,
+swaps, homoglyphs, hyphens, other TLD forms) and asks DNS (`MONITOR_DNS_NAMESERVER`, or the
+system resolver) which of them exist. NXDOMAIN: not registered. An answer: registered, so
+scored and stored like any other candidate and alerted in the brand's digest. SERVFAIL or a
+timeout is *unknown*: retried at the end of the run, otherwise left for the next run, never
+reported as registered.
+
+Same tasks, Params and re-running as `brand_monitor` (the `sources` Param defaults to
+`permutations`). Schedule: `MONITOR_LOOKALIKE_SCHEDULE` (default 03:00 UTC daily).
+"""
+
+build_monitor_dag(dag_id="lookalike_domains", schedule=os.environ.get("MONITOR_LOOKALIKE_SCHEDULE", "0 3 * * *"),
+                  doc_md=DOC, sources=["permutations"], tags=["brand-protection", "dns"])
