@@ -7,7 +7,9 @@ where the emails went. Nothing is precomputed: the demo web is the only input.
 
 from __future__ import annotations
 
+import datetime as dt
 import email
+import json
 import os
 import shutil
 import subprocess
@@ -16,33 +18,36 @@ import time
 from collections import Counter
 from email import policy
 from pathlib import Path
-from urllib.parse import urlsplit
 
-from monitor.demo.web import DemoWeb
+from monitor.demo.dns import DemoDns
+from monitor.demo.web import DemoWeb, load_web
+from monitor.settings import DEFAULT_SOURCES
+
+SOURCES_OF_BRAND_MONITOR = DEFAULT_SOURCES
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "var" / "demo"
 
 
-def demo_environment(web_url: str) -> dict[str, str]:
-    env = dict(os.environ)
+def demo_environment(web: DemoWeb, dns_server: DemoDns) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MONITOR_", "AIRFLOW"))}
+    brands_file = DEMO / "brands.yaml"
+    # The registry plus a listing page and a feed on the demo web.
+    brands_file.write_text(web.brands_with_sources((ROOT / "config" / "brands.yaml").read_text("utf-8")), "utf-8")
     env.update({
         "AIRFLOW_HOME": str(DEMO / "airflow"),
         "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{DEMO / 'airflow' / 'airflow.db'}",
         "MONITOR_DATABASE_URL": f"sqlite:///{DEMO / 'monitor.db'}",
-        "MONITOR_BRANDS_FILE": str(ROOT / "config" / "brands.yaml"),
-        "MONITOR_OUTBOX_DIR": str(DEMO / "outbox"),
-        "MONITOR_SEARXNG_URL": web_url,
-        # The demo web runs on loopback, which production never fetches from, on a port of
-        # its own; it is ours, so no politeness delay between requests.
-        "MONITOR_ALLOW_PRIVATE_NETWORKS": "1",
-        "MONITOR_EXTRA_PORTS": str(urlsplit(web_url).port),
-        "MONITOR_HOST_MIN_DELAY_MS": "0",
+        "MONITOR_BRANDS_FILE": str(brands_file),
+        "MONITOR_OUTBOX_DIR": str(DEMO / "outbox"),  # no SMTP: the digests become .eml files
+        "MONITOR_DNS_NAMESERVER": dns_server.nameserver,
+        "MONITOR_SOURCES": ",".join(SOURCES_OF_BRAND_MONITOR),
     })
-    env.pop("MONITOR_SMTP_URL", None)  # the demo writes .eml files, it never sends mail
-    env.pop("AIRFLOW_CONN_SMTP_DEFAULT", None)
+    # Every source and every site on the demo web, which runs on loopback (production never
+    # fetches from there) on a port of its own.
+    env.update(web.source_environment())
     return env
 
 
@@ -69,7 +74,15 @@ def report(env: dict[str, str]) -> None:
         findings = session.query(Finding).order_by(Finding.brand_id, Finding.score.desc()).all()
         alerts = session.query(Alert).order_by(Alert.brand_id).all()
     print(f"\nCollected {sum(r.candidates for r in runs)} candidates in {len(runs)} collections "
-          f"({sum(1 for r in runs if r.status == 'failed')} failed).")
+          f"({sum(1 for r in runs if r.status == 'failed')} failed):")
+    by_source = Counter(r.source for r in runs)
+    found_by_source = Counter()
+    for r in runs:
+        found_by_source[r.source] += r.candidates
+    for source in sorted(by_source):
+        canaries = Counter(r.canary for r in runs if r.source == source)
+        print(f"  {source:<13} {by_source[source]} collections, {found_by_source[source]:>4} candidates, "
+              f"canary: {', '.join(f'{n} {c}' for c, n in sorted(canaries.items(), key=lambda i: str(i[0])))}")
     per_brand = Counter((f.brand_id, f.verdict) for f in findings)
     print(f"\nFindings ({len(findings)}), stored in {env['MONITOR_DATABASE_URL']}:")
     for brand in sorted({f.brand_id for f in findings}):
@@ -94,14 +107,27 @@ def main() -> int:
     log = DEMO / "demo.log"
     bin_dir = Path(sys.executable).parent
     print("impersonation-monitor demo: one offline run of the brand_monitor DAG")
-    with DemoWeb() as web:
-        env = demo_environment(web.url)
-        print(f"- demo web (SearXNG-compatible search API) on {web.url}")
+    web_data = load_web()
+    lookalikes = {name: "203.0.113.10" for name in web_data["registered_lookalikes"]}
+    lookalikes.update({d: "203.0.113.1" for d in ("laoairlines.com", "laotel.com", "laotiantimes.com", "laopost.com",
+                                                   "tholakhong.com", "laopatthana.com")})
+    with DemoWeb(web_data) as web, DemoDns(lookalikes) as dns_server:
+        env = demo_environment(web, dns_server)
+        print(f"- demo web on {web.url}: SearXNG, Brave and Google APIs, crt.sh, a newly-registered list,")
+        print("  OpenPhish and URLhaus feeds, a listing page, an RSS feed, and the sites they point to")
+        print(f"- demo DNS server on {dns_server.nameserver} for the lookalike-domain check")
         run([str(bin_dir / "monitor"), "db", "upgrade"], env, log, "monitor database migrations")
         run([str(bin_dir / "airflow"), "db", "migrate"], env, log, "Airflow metadata database")
-        run([str(bin_dir / "airflow"), "dags", "test", "brand_monitor"], env, log,
+        run([str(bin_dir / "airflow"), "pools", "set", "monitor_fetch", "8", "outbound fetching of impersonation-monitor"],
+            env, log, "Airflow pool monitor_fetch")
+        now = dt.datetime.now(dt.timezone.utc)
+        conf = json.dumps({"window_start": (now - dt.timedelta(hours=2)).isoformat(), "window_end": now.isoformat()})
+        run([str(bin_dir / "airflow"), "dags", "test", "-c", conf, "brand_monitor"], env, log,
             "airflow dags test brand_monitor")
-        print(f"  (Airflow's log: {log}; the demo web answered {len(web.requests)} search requests)")
+        run([str(bin_dir / "airflow"), "dags", "test", "-c", conf, "lookalike_domains"], env, log,
+            "airflow dags test lookalike_domains")
+        print(f"  (Airflow's log: {log}; the demo web answered {len(web.requests)} requests, "
+              f"the DNS server {len(dns_server.queries)} queries)")
         report(env)
     return 0
 
