@@ -28,10 +28,13 @@ demo: $(STAMP)
 
 run: $(STAMP)
 	$(RUN_ENV) $(VENV)/bin/monitor db upgrade
+	$(RUN_ENV) $(VENV)/bin/airflow db migrate
+	$(RUN_ENV) $(VENV)/bin/airflow pools set monitor_fetch 8 "outbound fetching of impersonation-monitor"
 	$(RUN_ENV) $(VENV)/bin/airflow standalone
 
 bench: $(STAMP)
 	$(PY) bench/score_bench.py
+	$(PY) bench/collect_bench.py
 
 clean:
 	rm -rf var .pytest_cache .hypothesis

@@ -223,3 +223,65 @@ def test_collect_reports_unconfigured_and_failing_sources(collect_env, tmp_path,
     monkeypatch.setenv("MONITOR_CRTSH_URL", collect_env.url_for("/crtsh").rstrip("/"))
     status, _ = _collect(tmp_path, "--source", "crtsh", "--brand", "tholakhong")
     assert status == 1 and "layout changed" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_collect_listing_rss_searxng_and_permutations_end_to_end(collect_env, tmp_path, monkeypatch):
+    from monitor.registry import parse_registry
+
+    server = collect_env
+    server.expect_request("/robots.txt").respond_with_data("User-agent: *\nAllow: /\n", content_type="text/plain")
+    server.expect_request("/directory").respond_with_data(_fixture("listing/directory.html"), content_type="text/html")
+    server.expect_request("/feed.xml").respond_with_data(_fixture("rss/news.xml"), content_type="application/rss+xml")
+    server.expect_request("/search").respond_with_data(_fixture("searxng/lao_airlines.json"),
+                                                       content_type="application/json")
+    base = server.url_for("/").rstrip("/")
+    brands = BRANDS_FILE.read_text("utf-8").replace(
+        "    keywords: [free tickets,",
+        f'    listings: [{{url: "{base}/directory", item: div.entry, link: h3 a, title: h3}}]\n'
+        f'    feeds: ["{base}/feed.xml"]\n    keywords: [free tickets,')
+    parse_registry(brands)  # still a valid registry
+    brands_file = tmp_path / "brands.yaml"
+    brands_file.write_text(brands, "utf-8")
+    monkeypatch.setenv("MONITOR_BRANDS_FILE", str(brands_file))
+    monkeypatch.setenv("MONITOR_SEARXNG_URL", base)
+    window = ["--since", "2026-11-28T10:00:00Z", "--until", "2026-11-28T11:00:00Z"]
+    status, listing = _collect(tmp_path, "--source", "listing", "--brand", "lao-airlines")
+    assert status == 0 and [c["url"] for c in listing][0] == "https://laoairlines-booking.top/"
+    status, feed = _collect(tmp_path, "--source", "rss", "--brand", "lao-airlines", *window)
+    assert status == 0 and [c["url"] for c in feed] == ["https://laotel-gift.top/claim", "https://classifieds.example/ad/991"]
+    status, results = _collect(tmp_path, "--source", "searxng", "--brand", "lao-airlines")
+    assert status == 0 and "https://laoairlines-booking.top/" in [c["url"] for c in results]
+    with DemoDns({"laotel.com": "203.0.113.1", "laotell.com": "203.0.113.2"}) as dns_server:
+        monkeypatch.setenv("MONITOR_DNS_NAMESERVER", dns_server.nameserver)
+        status, lookalikes = _collect(tmp_path, "--source", "permutations", "--brand", "lao-telecom")
+    assert status == 0 and sorted(c["domain"] for c in lookalikes) == ["laotel.com", "laotell.com"]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("source,payload,official", [
+    ("crtsh", "crtsh/laoairlines.json", True),
+    ("brave", "brave/laopost.json", False),
+    ("google", "google/laopost.json", False),
+])
+def test_canary_per_source(collect_env, migrated_url, source, payload, official, tmp_path):
+    """The canary is 'ok' when the source returns one of the brand's official identities."""
+    from monitor import pipeline
+    from monitor.settings import Settings
+
+    server = collect_env
+    server.expect_request(f"/{source}/").respond_with_data(_fixture(payload), content_type="application/json")
+    server.expect_request(f"/{source}/res/v1/web/search").respond_with_data(_fixture(payload),
+                                                                           content_type="application/json")
+    server.expect_request(f"/{source}/customsearch/v1").respond_with_data(_fixture(payload),
+                                                                         content_type="application/json")
+    base = server.url_for(f"/{source}").rstrip("/")
+    settings = Settings(database_url=migrated_url, brands_file=BRANDS_FILE, allow_private_networks=True,
+                        source_urls={source: base}, sources=(source,), extra_ports=(server.port,), host_min_delay=0,
+                        brave_api_key="k", google_api_key="k", google_cx="c", enrich_min_score=101)
+    brand = "lao-airlines" if source == "crtsh" else "laopost"
+    run = pipeline.RunInfo("r", "manual", "2026-11-28T10:00:00+00:00", "2026-11-28T11:00:00+00:00")
+    scored = pipeline.score(settings, pipeline.collect(settings, {"brand": brand, "source": source}, run))
+    assert scored["canary"] == "ok"
+    other = pipeline.score(settings, pipeline.collect(settings, {"brand": "tholakhong", "source": source}, run))
+    assert other["canary"] == "missing"
