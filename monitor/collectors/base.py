@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 from dataclasses import dataclass, field
 from collections.abc import Iterable
@@ -16,6 +17,14 @@ from monitor.registry import Brand
 class LayoutChanged(Exception):
     """The response does not have the shape the parser knows: the source changed, not the
     world. Reported as an error on the collection run, never as 'no findings'."""
+
+
+def load_json(raw: bytes, what: str = "response") -> Any:
+    """Decoded JSON, or LayoutChanged: an HTML error page where JSON belongs is a change."""
+    try:
+        return json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise LayoutChanged(f"{what} is not JSON ({exc})") from None
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,9 @@ of the brand's official domains are kept whatever their date: they are the canar
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterator
 
-from monitor.collectors.base import LayoutChanged, Query, Window
+from monitor.collectors.base import LayoutChanged, Query, Window, load_json
 from monitor.domains import under
 from monitor.http import Fetcher
 from monitor.models import Candidate
@@ -32,10 +31,7 @@ def _timestamp(entry: dict) -> dt.datetime | None:
 
 
 def parse_certificates(raw: bytes, official_domains: tuple[str, ...], window: Window) -> Iterator[Candidate]:
-    try:
-        entries = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise LayoutChanged(f"response is not JSON ({exc})") from None
+    entries = load_json(raw)
     if not isinstance(entries, list):
         raise LayoutChanged("response is not a list of certificates")
     seen: set[str] = set()

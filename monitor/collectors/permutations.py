@@ -15,7 +15,7 @@ import dns.exception
 import dns.resolver
 import dnstwist
 
-from monitor.collectors.base import LayoutChanged, Query, Window
+from monitor.collectors.base import LayoutChanged, Query, Window, load_json
 from monitor.models import Candidate
 from monitor.registry import Brand
 
@@ -57,10 +57,7 @@ class DnsChecker:
 
 def parse_statuses(raw: bytes) -> Iterator[Candidate]:
     """Registered permutations as domain candidates. Pure."""
-    try:
-        statuses = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise LayoutChanged(f"DNS results are not JSON ({exc})") from None
+    statuses = load_json(raw, "DNS results")
     if not isinstance(statuses, dict):
         raise LayoutChanged("DNS results are not a mapping of domain to status")
     for domain, status in statuses.items():

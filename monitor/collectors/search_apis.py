@@ -4,10 +4,9 @@ Queries are the same as SearXNG's: names and aliases, plain and platform-restric
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 
-from monitor.collectors.base import LayoutChanged, Query, Window
+from monitor.collectors.base import LayoutChanged, Query, Window, load_json
 from monitor.collectors.searxng import JSON_TYPES, build_queries, time_range
 from monitor.http import Fetcher
 from monitor.models import Candidate
@@ -27,10 +26,7 @@ def _result(url: str, title: str | None, snippet: str | None, source: str) -> Ca
 
 
 def _json(raw: bytes) -> dict:
-    try:
-        payload = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise LayoutChanged(f"response is not JSON ({exc})") from None
+    payload = load_json(raw)
     if not isinstance(payload, dict):
         raise LayoutChanged("response is not a JSON object")
     return payload

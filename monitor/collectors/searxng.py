@@ -7,9 +7,8 @@ account candidates; any other URL a page candidate (the scorer reads its host as
 from __future__ import annotations
 
 import datetime as dt
-import json
 
-from monitor.collectors.base import LayoutChanged, Query, Window
+from monitor.collectors.base import LayoutChanged, Query, Window, load_json
 from monitor.http import Fetcher
 from monitor.models import Candidate
 from monitor.platforms import display_name_from_title, parse_account_url
@@ -43,10 +42,7 @@ def build_queries(brand: Brand) -> list[Query]:
 
 def parse_results(raw: bytes, query: Query) -> list[Candidate]:
     """Candidates from a SearXNG JSON response. Pure."""
-    try:
-        payload = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise LayoutChanged(f"response is not JSON ({exc})") from None
+    payload = load_json(raw)
     if not isinstance(payload, dict) or not isinstance(payload.get("results"), list):
         raise LayoutChanged("response has no 'results' list")
     candidates = []
