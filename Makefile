@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 .PHONY: install test demo run bench clean
 
 # `make run`: Airflow standalone on this machine (SQLite metadata, .eml outbox).
-RUN_ENV := AIRFLOW_HOME=$(CURDIR)/var/airflow AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/dags \
+RUN_ENV := PATH=$(CURDIR)/$(VENV)/bin:$$PATH AIRFLOW_HOME=$(CURDIR)/var/airflow AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/dags \
 	AIRFLOW__CORE__LOAD_EXAMPLES=False MONITOR_BRANDS_FILE=$(CURDIR)/config/brands.yaml \
 	MONITOR_DATABASE_URL=$${MONITOR_DATABASE_URL:-sqlite:///$(CURDIR)/var/monitor.db} \
 	MONITOR_OUTBOX_DIR=$${MONITOR_OUTBOX_DIR:-$(CURDIR)/var/outbox}
