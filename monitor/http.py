@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import ipaddress
+import re
 import socket
 import threading
 import time
@@ -28,6 +29,8 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from requests_hardened import Config, HTTPSession
 
 from monitor.hostgate import HostCoolingDown, HostGate
@@ -86,6 +89,81 @@ def retry_after_seconds(value: str | None, now: dt.datetime) -> float | None:
 
 class _Retryable(FetchError):
     pass
+
+
+# Sockets opened by the fetch running in this thread: the deadline watchdog shuts them down
+# at any stage (connecting, reading headers, reading the body), and each is checked again at
+# the socket level against the address policy.
+_active = threading.local()
+
+
+def forbidden_address(address: str) -> bool:
+    """Loopback, private, link-local, CGNAT, multicast, reserved, site-local, unspecified or
+    metadata addresses, IPv4-mapped and -compatible IPv6 forms included."""
+    try:
+        ip = ipaddress.ip_address(address.split("%")[0])
+    except ValueError:
+        return True
+    if ip.version == 6:
+        embedded = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
+        if embedded is None and int(ip) >> 32 == 0 and int(ip) > 1:
+            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)  # ::a.b.c.d (IPv4-compatible)
+        if embedded is None and (int(ip) >> 32) == 0xFFFF0000:
+            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)  # ::ffff:0:a.b.c.d
+        if embedded is not None and forbidden_address(str(embedded)):
+            return True
+        if ip.is_site_local:
+            return True
+    if ip in ipaddress.ip_network("100.64.0.0/10"):
+        return True
+    return (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast or ip.is_reserved
+            or ip.is_unspecified or not ip.is_global)
+
+
+class _TrackedConnectionMixin:
+    check_addresses = True
+
+    def connect(self) -> None:
+        super().connect()  # type: ignore[misc]
+        registry = getattr(_active, "sockets", None)
+        if registry is not None:
+            registry.append(self.sock)  # type: ignore[attr-defined]
+        if getattr(_active, "filtering", False):
+            peer = self.sock.getpeername()[0]  # type: ignore[attr-defined]
+            if forbidden_address(peer):
+                self.sock.close()  # type: ignore[attr-defined]
+                raise FetchError(f"connection to a forbidden address {peer} refused")
+
+
+class _TrackedHTTPConnection(_TrackedConnectionMixin, HTTPConnection):
+    pass
+
+
+class _TrackedHTTPSConnection(_TrackedConnectionMixin, HTTPSConnection):
+    pass
+
+
+class _TrackedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _TrackedHTTPConnection
+
+
+class _TrackedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _TrackedHTTPSConnection
+
+
+def _track(adapter: HTTPAdapter) -> None:
+    adapter.poolmanager.pool_classes_by_scheme = {"http": _TrackedHTTPPool, "https": _TrackedHTTPSPool}
+
+
+def _without_queries(text: str) -> str:
+    """Library error texts quote the request URL: drop query strings from them too."""
+    return re.sub(r"\?[^\s'\")]*", "?…", text)
+
+
+def _shown(url: str) -> str:
+    """A URL for messages and logs: no query string (it may carry an API key)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}{parts.path}"
 
 
 class _ResolveOverrideAdapter(HTTPAdapter):
@@ -152,8 +230,10 @@ class Fetcher:
             adapter = _ResolveOverrideAdapter(settings.resolve_overrides)
             self.session.mount("http://", adapter)
             self.session.mount("https://", adapter)
-        self.session.max_redirects = MAX_REDIRECTS
-        self.session.hooks["response"].append(self._check_redirect)
+        for adapter in self.session.adapters.values():
+            _track(adapter)
+        self.filtering = filtering
+        self.allow_loopback = allow_loopback
         self.robots = RobotsPolicy(self._fetch_robots, settings.user_agent, session_factory)
 
     # -------------------------------------------------------------- checks
@@ -163,7 +243,7 @@ class Fetcher:
             parts = urlsplit(url)
             port = parts.port
         except ValueError as exc:
-            raise FetchError(f"{url}: not a valid URL ({exc})") from None
+            raise FetchError(f"{_shown(url) if '://' in url else url}: not a valid URL ({exc})") from None
         if parts.scheme.lower() not in DEFAULT_PORTS:
             raise FetchError(f"{url}: only http and https URLs are fetched")
         if parts.username is not None or parts.password is not None:
@@ -173,10 +253,6 @@ class Fetcher:
         port = port or DEFAULT_PORTS[parts.scheme.lower()]
         if port not in self.allowed_ports:
             raise FetchError(f"{url}: port {port} is not allowed")
-
-    def _check_redirect(self, response: requests.Response, *args, **kwargs) -> None:  # noqa: ANN002,ANN003
-        if response.is_redirect:
-            self.check_url(urljoin(response.url, response.headers.get("Location", "")))
 
     # -------------------------------------------------------------- fetching
 
@@ -226,54 +302,68 @@ class Fetcher:
 
     def _once(self, url: str, params: dict[str, str] | None, accept: tuple[str, ...], max_bytes: int,
               deadline: float, sink=None, extra_headers: dict[str, str] | None = None) -> FetchResult:  # noqa: ANN001
-        headers = {"Accept": ", ".join(accept) or "*/*", "Accept-Encoding": "gzip, deflate", **(extra_headers or {})}
+        """One request, redirects followed here (not by requests, which would read redirect
+        bodies without a cap), all within one deadline enforced on every socket it opens."""
+        headers = {"Accept": ", ".join(accept) or "*/*", "Accept-Encoding": "gzip, deflate",
+                   "Connection": "close", **(extra_headers or {})}
         timed_out = threading.Event()
-        holder: dict[str, requests.Response] = {}
+        sockets: list[socket.socket] = []
 
         def expire() -> None:
             timed_out.set()
-            response = holder.get("response")
-            if response is None:
-                return  # still connecting or waiting for headers: the read timeout covers it
-            sock = _socket_of(response)
-            try:  # shutdown() unblocks a recv() stuck on a dripping server; close() alone may not
-                if sock is not None:
+            for sock in list(sockets):  # unblocks connect() or recv() at any stage, even a drip
+                try:
                     sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            response.close()
+                except OSError:
+                    pass
 
         watchdog = threading.Timer(deadline, expire)
         watchdog.daemon = True
+        _active.sockets, _active.filtering = sockets, self.filtering and not self.allow_loopback
         watchdog.start()
+        current, origin_host = url, (urlsplit(url).hostname or "").lower()
         try:
-            response = self.session.get(url, params=params, stream=True, headers=headers,
-                                        timeout=(5, min(self.settings.http_timeout, deadline)))
-            holder["response"] = response
-            with response:
-                return self._read(response, accept, max_bytes, timed_out, sink)
+            for _hop in range(MAX_REDIRECTS + 1):
+                if (urlsplit(current).hostname or "").lower() != origin_host:
+                    headers = {k: v for k, v in headers.items() if k in ("Accept", "Accept-Encoding", "Connection")}
+                # Straight to the transport adapter: Session.send would read a redirect's whole
+                # body (to compute the next hop) with no cap, even with allow_redirects=False.
+                prepared = self.session.prepare_request(requests.Request(
+                    "GET", current, params=params if current == url else None, headers=headers))
+                response = self.session.get_adapter(prepared.url).send(
+                    prepared, stream=True, timeout=(5, min(self.settings.http_timeout, deadline)), verify=True,
+                    proxies={})
+                with response:
+                    if response.is_redirect:
+                        target = urljoin(response.url, response.headers.get("Location", ""))
+                        self.check_url(target)  # scheme, credentials and port of every hop
+                        current = target
+                        continue
+                    return self._read(response, accept, max_bytes, timed_out, sink)
+            raise FetchError(f"{_shown(url)}: more than {MAX_REDIRECTS} redirects")
         except FetchError:
             raise
-        except requests.TooManyRedirects:
-            raise FetchError(f"{url}: more than {MAX_REDIRECTS} redirects") from None
         except (requests.ConnectionError, requests.Timeout) as exc:
             if timed_out.is_set():
-                raise FetchError(f"{url}: no complete response within {deadline:.0f}s") from None
-            if "InvalidIPAddress" in type(exc).__name__ or "Forbidden" in str(exc):
-                raise FetchError(f"{url}: {exc}") from None
-            raise _Unreachable(f"{url}: {type(exc).__name__}: {exc}") from None
+                raise FetchError(f"{_shown(url)}: no complete response within {deadline:.0f}s") from None
+            if isinstance(exc.__context__, FetchError):
+                raise FetchError(f"{_shown(url)}: {exc.__context__}") from None
+            if "InvalidIPAddress" in repr(exc) or "Forbidden" in str(exc):
+                raise FetchError(f"{_shown(url)}: forbidden address: {exc}") from None
+            raise _Unreachable(f"{_shown(url)}: {type(exc).__name__}: {_without_queries(str(exc))}") from None
         except requests.RequestException as exc:
-            raise FetchError(f"{url}: {type(exc).__name__}: {exc}") from None
+            raise FetchError(f"{_shown(url)}: {type(exc).__name__}: {_without_queries(str(exc))}") from None
         except Exception as exc:  # urllib3 protocol errors raised while streaming the body
             if timed_out.is_set():
-                raise FetchError(f"{url}: no complete response within {deadline:.0f}s") from None
-            raise FetchError(f"{url}: incomplete response: {type(exc).__name__}: {exc}") from None
+                raise FetchError(f"{_shown(url)}: no complete response within {deadline:.0f}s") from None
+            raise FetchError(f"{_shown(url)}: incomplete response: {type(exc).__name__}: {exc}") from None
         finally:
             watchdog.cancel()
+            _active.sockets, _active.filtering = None, False
 
     def _read(self, response: requests.Response, accept: tuple[str, ...], max_bytes: int,
               timed_out: threading.Event, sink=None) -> FetchResult:  # noqa: ANN001
-        url = response.url
+        url = _shown(response.url)
         status = response.status_code
         host = (urlsplit(url).hostname or "").lower()
         if status in (429, 503):
@@ -311,7 +401,7 @@ class Fetcher:
                 chunks.append(chunk)
         if timed_out.is_set():
             raise FetchError(f"{url}: no complete response within the deadline")
-        return FetchResult(url, status, content_type, b"".join(chunks), dict(response.headers), ip)
+        return FetchResult(response.url, status, content_type, b"".join(chunks), dict(response.headers), ip)
 
     def _fetch_robots(self, url: str) -> tuple[int | None, bytes]:
         try:

@@ -382,3 +382,69 @@ class _nullcontext:
 
     def __exit__(self, *exc):
         return False
+
+
+# ---------------------------------------------------------------- review follow-ups
+
+@pytest.mark.parametrize("address", ["::7f00:1", "::ffff:0:7f00:1", "fec0::1", "::ffff:10.0.0.1", "2002:7f00:1::1",
+                                     "100.64.1.1", "240.0.0.1", "0.0.0.0", "::", "169.254.169.254", "fd00::1"])
+def test_forbidden_address_forms(address):
+    from monitor.http import forbidden_address
+
+    assert forbidden_address(address)
+
+
+@pytest.mark.parametrize("address", ["93.184.215.14", "2606:2800:21f:cb07:6820:80da:af6b:8b2c", "1.1.1.1"])
+def test_public_addresses_pass(address):
+    from monitor.http import forbidden_address
+
+    assert not forbidden_address(address)
+
+
+def test_redirect_bodies_are_not_read(raw_server):
+    def redirect_with_endless_body(conn):
+        conn.sendall(b"HTTP/1.1 302 Found\r\nLocation: /final\r\nTransfer-Encoding: chunked\r\n\r\n")
+        for _ in range(100_000):
+            conn.sendall(b"4000\r\n" + b"z" * 0x4000 + b"\r\n")
+
+    server = raw_server(redirect_with_endless_body)
+    started = time.monotonic()
+    with pytest.raises(FetchError):
+        _fetcher(_open(extra_ports=(int(server.url.split(":")[2][:-1]),))).get(server.url, max_bytes=1000)
+    assert time.monotonic() - started < 4
+
+
+def test_headers_dripped_a_byte_at_a_time_hit_the_deadline(raw_server):
+    def drip_headers(conn):
+        for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 100:
+            conn.sendall(bytes([byte]))
+            time.sleep(0.3)
+
+    server = raw_server(drip_headers)
+    started = time.monotonic()
+    with pytest.raises(FetchError, match="within"):
+        _fetcher(_open(http_timeout=5, extra_ports=(int(server.url.split(":")[2][:-1]),))).get(server.url)
+    assert time.monotonic() - started < 4
+
+
+def test_api_keys_stay_out_of_error_messages(httpserver):
+    httpserver.expect_request("/customsearch/v1").respond_with_data("forbidden", status=403)
+    with pytest.raises(FetchError) as info:
+        _fetcher(_open(), port=httpserver.port).get(httpserver.url_for("/customsearch/v1"),
+                                                     params={"q": "x", "key": "AIzaSECRET"})
+    assert "AIzaSECRET" not in str(info.value) and "HTTP 403" in str(info.value)
+
+
+def test_custom_headers_are_not_forwarded_to_another_host(httpserver):
+    seen = {}
+
+    def final(request):
+        seen.update(request.headers)
+        return Response("ok", content_type="text/plain")
+
+    httpserver.expect_request("/go").respond_with_response(
+        Response(status=302, headers={"Location": f"http://localhost:{httpserver.port}/final"}))
+    httpserver.expect_request("/final").respond_with_handler(final)
+    result = _fetcher(_open(), port=httpserver.port).get(httpserver.url_for("/go"),
+                                                         headers={"X-Subscription-Token": "secret"})
+    assert result.body == b"ok" and "X-Subscription-Token" not in seen
