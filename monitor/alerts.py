@@ -47,8 +47,9 @@ def message_id_for(dedup_key: str, mail_from: str) -> str:
     return f"<{hashlib.sha256(dedup_key.encode()).hexdigest()[:40]}@{header_text(domain)}>"
 
 
-def digest_dedup_key(brand_id: str, finding_ids: list[int]) -> str:
-    digest = hashlib.sha256(",".join(str(i) for i in sorted(finding_ids)).encode()).hexdigest()[:32]
+def digest_dedup_key(brand_id: str, finding_ids: list[int], queued_at: dt.datetime) -> str:
+    ids = ",".join(str(i) for i in sorted(finding_ids))
+    digest = hashlib.sha256(f"{ids}@{queued_at.isoformat()}".encode()).hexdigest()[:32]
     return f"digest:{brand_id}:{digest}"
 
 

@@ -43,12 +43,12 @@ class Enricher:
         with self.factory() as session:
             stored = session.scalars(select(Finding.candidate).where(Finding.url == url).limit(20)).all()
         for data in stored:
-            if isinstance(data, dict) and data.get("enriched"):
+            if isinstance(data, dict) and data.get("enriched") is True:
                 return candidate_from_dict(data)
         return None
 
     def enrich(self, candidate: Candidate) -> Candidate:
-        url = candidate.url or f"https://{candidate.domain}/"
+        url = f"https://{candidate.domain}/" if candidate.kind == "domain" and candidate.domain else candidate.url
         known = self._known(url)
         if known is not None:
             return known
@@ -57,8 +57,10 @@ class Enricher:
         try:
             result = self._fetcher.get(url, accept=HTML_TYPES, max_bytes=MAX_PAGE_BYTES, robots=True)
         except FetchError as exc:
+            # Not marked enriched: a transient failure (robots.txt 503, 429) is tried again
+            # next run; politeness and the robots cache keep that cheap for the site.
             log.info("enrichment of %s: %s", url, exc)
-            return dataclasses.replace(candidate, enriched=True)
+            return candidate
         self.count += 1
         info = parse_page(result.body, result.url, self.official)
         text = " ".join(t for t in (info.description, info.text) if t)

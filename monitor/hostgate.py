@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.store.db import as_utc
 from monitor.store.models import HostState
+from monitor.store.repo import insert_for
 
 
 class HostCoolingDown(Exception):
@@ -38,6 +39,15 @@ class HostGate:
         self._memory: dict[str, tuple[dt.datetime, dt.datetime | None, str | None]] = {}
         self._lock = threading.Lock()
 
+    @staticmethod
+    def _locked_row(session: Session, host: str, now: dt.datetime) -> HostState:
+        """The host's row, created if needed and locked: two processes meeting a new host at
+        once both insert, so the insert must not fail on the other's row."""
+        insert = insert_for(session)
+        session.execute(insert(HostState).values(host=host, next_fetch_at=now)
+                        .on_conflict_do_nothing(index_elements=[HostState.host]))
+        return session.get(HostState, host, with_for_update=True, populate_existing=True)
+
     def acquire(self, host: str) -> None:
         """Reserve the host's next fetch slot and wait for it; raise HostCoolingDown if the
         host asked us to back off."""
@@ -51,10 +61,7 @@ class HostGate:
                 self._memory[host] = (slot + self.min_delay, None, None)
         else:
             with self.factory() as session:
-                state = session.get(HostState, host, with_for_update=True)
-                if state is None:
-                    state = HostState(host=host, next_fetch_at=now)
-                    session.add(state)
+                state = self._locked_row(session, host, now)
                 cooldown = as_utc(state.cooldown_until)
                 if cooldown and cooldown > now:
                     raise HostCoolingDown(host, cooldown, state.cooldown_reason)
@@ -74,10 +81,7 @@ class HostGate:
                 self._memory[host] = (max(next_at, until), until, reason)
             return until
         with self.factory() as session:
-            state = session.get(HostState, host, with_for_update=True)
-            if state is None:
-                state = HostState(host=host, next_fetch_at=until)
-                session.add(state)
+            state = self._locked_row(session, host, until)
             state.cooldown_until, state.cooldown_reason = until, reason
             session.commit()
         return until

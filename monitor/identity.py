@@ -63,7 +63,10 @@ def identity_of(candidate: Candidate, shared_hosting: frozenset[str] = frozenset
         if not host:
             return Identity(f"unknown:{candidate.id}", str(candidate.id), None)
         return Identity(f"domain:{_domain_key(host, shared_hosting)}", host, None)
-    parts = urlsplit(candidate.url)
+    try:
+        parts = urlsplit(candidate.url)
+    except ValueError:  # e.g. 'https://x.com]/' from a scraped page: keep it, as written
+        return Identity(f"url:{candidate.url[:500]}", (candidate.title or candidate.url)[:300], None)
     path = unquote(parts.path).rstrip("/")
     if not path:
         return Identity(f"domain:{_domain_key(host, shared_hosting)}", host, None)

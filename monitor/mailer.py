@@ -18,7 +18,8 @@ class SendError(Exception):
 class Transport(Protocol):
     description: str
 
-    def send(self, message: bytes, sender: str, recipients: list[str], message_id: str) -> None: ...
+    def send(self, message: bytes, sender: str, recipients: list[str], message_id: str) -> str | None:
+        """Deliver; return a warning when only some recipients took it; raise SendError."""
 
 
 def _truthy(value: Any) -> bool:
@@ -56,7 +57,7 @@ class SmtpTransport:
             starttls=_truthy(query.get("starttls", ["0"])[0]),
         )
 
-    def send(self, message: bytes, sender: str, recipients: list[str], message_id: str) -> None:
+    def send(self, message: bytes, sender: str, recipients: list[str], message_id: str) -> str | None:
         try:
             if self.use_ssl:
                 client: smtplib.SMTP = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout,
@@ -69,10 +70,11 @@ class SmtpTransport:
                 if self.username:
                     client.login(self.username, self.password or "")
                 refused = client.sendmail(sender, recipients, message)
-                if refused:
-                    raise SendError(f"recipients refused: {', '.join(sorted(refused))}")
-        except (smtplib.SMTPException, OSError) as exc:
+                if refused:  # the others have it: a retry would send them copies
+                    return f"delivered, but refused by the server for: {', '.join(sorted(refused))}"
+        except (smtplib.SMTPException, OSError, UnicodeError, ValueError) as exc:
             raise SendError(f"{self.description}: {type(exc).__name__}: {exc}") from None
+        return None
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,7 @@ class FileTransport:
     def path_for(self, message_id: str) -> Path:
         return self.directory / f"{hashlib.sha256(message_id.encode()).hexdigest()[:24]}.eml"
 
-    def send(self, message: bytes, sender: str, recipients: list[str], message_id: str) -> None:
+    def send(self, message: bytes, sender: str, recipients: list[str], message_id: str) -> str | None:
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             target = self.path_for(message_id)
@@ -97,6 +99,7 @@ class FileTransport:
             temporary.replace(target)  # atomic: a reader never sees half a message
         except OSError as exc:
             raise SendError(f"{self.directory}: {exc}") from None
+        return None
 
 
 def smtp_url_from_connection(conn: Any) -> str | None:

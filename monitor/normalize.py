@@ -28,6 +28,8 @@ _LAO_DIGITS = {chr(0x0ED0 + i): str(i) for i in range(10)}
 _LAO_CANONICAL = (("\u0EDC", "\u0EAB\u0E99"), ("\u0EDD", "\u0EAB\u0EA1"), ("\u0ECD\u0EB2", "\u0EB3"))
 # Leading vowels are written before the consonant they follow in speech.
 LAO_LEADING_VOWELS = frozenset("\u0EC0\u0EC1\u0EC2\u0EC3\u0EC4")
+# Spacing vowels (category Lo, not M) that still belong to the consonant before them.
+LAO_ATTACHED_VOWELS = frozenset("\u0EB0\u0EB2\u0EB3\u0EBD")
 
 # Multi-letter lookalikes and digits-for-letters, applied after the per-character fold.
 _SEQUENCE_CONFUSABLES = (("rn", "m"), ("vv", "w"))
@@ -179,7 +181,7 @@ def condense(text: str) -> str:
 
 def lao_boundary_ok(text: str, start: int, end: int) -> bool:
     """True if text[start:end] does not cut a Lao syllable's marks or leading vowel off."""
-    if end < len(text) and unicodedata.category(text[end]).startswith("M"):
+    if end < len(text) and (unicodedata.category(text[end]).startswith("M") or text[end] in LAO_ATTACHED_VOWELS):
         return False
     if start > 0 and text[start - 1] in LAO_LEADING_VOWELS:
         return False

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -40,7 +40,8 @@ def queue_digest(session: Session, brand: Brand, *, min_score: int, mail_from: s
         return None
     items = [DigestItem(f.id, f.label, f.kind, f.platform, f.url, f.score, f.verdict, tuple(f.reasons),
                         as_utc(f.first_seen), imitated_identities(brand, f.kind, f.platform)) for f in findings]
-    dedup_key = digest_dedup_key(brand.id, [f.id for f in findings])
+    # The queue time is part of the key: a finding marked 'new' again is a new digest.
+    dedup_key = digest_dedup_key(brand.id, [f.id for f in findings], now)
     message = build_digest(brand, items, mail_from=mail_from, dedup_key=dedup_key, now=now, window=window,
                            run_id=run_id)
     alert = Alert(dedup_key=dedup_key, kind="digest", brand_id=brand.id, recipients=brand.recipients,
@@ -76,36 +77,66 @@ class SendReport:
     dead: list[tuple[int, str]] = field(default_factory=list)
 
 
-def send_pending(factory: sessionmaker[Session], transport: Transport, *, sender: str, max_attempts: int,
-                 now: dt.datetime, brand_ids: list[str] | None = None) -> SendReport:
-    """Send every pending alert that is due, one transaction each."""
-    report = SendReport()
+SEND_LEASE = dt.timedelta(minutes=10)
+
+
+def _claim(factory: sessionmaker[Session], now: dt.datetime, brand_ids: list[str] | None,
+           skip: list[int]) -> int | None:
+    """Claim the next due alert for this sender: an UPDATE that only one sender can win
+    (SQLite has no SKIP LOCKED). The claim pushes the alert's next attempt a lease ahead,
+    so a sender that dies mid-send leaves it to be retried, at most once more."""
     while True:
         with factory() as session:
-            query = (select(Alert).where(Alert.status == "pending", Alert.next_attempt_at <= now)
-                     .order_by(Alert.id).limit(1).with_for_update(skip_locked=True))
+            query = (select(Alert.id).where(Alert.status == "pending", Alert.next_attempt_at <= now)
+                     .order_by(Alert.id).limit(1))
             if brand_ids is not None:
                 query = query.where(Alert.brand_id.in_(brand_ids))
-            if report.sent or report.failed or report.dead:
-                done = [i for i in report.sent] + [i for i, _ in report.failed] + [i for i, _ in report.dead]
-                query = query.where(Alert.id.not_in(done))
-            alert = session.scalars(query).first()
-            if alert is None:
-                return report
-            alert.attempts += 1
-            try:
-                transport.send(alert.message.encode("utf-8"), sender, list(alert.recipients), alert.message_id)
-            except SendError as exc:
-                alert.last_error = str(exc)[:2000]
+            if skip:
+                query = query.where(Alert.id.not_in(skip))
+            alert_id = session.scalar(query)
+            if alert_id is None:
+                return None
+            won = session.execute(
+                update(Alert)
+                .where(Alert.id == alert_id, Alert.status == "pending", Alert.next_attempt_at <= now)
+                .values(next_attempt_at=now + SEND_LEASE, attempts=Alert.attempts + 1)
+                .execution_options(synchronize_session=False)
+            ).rowcount == 1
+            session.commit()
+        if won:
+            return alert_id
+        skip = [*skip, alert_id]  # another sender has it
+
+
+def send_pending(factory: sessionmaker[Session], transport: Transport, *, sender: str, max_attempts: int,
+                 now: dt.datetime, brand_ids: list[str] | None = None) -> SendReport:
+    """Send every pending alert that is due, each claimed, sent, then recorded."""
+    report = SendReport()
+    handled: list[int] = []
+    while (alert_id := _claim(factory, now, brand_ids, handled)) is not None:
+        handled.append(alert_id)
+        with factory() as session:
+            alert = session.get(Alert, alert_id)
+            message, recipients, message_id = alert.message, list(alert.recipients), alert.message_id
+        error = warning = None
+        try:
+            warning = transport.send(message.encode("utf-8"), sender, recipients, message_id)
+        except SendError as exc:
+            error = str(exc)
+        except Exception as exc:  # noqa: BLE001 - one broken alert must not block the queue
+            error = f"{type(exc).__name__}: {exc}"
+        with factory() as session:
+            alert = session.get(Alert, alert_id)
+            if error is None:
+                alert.status, alert.sent_at, alert.last_error = "sent", now, warning
+                report.sent.append(alert.id)
+            else:
+                alert.last_error = error[:2000]
                 if alert.attempts >= max_attempts:
                     alert.status = "dead"
                     report.dead.append((alert.id, alert.last_error))
                 else:
                     alert.next_attempt_at = now + min(RETRY_BACKOFF * 2 ** (alert.attempts - 1), MAX_BACKOFF)
                     report.failed.append((alert.id, alert.last_error))
-            else:
-                alert.status = "sent"
-                alert.sent_at = now
-                alert.last_error = None
-                report.sent.append(alert.id)
             session.commit()
+    return report

@@ -168,8 +168,6 @@ def score(settings: Settings, collected: dict[str, Any]) -> dict[str, Any]:
     """Score what one collection found; enrich the pages worth a look and score them again;
     keep the ones flagged for this collection's brand as finding inputs; check the canary."""
     from monitor.enrich import Enricher
-    from monitor.identity import identity_of
-    from monitor.models import candidate_from_dict
     from monitor.rules import load_rules
     from monitor.scoring import Scorer
 
@@ -180,33 +178,52 @@ def score(settings: Settings, collected: dict[str, Any]) -> dict[str, Any]:
     enricher = Enricher(settings, registry, _factory(settings))
     flagged = []
     official_seen = False
+    broken: list[str] = []
     for raw in collected["candidates"]:
-        candidate = candidate_from_dict(raw)
-        result = scorer.score(candidate)
-        if result.verdict == "official" and result.brand == collected["brand"]:
-            official_seen = True
+        try:
+            flagged_item, official = _score_one(raw, collected, scorer, enricher, shared)
+        except Exception as exc:  # noqa: BLE001 - one odd record must not lose the batch
+            log.exception("could not score %r", raw.get("id"))
+            broken.append(f"{raw.get('id')!r}: {type(exc).__name__}: {exc}")
             continue
-        if result.brand != collected["brand"] and result.verdict != "unrelated":
-            continue  # another brand's look-alike: that brand's own collection records it
-        if enricher.worth_it(candidate, result):
-            candidate = enricher.enrich(candidate)
-            result = scorer.score(candidate)
-        if result.verdict not in ("impersonation", "suspicious") or result.brand != collected["brand"]:
-            continue
-        identity = identity_of(candidate, shared)
-        flagged.append({
-            "brand_id": result.brand, "canonical_key": identity.key, "kind": candidate.kind,
-            "platform": identity.platform, "url": candidate.url, "label": identity.label, "score": result.score,
-            "verdict": result.verdict, "reasons": result.reasons, "candidate": candidate.to_dict(),
-            "source": collected["source"], "query": raw.get("query"),
-        })
+        official_seen |= official
+        if flagged_item is not None:
+            flagged.append(flagged_item)
     canary = "n/a"
     if collected.get("canary_expected") and collected["status"] != "failed":
         canary = "ok" if official_seen else "missing"
-    return {key: collected[key] for key in ("collection_run_id", "brand", "source", "status", "error",
+    error = collected["error"]
+    if broken:
+        error = "; ".join(filter(None, [error, f"{len(broken)} candidates could not be scored: {broken[0]}"]))
+    return {key: collected[key] for key in ("collection_run_id", "brand", "source", "status",
                                             "layout_changed", "queries")} | {
-        "candidates": len(collected["candidates"]), "flagged": flagged, "canary": canary,
+        "error": error, "candidates": len(collected["candidates"]), "flagged": flagged, "canary": canary,
         "enriched": enricher.count}
+
+
+def _score_one(raw: dict[str, Any], collected: dict[str, Any], scorer, enricher, shared) -> tuple[dict | None, bool]:  # noqa: ANN001
+    """(finding input or None, whether it is the brand's own official identity)."""
+    from monitor.identity import identity_of
+    from monitor.models import candidate_from_dict
+
+    candidate = candidate_from_dict(raw)
+    result = scorer.score(candidate)
+    if result.verdict == "official":
+        return None, result.brand == collected["brand"]
+    if result.brand != collected["brand"] and result.verdict != "unrelated":
+        return None, False  # another brand's look-alike: that brand's own collection records it
+    if enricher.worth_it(candidate, result):
+        candidate = enricher.enrich(candidate)
+        result = scorer.score(candidate)
+    if result.verdict not in ("impersonation", "suspicious") or result.brand != collected["brand"]:
+        return None, False
+    identity = identity_of(candidate, shared)
+    return {
+        "brand_id": result.brand, "canonical_key": identity.key, "kind": candidate.kind,
+        "platform": identity.platform, "url": candidate.url, "label": identity.label, "score": result.score,
+        "verdict": result.verdict, "reasons": result.reasons, "candidate": candidate.to_dict(),
+        "source": collected["source"], "query": raw.get("query"),
+    }, False
 
 
 # ---------------------------------------------------------------- store

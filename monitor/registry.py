@@ -124,6 +124,8 @@ class Owner(_Frozen):
     def _email(cls, value: str) -> str:
         if not _EMAIL_RE.match(value):
             raise ValueError(f"{value!r} is not an email address")
+        if not value.isascii():  # SMTPUTF8 is not supported by every server on the way
+            raise ValueError(f"{value!r}: use the ASCII (punycode) form of the address")
         return value
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.store.db import as_utc
 from monitor.store.models import RobotsEntry
+from monitor.store.repo import insert_for
 
 CACHE_FOR = dt.timedelta(hours=24)
 RETRY_FAILURE_AFTER = dt.timedelta(minutes=30)
@@ -58,9 +59,12 @@ class RobotsPolicy:
             self._memory[origin] = (now, status, body)
             return
         with self.factory() as session:
-            entry = session.get(RobotsEntry, origin) or RobotsEntry(origin=origin)
-            entry.fetched_at, entry.status, entry.body = now, status, body
-            session.merge(entry)
+            insert = insert_for(session)
+            statement = insert(RobotsEntry).values(origin=origin, fetched_at=now, status=status, body=body)
+            session.execute(statement.on_conflict_do_update(  # two workers may fetch it at once
+                index_elements=[RobotsEntry.origin],
+                set_={"fetched_at": statement.excluded.fetched_at, "status": statement.excluded.status,
+                      "body": statement.excluded.body}))
             session.commit()
 
     def allowed(self, url: str) -> bool:

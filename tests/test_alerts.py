@@ -144,4 +144,37 @@ def test_file_transport_writes_eml(tmp_path, session_factory, registry):
 
 
 def test_dedup_key_ignores_order():
-    assert digest_dedup_key("b", [3, 1, 2]) == digest_dedup_key("b", [1, 2, 3])
+    assert digest_dedup_key("b", [3, 1, 2], NOW) == digest_dedup_key("b", [1, 2, 3], NOW)
+    assert digest_dedup_key("b", [1], NOW) != digest_dedup_key("b", [1], NOW + dt.timedelta(hours=1))
+
+
+def test_two_senders_at_once_send_each_alert_once(session_factory, registry, smtp_sink):
+    """Two alert tasks overlapping (SQLite has no SKIP LOCKED): the claim lets one win."""
+    import threading
+
+    _seed(session_factory, "laopost", 1)
+    _seed_brand = [b for b in registry.brands if b.id in ("laopost",)]
+    queue_digests(session_factory, _seed_brand, min_score=45, mail_from="m@example.org", now=NOW, window=None,
+                  run_id="r1")
+    transport = SmtpTransport.from_url(smtp_sink.url)
+    reports = []
+    threads = [threading.Thread(target=lambda: reports.append(
+        send_pending(session_factory, transport, sender="m@example.org", max_attempts=3, now=NOW))) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(len(r.sent) for r in reports) == 1 and len(smtp_sink.messages) == 1
+
+
+def test_an_alert_that_cannot_be_encoded_is_counted_not_blocking(session_factory, registry, smtp_sink):
+    _seed(session_factory, "laopost", 1)
+    queue_digests(session_factory, list(registry.brands), min_score=45, mail_from="m@example.org", now=NOW,
+                  window=None, run_id="r1")
+    with session_factory() as session:
+        alert = session.scalars(select(Alert)).one()
+        alert.recipients = ["sécurité@example.org"]  # as if written by an older version
+        session.commit()
+    report = send_pending(session_factory, SmtpTransport.from_url(smtp_sink.url), sender="m@example.org",
+                          max_attempts=1, now=NOW)
+    assert len(report.dead) == 1 and "Unicode" in report.dead[0][1]

@@ -41,6 +41,8 @@ def test_lao_substring_respects_syllables():
     assert find_on_boundary("ການບິນລາວໂປຣ", "ການບິນລາວ") == 0
     # a match that would cut off a combining vowel sign is not a match
     assert find_on_boundary("ລາວິ", "ລາວ") == -1
+    # nor one followed by a spacing vowel of the same syllable (ະ, າ, ຳ, ຽ)
+    assert find_on_boundary("ລາວະ", "ລາວ") == -1 and find_on_boundary("ລາວາ", "ລາວ") == -1
     # nor one that starts after a leading vowel of the same syllable
     assert find_on_boundary("ເລາວ", "ລາວ") == -1
 

@@ -101,7 +101,8 @@ def collect_brand(collector: Collector, brand: Brand, window: Window) -> Collect
             result.errors.append(f"{query.text!r}: {exc}")
             continue
         for candidate in candidates:
-            key = (candidate.kind, candidate.url or candidate.domain or candidate.handle)
+            identity = candidate.domain if candidate.kind == "domain" else (candidate.url or candidate.handle)
+            key = (candidate.kind, identity)
             if key in seen:
                 continue
             seen.add(key)

@@ -48,8 +48,9 @@ def parse_certificates(raw: bytes, official_domains: tuple[str, ...], window: Wi
             if not in_window and not official:
                 continue
             seen.add(host)
-            yield Candidate(kind="domain", id=f"crtsh:{entry.get('id')}:{host}", domain=host,
-                            url=f"https://crt.sh/?id={entry.get('id')}")
+            # The certificate is the evidence; the candidate is the name (no url: enrichment
+            # must fetch the look-alike site, not crt.sh's page about it).
+            yield Candidate(kind="domain", id=f"crtsh:{entry.get('id')}:{host}", domain=host)
 
 
 class CrtshCollector:

@@ -41,7 +41,8 @@ class FindingInput:
     query: str | None
 
 
-def _insert_for(session: Session):  # noqa: ANN202 - dialect insert construct
+def insert_for(session: Session):  # noqa: ANN202 - dialect insert construct
+    """The dialect's INSERT, which has ON CONFLICT (SQLite and PostgreSQL)."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
@@ -80,7 +81,7 @@ def upsert_findings(session: Session, items: list[FindingInput], *, collection_r
     Returns (new, updated)."""
     if not items:
         return 0, 0
-    insert = _insert_for(session)
+    insert = insert_for(session)
     new = updated = 0
     for item in items:
         statement = insert(Finding).values(
