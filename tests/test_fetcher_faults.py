@@ -448,3 +448,27 @@ def test_custom_headers_are_not_forwarded_to_another_host(httpserver):
     result = _fetcher(_open(), port=httpserver.port).get(httpserver.url_for("/go"),
                                                          headers={"X-Subscription-Token": "secret"})
     assert result.body == b"ok" and "X-Subscription-Token" not in seen
+
+
+def test_new_host_from_many_workers_at_once(session_factory):
+    """Workers meeting a host for the first time together: no duplicate-row failure."""
+    import threading
+
+    from monitor.hostgate import HostGate
+
+    errors = []
+
+    def worker():
+        gate = HostGate(session_factory, min_delay=0)
+        try:
+            for n in range(20):
+                gate.acquire(f"host{n}.example")
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []

@@ -285,3 +285,48 @@ def test_canary_per_source(collect_env, migrated_url, source, payload, official,
     assert scored["canary"] == "ok"
     other = pipeline.score(settings, pipeline.collect(settings, {"brand": "tholakhong", "source": source}, run))
     assert other["canary"] == "missing"
+
+
+def test_nrd_refuses_a_file_without_lines(scorer):
+    with pytest.raises(LayoutChanged, match="longer than 512 bytes"):
+        list(parse_list(b"x" * 100_000, scorer.might_resemble))
+
+
+def test_crtsh_keeps_every_name_on_a_certificate():
+    cert = [{"id": 7, "entry_timestamp": "2026-11-28T10:30:00", "name_value":
+             "laoairlines-booking.top\nlao-airlines-pay.com\nlaoairlinez.net"}]
+    found = list(parse_certificates(json.dumps(cert).encode(), (), WINDOW))
+    assert [c.domain for c in found] == ["laoairlines-booking.top", "lao-airlines-pay.com", "laoairlinez.net"]
+    assert all(c.url is None for c in found)  # enrichment fetches the site, not crt.sh
+
+    from monitor.collectors.base import collect_brand
+
+    class OneCertificate:
+        name, canary = "crtsh", True
+
+        def queries(self, brand):
+            return [Query("%laoairlines%", brand.id)]
+
+        def fetch(self, query, window):
+            return json.dumps(cert).encode()
+
+        def parse(self, raw, query, window):
+            return parse_certificates(raw, (), WINDOW)
+
+    from monitor.registry import load_registry
+
+    result = collect_brand(OneCertificate(), load_registry(BRANDS_FILE).brand("lao-airlines"), WINDOW)
+    assert len(result.found) == 3
+
+
+def test_a_record_that_cannot_be_scored_does_not_lose_the_batch(tmp_path, migrated_url):
+    from monitor import pipeline
+    from monitor.settings import Settings
+
+    settings = Settings(database_url=migrated_url, brands_file=BRANDS_FILE, enrich_min_score=101)
+    collected = {"collection_run_id": 1, "brand": "lao-airlines", "source": "rss", "status": "ok", "error": None,
+                 "layout_changed": False, "queries": 1, "canary_expected": False, "candidates": [
+                     {"id": "bad", "kind": "page", "url": "https://laoairlines-pay.com]/login", "title": "Lao Airlines"},
+                     {"id": "good", "kind": "domain", "domain": "laoairlines-promo.top"}]}
+    scored = pipeline.score(settings, collected)
+    assert [f["canonical_key"] for f in scored["flagged"]][-1] == "domain:laoairlines-promo.top"

@@ -24,13 +24,30 @@ from monitor.models import Candidate
 from monitor.registry import Brand
 
 LIST_TYPES = ("text/plain", "application/zip", "application/x-zip-compressed", "application/octet-stream")
-MAX_LIST_BYTES = 500_000_000
+MAX_LIST_BYTES = 500_000_000  # as downloaded
+MAX_UNZIPPED_BYTES = 2_000_000_000  # a zip bomb stops here
+MAX_LINE = 512  # no domain name is longer; a file without newlines is not a list
 CACHE_FOR = dt.timedelta(hours=6)
 
 
 def list_url(template: str, day: dt.date) -> str:
     b64 = base64.b64encode(f"{day.isoformat()}.zip".encode()).decode()
     return template.replace("{date}", day.isoformat()).replace("{date_b64}", b64)
+
+
+def _bounded_lines(stream) -> Iterator[bytes]:  # noqa: ANN001 - a binary file object
+    """Lines of at most MAX_LINE bytes, at most MAX_UNZIPPED_BYTES in all."""
+    total = 0
+    while True:
+        line = stream.readline(MAX_LINE + 1)
+        if not line:
+            return
+        total += len(line)
+        if total > MAX_UNZIPPED_BYTES:
+            raise LayoutChanged(f"the list is larger than {MAX_UNZIPPED_BYTES} bytes unpacked")
+        if len(line) > MAX_LINE and not line.endswith(b"\n"):
+            raise LayoutChanged(f"a line is longer than {MAX_LINE} bytes: this is not a list of domain names")
+        yield line
 
 
 def _lines(raw: bytes | Path) -> Iterator[bytes]:
@@ -44,9 +61,9 @@ def _lines(raw: bytes | Path) -> Iterator[bytes]:
                 if len(members) != 1:
                     raise LayoutChanged(f"zip holds {len(members)} files, expected one list")
                 with archive.open(members[0]) as member:
-                    yield from member
+                    yield from _bounded_lines(member)
             return
-        yield from handle
+        yield from _bounded_lines(handle)
 
 
 def parse_list(raw: bytes | Path, resembles: Callable[[str], bool]) -> Iterator[Candidate]:
