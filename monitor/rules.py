@@ -63,6 +63,7 @@ class Rules(_Frozen):
     min_key_length: int = Field(ge=3)
     max_distance: tuple[DistanceStep, ...]
     fuzzy_contains_min_length: int = Field(ge=4)
+    corroboration_min_weight: int = Field(ge=0, le=100)
     weights: Weights
     lures: tuple[str, ...]
     official_claims: tuple[str, ...]

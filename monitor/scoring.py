@@ -231,8 +231,10 @@ class Scorer:
                 continue
             reasons = [r for _, _, r in sorted(sig.identity, key=lambda s: -s[0])]
             total = base
-            groups = {g for w, g, _ in sig.identity if w > 0}
-            if len(groups) >= 2:
+            # Two different kinds of evidence corroborate each other only when both are
+            # substantial (a handle and a display name), not a title and a URL path.
+            strong_groups = {g for w, g, _ in sig.identity if w >= self.rules.corroboration_min_weight}
+            if len(strong_groups) >= 2:
                 total += self.rules.weights.corroboration
             for weight, reason in sig.modifiers:
                 total += weight
