@@ -385,24 +385,33 @@ class Scorer:
                 f"{self.brands[index].brand.name} ({_describe_edits(_plain(label_raw), key.plain)})")
             return found
         # 3. a typo of a long brand key plus other words ('laoairlinez-deal')
-        if len(label) > self.rules.fuzzy_contains_min_length:
-            grams = self._grams(label)
-            for position, key_grams in enumerate(self._trigrams):
-                key_text = self._key_texts[position]
-                if len(key_text) < self.rules.fuzzy_contains_min_length or len(label) <= len(key_text):
-                    continue
-                if len(key_grams & grams) < len(key_grams) - 3:  # one edit breaks at most 3 trigrams
-                    continue
-                window = self._fuzzy_window(label, key_text)
-                if window is not None:
-                    index, key = self._keys[position]
-                    plain = _plain(label_raw)
-                    shown = self._fuzzy_window(plain, key.plain) or window
-                    add(index, weights.domain_typo_plus_words,
-                        f"{where}{on_shared} contains '{shown}', one edit from '{key.shown}' of "
-                        f"{self.brands[index].brand.name}, plus '{_extras(plain, shown) if shown in plain else _extras(label, window)}'")
-                    return found
+        fuzzy = self._typo_inside(label)
+        if fuzzy is not None:
+            position, window = fuzzy
+            index, key = self._keys[position]
+            plain = _plain(label_raw)
+            shown = self._fuzzy_window(plain, key.plain) or window
+            add(index, weights.domain_typo_plus_words,
+                f"{where}{on_shared} contains '{shown}', one edit from '{key.shown}' of "
+                f"{self.brands[index].brand.name}, plus '{_extras(plain, shown) if shown in plain else _extras(label, window)}'")
         return found
+
+    def _typo_inside(self, label: str) -> tuple[int, str] | None:
+        """(key position, window) when label holds a one-edit typo of a long brand key
+        among other characters."""
+        if len(label) <= self.rules.fuzzy_contains_min_length:
+            return None
+        grams = self._grams(label)
+        for position, key_grams in enumerate(self._trigrams):
+            key_text = self._key_texts[position]
+            if len(key_text) < self.rules.fuzzy_contains_min_length or len(label) <= len(key_text):
+                continue
+            if len(key_grams & grams) < len(key_grams) - 3:  # one edit breaks at most 3 trigrams
+                continue
+            window = self._fuzzy_window(label, key_text)
+            if window is not None:
+                return position, window
+        return None
 
     @staticmethod
     def _fuzzy_window(text: str, key: str) -> str | None:
@@ -552,22 +561,13 @@ class Scorer:
                     f"{where} adds '{_extras(_plain(handle), key.plain) if key.plain in _plain(handle) else _extras(label, key.text)}' "
                     f"to '{key.shown}' of {brand.name}")
             return
-        if len(label) > self.rules.fuzzy_contains_min_length:
-            grams = self._grams(label)
-            for position, key_grams in enumerate(self._trigrams):
-                key_text = self._key_texts[position]
-                if len(key_text) < self.rules.fuzzy_contains_min_length or len(label) <= len(key_text):
-                    continue
-                if len(key_grams & grams) < len(key_grams) - 3:
-                    continue
-                window = self._fuzzy_window(label, key_text)
-                if window is not None:
-                    index, key = self._keys[position]
-                    window = self._fuzzy_window(_plain(handle), key.plain) or window
-                    add(index, weights.handle_typo_plus_words,
-                        f"{where} contains '{window}', one edit from '{key.shown}' of "
-                        f"{self.brands[index].brand.name}")
-                    return
+        fuzzy = self._typo_inside(label)
+        if fuzzy is not None:
+            position, window = fuzzy
+            index, key = self._keys[position]
+            window = self._fuzzy_window(_plain(handle), key.plain) or window
+            add(index, weights.handle_typo_plus_words,
+                f"{where} contains '{window}', one edit from '{key.shown}' of {self.brands[index].brand.name}")
 
     def _official_handle_for(self, index: int, key: _Key) -> str | None:
         """The official handle a key stands for (handles and domain labels double as handles)."""
