@@ -108,12 +108,15 @@ def digest_subject(brand: Brand, items: list[DigestItem]) -> str:
 
 
 def build_digest(brand: Brand, items: list[DigestItem], *, mail_from: str, dedup_key: str,
-                 now: dt.datetime, window: str | None = None, run_id: str | None = None) -> EmailMessage:
+                 now: dt.datetime, window: str | None = None, run_id: str | None = None,
+                 recipients: tuple[str, ...] = ()) -> EmailMessage:
+    """recipients, when given, replace the brand's owners (MONITOR_ALERT_RECIPIENTS_OVERRIDE)."""
     context = _context(brand, items, window, run_id)
     message = EmailMessage(policy=SMTP)
     message["Subject"] = digest_subject(brand, items)
     message["From"] = formataddr(("impersonation-monitor", header_text(mail_from)))
-    message["To"] = ", ".join(formataddr((header_text(o.name), header_text(o.email))) for o in brand.owners)
+    message["To"] = (", ".join(header_text(r) for r in recipients) if recipients else
+                     ", ".join(formataddr((header_text(o.name), header_text(o.email))) for o in brand.owners))
     message["Date"] = format_datetime(now.astimezone(dt.timezone.utc))
     message["Message-ID"] = message_id_for(dedup_key, mail_from)
     message["X-Monitor-Brand"] = header_text(brand.id)

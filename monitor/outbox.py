@@ -32,7 +32,7 @@ class QueuedDigest:
 
 
 def queue_digest(session: Session, brand: Brand, *, min_score: int, mail_from: str, now: dt.datetime,
-                 window: str | None, run_id: str | None) -> QueuedDigest | None:
+                 window: str | None, run_id: str | None, recipients: tuple[str, ...] = ()) -> QueuedDigest | None:
     """Queue one digest of the brand's new findings (if any) and mark them alerted, in the
     caller's transaction."""
     findings = claim_new_findings(session, brand.id, min_score=min_score)
@@ -43,15 +43,16 @@ def queue_digest(session: Session, brand: Brand, *, min_score: int, mail_from: s
     # The queue time is part of the key: a finding marked 'new' again is a new digest.
     dedup_key = digest_dedup_key(brand.id, [f.id for f in findings], now)
     message = build_digest(brand, items, mail_from=mail_from, dedup_key=dedup_key, now=now, window=window,
-                           run_id=run_id)
-    alert = Alert(dedup_key=dedup_key, kind="digest", brand_id=brand.id, recipients=brand.recipients,
+                           run_id=run_id, recipients=recipients)
+    to = list(recipients) or brand.recipients
+    alert = Alert(dedup_key=dedup_key, kind="digest", brand_id=brand.id, recipients=to,
                   subject=str(message["Subject"]), message_id=str(message["Message-ID"]),
                   message=message.as_string(), status="pending", attempts=0, created_at=now,
                   next_attempt_at=now, dag_run_id=run_id)
     session.add(alert)
     session.flush()
     mark_alerted(session, [f.id for f in findings], alert.id, now)
-    return QueuedDigest(brand.id, alert.id, len(findings), brand.recipients)
+    return QueuedDigest(brand.id, alert.id, len(findings), to)
 
 
 def queue_digests(factory: sessionmaker[Session], brands: list[Brand], **kwargs) -> list[QueuedDigest]:  # noqa: ANN003

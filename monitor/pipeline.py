@@ -273,7 +273,7 @@ def alert(settings: Settings, params: dict[str, Any], run: RunInfo, *, smtp_url:
         start, end = (_parse_time(v, "window").strftime("%Y-%m-%d %H:%M UTC") for v in (run.window_start, run.window_end))
         window = f"{start} to {end}"
     queued = queue_digests(factory, brands, min_score=int(min_score), mail_from=settings.mail_from, now=_now(),
-                           window=window, run_id=run.run_id)
+                           window=window, run_id=run.run_id, recipients=settings.alert_recipients_override)
     report["queued"] = [{"brand": q.brand_id, "alert_id": q.alert_id, "findings": q.findings,
                          "recipients": q.recipients} for q in queued]
     sent = send_pending(factory, transport, sender=settings.mail_from, max_attempts=settings.max_send_attempts,

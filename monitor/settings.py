@@ -74,6 +74,14 @@ def _ports(env: Mapping[str, str], name: str) -> tuple[int, ...]:
     return tuple(ports)
 
 
+def _emails(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    addresses = tuple(a.strip() for a in env.get(name, "").split(",") if a.strip())
+    for address in addresses:
+        if "@" not in address or not address.isascii() or any(c in address for c in " <>\r\n"):
+            raise SettingsError(f"{name}: {address!r} is not an email address")
+    return addresses
+
+
 def _overrides(env: Mapping[str, str], name: str) -> dict[str, tuple[str, int]]:
     raw = env.get(name, "")
     if not raw:
@@ -119,6 +127,7 @@ class Settings:
     google_cx: str | None = None
     dns_nameserver: str | None = None  # 'ip' or 'ip:port'; default: the system resolver
     enrich_min_score: int = 40
+    alert_recipients_override: tuple[str, ...] = ()  # staging: every digest goes here instead
     # host -> (address, port) the fetcher connects to instead of resolving ('*' for every
     # host name): the demo and tests point every site at their local server with it.
     resolve_overrides: dict[str, tuple[str, int]] = field(default_factory=dict)
@@ -169,5 +178,6 @@ class Settings:
             dns_nameserver=env.get("MONITOR_DNS_NAMESERVER") or None,
             enrich_min_score=_int(env, "MONITOR_ENRICH_MIN_SCORE", 40, 0, 101),
             resolve_overrides=_overrides(env, "MONITOR_HTTP_RESOLVE"),
+            alert_recipients_override=_emails(env, "MONITOR_ALERT_RECIPIENTS_OVERRIDE"),
             user_agent=env.get("MONITOR_USER_AGENT") or f"impersonation-monitor/0.1 (+{contact})",
         )
