@@ -15,7 +15,7 @@ RUN_ENV := PATH=$(CURDIR)/$(VENV)/bin:$$PATH AIRFLOW_HOME=$(CURDIR)/var/airflow 
 $(STAMP): pyproject.toml
 	$(PYTHON_BOOT) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[airflow,test]"
+	$(PY) -m pip install --quiet -e ".[airflow,deploy,test]"
 	touch $(STAMP)
 
 install: $(STAMP)

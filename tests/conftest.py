@@ -22,7 +22,7 @@ os.environ["AIRFLOW_HOME"] = str(_AIRFLOW_HOME)
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(ROOT / "dags")
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{_AIRFLOW_HOME / 'airflow.db'}"
-for _name in [n for n in os.environ if n.startswith("MONITOR_") and n != "MONITOR_TEST_POSTGRES_URL"]:
+for _name in [n for n in os.environ if n.startswith("MONITOR_") and not n.startswith("MONITOR_TEST_")]:
     os.environ.pop(_name)  # a developer's own settings must not leak into tests
 
 

@@ -1,0 +1,170 @@
+"""The production topology as processes on this machine (no Docker): a fresh Airflow
+metadata database and monitor database on PostgreSQL, Redis as the Celery broker,
+api-server, scheduler, dag-processor and Celery workers, all from the same settings the
+compose file uses, against the demo web and a local SMTP server. Used by
+tests/test_distributed.py and bench/run_bench.py."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import requests
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+class Topology:
+    def __init__(self, postgres_url: str, redis_url: str, web, smtp_port: int, workdir: Path,  # noqa: ANN001
+                 workers: int = 2, executor: str = "CeleryExecutor", extra_env: dict[str, str] | None = None):
+        from tests.conftest import free_port
+
+        self.tag = uuid.uuid4().hex[:10]
+        self.admin = create_engine(postgres_url.replace("postgresql+psycopg2", "postgresql+psycopg"),
+                                   isolation_level="AUTOCOMMIT")
+        self.airflow_db, self.monitor_db = f"af_{self.tag}", f"mon_{self.tag}"
+        self.port = free_port()
+        self.workdir = workdir
+        self.workers = workers if executor == "CeleryExecutor" else 0
+        self.processes: list[subprocess.Popen] = []
+        self.logs: dict[str, Path] = {}
+        base = postgres_url.rsplit("/", 1)[0].split("://", 1)[1]  # user@host:port
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "MONITOR_"))}
+        env.update({
+            "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+            "AIRFLOW_HOME": str(workdir / "airflow"),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__EXECUTOR": executor,
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"postgresql+psycopg2://{base}/{self.airflow_db}",
+            "AIRFLOW__CELERY__BROKER_URL": redis_url,
+            "AIRFLOW__CELERY__RESULT_BACKEND": f"db+postgresql://{base}/{self.airflow_db}",
+            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{self.port}/execution/",
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",  # the test is the only client
+            "AIRFLOW__API_AUTH__JWT_SECRET": f"secret-{self.tag}",  # shared by every process
+            "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
+            "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
+            "MONITOR_DATABASE_URL": f"postgresql+psycopg://{base}/{self.monitor_db}",
+            "MONITOR_BRANDS_FILE": str(ROOT / "config" / "brands.yaml"),
+            "MONITOR_SOURCES": "searxng",
+            "AIRFLOW_CONN_SMTP_DEFAULT": f"smtp://127.0.0.1:{smtp_port}?disable_ssl=true&disable_tls=true",
+        })
+        env.update(web.source_environment())
+        env.update(extra_env or {})
+        self.env = env
+        self.api = f"http://127.0.0.1:{self.port}/api/v2"
+
+    def _run(self, *command: str) -> None:
+        subprocess.run([str(BIN / command[0]), *command[1:]], env=self.env, check=True, capture_output=True)
+
+    def _start(self, name: str, *command: str) -> None:
+        log = self.workdir / f"{name}.log"
+        self.logs[name] = log
+        with log.open("w") as out:
+            self.processes.append(subprocess.Popen([str(BIN / "airflow"), *command], env=self.env, stdout=out,
+                                                   stderr=subprocess.STDOUT, start_new_session=True))
+
+    def __enter__(self) -> "Topology":
+        with self.admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{self.airflow_db}"'))
+            connection.execute(text(f'CREATE DATABASE "{self.monitor_db}"'))
+        try:
+            # what airflow-init does in docker-compose.yml
+            self._run("airflow", "db", "migrate")
+            self._run("monitor", "db", "upgrade")
+            self._run("airflow", "pools", "set", "monitor_fetch", "8", "outbound fetching")
+            self._start("api-server", "api-server", "--port", str(self.port))
+            self._start("scheduler", "scheduler")
+            self._start("dag-processor", "dag-processor")
+            for number in range(1, self.workers + 1):
+                self._start(f"worker{number}", "celery", "worker", "--concurrency", "2",
+                            "--celery-hostname", f"worker{number}-{self.tag}@%h")
+            self.wait_for_dag("brand_monitor")
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def wait_for_dag(self, dag_id: str, timeout: float = 90) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"{self.api}/dags/{dag_id}", timeout=2).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(1)
+        raise TimeoutError(f"{dag_id} not visible through the API within {timeout}s")
+
+    def unpause(self, dag_id: str) -> None:
+        requests.patch(f"{self.api}/dags/{dag_id}", json={"is_paused": False}, timeout=10).raise_for_status()
+
+    def trigger(self, dag_id: str, conf: dict, logical_date: str | None = None) -> str:
+        response = requests.post(f"{self.api}/dags/{dag_id}/dagRuns",
+                                 json={"logical_date": logical_date, "conf": conf}, timeout=10)
+        response.raise_for_status()
+        return response.json()["dag_run_id"]
+
+    def backfill(self, dag_id: str, from_date: str, to_date: str, conf: dict | None = None) -> int:
+        response = requests.post(f"{self.api}/backfills", json={
+            "dag_id": dag_id, "from_date": from_date, "to_date": to_date, "dag_run_conf": conf or {},
+            "reprocess_behavior": "completed", "max_active_runs": 3}, timeout=30)
+        response.raise_for_status()
+        return response.json()["id"]
+
+    def runs(self, dag_id: str) -> list[dict]:
+        response = requests.get(f"{self.api}/dags/{dag_id}/dagRuns", params={"limit": 100}, timeout=10)
+        response.raise_for_status()
+        return response.json()["dag_runs"]
+
+    def wait_for_all_runs(self, dag_id: str, timeout: float = 240) -> list[dict]:
+        """Wait until no run of the DAG is queued or running; return them all."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            runs = self.runs(dag_id)
+            if runs and all(run["state"] in ("success", "failed") for run in runs):
+                return runs
+            time.sleep(2)
+        raise TimeoutError(f"runs of {dag_id} not finished within {timeout}s")
+
+    def wait_for_run(self, dag_id: str, run_id: str, timeout: float = 180) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            state = requests.get(f"{self.api}/dags/{dag_id}/dagRuns/{run_id}", timeout=10).json()["state"]
+            if state in ("success", "failed"):
+                return state
+            time.sleep(1)
+        raise TimeoutError(f"{run_id} not finished within {timeout}s")
+
+    def task_instances(self, dag_id: str, run_id: str) -> list[dict]:
+        response = requests.get(f"{self.api}/dags/{dag_id}/dagRuns/{run_id}/taskInstances",
+                                params={"limit": 1000}, timeout=10)
+        response.raise_for_status()
+        return response.json()["task_instances"]
+
+    def monitor_engine(self):  # noqa: ANN201
+        return create_engine(self.env["MONITOR_DATABASE_URL"])
+
+    def __exit__(self, *exc: object) -> None:
+        for process in self.processes:
+            try:
+                os.killpg(process.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        for process in self.processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=10)
+        with self.admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{self.airflow_db}" WITH (FORCE)'))
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{self.monitor_db}" WITH (FORCE)'))
+        self.admin.dispose()
