@@ -144,10 +144,16 @@ class Topology:
         raise TimeoutError(f"{run_id} not finished within {timeout}s")
 
     def task_instances(self, dag_id: str, run_id: str) -> list[dict]:
-        response = requests.get(f"{self.api}/dags/{dag_id}/dagRuns/{run_id}/taskInstances",
-                                params={"limit": 1000}, timeout=10)
-        response.raise_for_status()
-        return response.json()["task_instances"]
+        """Every task instance of a run (the API pages by 100 at most)."""
+        instances: list[dict] = []
+        while True:
+            response = requests.get(f"{self.api}/dags/{dag_id}/dagRuns/{run_id}/taskInstances",
+                                    params={"limit": 100, "offset": len(instances)}, timeout=10)
+            response.raise_for_status()
+            page = response.json()
+            instances += page["task_instances"]
+            if not page["task_instances"] or len(instances) >= page["total_entries"]:
+                return instances
 
     def monitor_engine(self):  # noqa: ANN201
         return create_engine(self.env["MONITOR_DATABASE_URL"])
