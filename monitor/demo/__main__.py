@@ -106,7 +106,7 @@ def main() -> int:
     (DEMO / "airflow").mkdir(parents=True)
     log = DEMO / "demo.log"
     bin_dir = Path(sys.executable).parent
-    print("impersonation-monitor demo: one offline run of the brand_monitor DAG")
+    print("impersonation-monitor demo: one offline run of the brand_monitor and lookalike_domains DAGs")
     web_data = load_web()
     lookalikes = {name: "203.0.113.10" for name in web_data["registered_lookalikes"]}
     lookalikes.update({d: "203.0.113.1" for d in ("laoairlines.com", "laotel.com", "laotiantimes.com", "laopost.com",
