@@ -67,12 +67,12 @@ def cmd_collect(args: argparse.Namespace) -> int:
 
     from monitor.collectors import Window, build_collector, collect_brand
     from monitor.http import Fetcher
-    from monitor.pipeline import _parse_time
+    from monitor.pipeline import parse_time
 
     settings = _settings()
     registry = load_registry(settings.brands_file)
     brands = [registry.brand(args.brand)] if args.brand else list(registry.brands)
-    window = Window(_parse_time(args.since, "--since"), _parse_time(args.until, "--until"))
+    window = Window(parse_time(args.since, "--since"), parse_time(args.until, "--until"))
     from monitor.rules import load_rules
     from monitor.scoring import Scorer
     from monitor.store.db import make_engine, session_factory

@@ -197,18 +197,6 @@ class _Unreachable(_Retryable):
     """Connection refused, reset or timed out: retried, then the host is cooled down."""
 
 
-def _socket_of(response: requests.Response) -> socket.socket | None:
-    """The response's socket: http.client moves it from the connection to the response's
-    buffered reader once headers are read. Private attributes, so every step may be missing."""
-    try:
-        return response.raw._fp.fp.raw._sock  # noqa: SLF001
-    except AttributeError:
-        try:
-            return response.raw.connection.sock
-        except AttributeError:
-            return None
-
-
 class Fetcher:
     def __init__(self, settings: Settings, *, extra_ports: tuple[int, ...] = (), gate: HostGate | None = None,
                  session_factory=None, retries: int | None = None, backoff: float | None = None,  # noqa: ANN001
@@ -339,7 +327,7 @@ class Fetcher:
                         self.check_url(target)  # scheme, credentials and port of every hop
                         current = target
                         continue
-                    return self._read(response, accept, max_bytes, timed_out, sink)
+                    return self._read(response, accept, max_bytes, timed_out, sink, sockets[-1] if sockets else None)
             raise FetchError(f"{_shown(url)}: more than {MAX_REDIRECTS} redirects")
         except FetchError:
             raise
@@ -362,7 +350,7 @@ class Fetcher:
             _active.sockets, _active.filtering = None, False
 
     def _read(self, response: requests.Response, accept: tuple[str, ...], max_bytes: int,
-              timed_out: threading.Event, sink=None) -> FetchResult:  # noqa: ANN001
+              timed_out: threading.Event, sink=None, sock: socket.socket | None = None) -> FetchResult:  # noqa: ANN001
         url = _shown(response.url)
         status = response.status_code
         host = (urlsplit(url).hostname or "").lower()
@@ -383,9 +371,7 @@ class Fetcher:
         if declared and declared.isdigit() and int(declared) > max_bytes and \
                 not response.headers.get("Content-Encoding"):
             raise FetchError(f"{url}: Content-Length {declared} is over the {max_bytes}-byte cap")
-        ip = None
-        try:
-            sock = _socket_of(response)
+        try:  # the socket this response came on (recorded at connect, one per hop)
             ip = sock.getpeername()[0] if sock is not None else None
         except OSError:
             ip = None

@@ -35,7 +35,7 @@ class RunInfo:
         return cls(**data)
 
 
-def _parse_time(value: Any, name: str) -> dt.datetime | None:
+def parse_time(value: Any, name: str) -> dt.datetime | None:
     if value in (None, ""):
         return None
     if isinstance(value, dt.datetime):
@@ -52,14 +52,14 @@ def resolve_window(interval_start: Any, interval_end: Any, params: dict[str, Any
                    lookback_hours: int) -> tuple[dt.datetime, dt.datetime]:
     """The collection window: Params first (an analyst's explicit window), then the run's data
     interval, then a look-back from now (a manual run without a data interval)."""
-    start = _parse_time(params.get("window_start"), "window_start")
-    end = _parse_time(params.get("window_end"), "window_end")
+    start = parse_time(params.get("window_start"), "window_start")
+    end = parse_time(params.get("window_end"), "window_end")
     if start or end:
         end = end or now
         start = start or end - dt.timedelta(hours=lookback_hours)
     else:
-        start = _parse_time(interval_start, "data_interval_start")
-        end = _parse_time(interval_end, "data_interval_end")
+        start = parse_time(interval_start, "data_interval_start")
+        end = parse_time(interval_end, "data_interval_end")
         if not start or not end or start >= end:
             end = now
             start = now - dt.timedelta(hours=lookback_hours)
@@ -127,7 +127,7 @@ def collect(settings: Settings, item: dict[str, str], run: RunInfo) -> dict[str,
 
     registry = _registry(settings)
     brand = registry.brand(item["brand"])
-    window = Window(_parse_time(run.window_start, "window_start"), _parse_time(run.window_end, "window_end"))
+    window = Window(parse_time(run.window_start, "window_start"), parse_time(run.window_end, "window_end"))
     factory = _factory(settings)
     with factory() as session:
         run_id = start_collection_run(session, source=item["source"], brand_id=brand.id,
@@ -270,7 +270,7 @@ def alert(settings: Settings, params: dict[str, Any], run: RunInfo, *, smtp_url:
     factory = _factory(settings)
     window = None
     if run.window_start and run.window_end:
-        start, end = (_parse_time(v, "window").strftime("%Y-%m-%d %H:%M UTC") for v in (run.window_start, run.window_end))
+        start, end = (parse_time(v, "window").strftime("%Y-%m-%d %H:%M UTC") for v in (run.window_start, run.window_end))
         window = f"{start} to {end}"
     queued = queue_digests(factory, brands, min_score=int(min_score), mail_from=settings.mail_from, now=_now(),
                            window=window, run_id=run.run_id, recipients=settings.alert_recipients_override)

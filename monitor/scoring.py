@@ -122,6 +122,9 @@ class Scorer:
         self._allow_hosts = {h: i for i, b in enumerate(self.brands) for h in b.allow_hosts}
         self._keys: list[tuple[int, _Key]] = [(i, k) for i, b in enumerate(self.brands) for k in b.keys]
         self._key_texts = [k.text for _, k in self._keys]
+        self._key_by_text: dict[str, tuple[int, _Key]] = {}
+        for entry in self._keys:  # the first brand to claim a text keeps it, as in _key_texts order
+            self._key_by_text.setdefault(entry[1].text, entry)
         self._contains_re = re.compile("|".join(sorted({re.escape(t) for t in self._key_texts}, key=len, reverse=True)))
         self._trigrams = [self._grams(t) for t in self._key_texts]
         # One edit inside a long key leaves one of its halves intact (pigeonhole): a text that
@@ -370,7 +373,7 @@ class Scorer:
         contained = self._contains_re.search(label)
         if contained is not None:
             key_text = contained.group(0)
-            index, key = next((i, k) for i, k in self._keys if k.text == key_text)
+            index, key = self._key_by_text[key_text]
             plain = _plain(label_raw)
             extra = _extras(plain, key.plain) if key.plain in plain else _extras(label, key_text)
             brand = self.brands[index].brand.name
@@ -459,7 +462,7 @@ class Scorer:
             key_text = contained.group(0) if contained else (distance_match[0] if distance_match else None)
             if key_text is None:
                 continue
-            index, key = next((i, k) for i, k in self._keys if k.text == key_text)
+            index, key = self._key_by_text[key_text]
             signals.setdefault(index, _Signals()).identity.append(
                 (weights.domain_brand_in_subdomain, "domain",
                  f"domain '{host}' puts '{key.shown}' of {self.brands[index].brand.name} in a subdomain of "
@@ -479,7 +482,7 @@ class Scorer:
         contained = self._contains_re.search(cond)
         if contained is None:
             return
-        index, key = next((i, k) for i, k in self._keys if k.text == contained.group(0))
+        index, key = self._key_by_text[contained.group(0)]
         signals.setdefault(index, _Signals()).identity.append(
             (self.rules.weights.brand_in_path, "path",
              f"the URL path names '{key.shown}' of {self.brands[index].brand.name} on an unrelated host"))
@@ -549,7 +552,7 @@ class Scorer:
                 return
         contained = self._contains_re.search(label)
         if contained is not None:
-            index, key = next((i, k) for i, k in self._keys if k.text == contained.group(0))
+            index, key = self._key_by_text[contained.group(0)]
             brand = self.brands[index].brand
             official = self._official_handle_for(index, key)
             if official and official in handle:

@@ -6,13 +6,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from monitor.collectors.base import Collector, CollectResult, LayoutChanged, Query, Window, collect_brand
+from monitor.settings import SOURCE_DEFAULT_URLS
 
 if TYPE_CHECKING:
     from monitor.http import Fetcher
     from monitor.scoring import Scorer
     from monitor.settings import Settings
 
-SOURCES = ("searxng", "brave", "google", "crtsh", "nrd", "openphish", "urlhaus", "permutations", "listing", "rss")
+SOURCES = tuple(SOURCE_DEFAULT_URLS)  # the one list of source names lives in settings
 
 
 class SourceNotConfigured(ValueError):
