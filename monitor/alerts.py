@@ -34,6 +34,7 @@ class DigestItem:
     reasons: tuple[str, ...]
     first_seen: dt.datetime
     imitates: tuple[str, ...] = field(default_factory=tuple)
+    takedown_id: int | None = None  # its takedown draft, attached to this run's drafts email
 
 
 def header_text(value: str) -> str:
@@ -70,7 +71,8 @@ _TEXT_ENV = Environment(loader=PackageLoader("monitor", "templates"), autoescape
                         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
 
 
-def _context(brand: Brand, items: list[DigestItem], window: str | None, run_id: str | None) -> dict:
+def _context(brand: Brand, items: list[DigestItem], window: str | None, run_id: str | None,
+             drafts_subject: str | None = None) -> dict:
     def view(item: DigestItem) -> dict:
         return {
             "label": item.label,
@@ -81,6 +83,7 @@ def _context(brand: Brand, items: list[DigestItem], window: str | None, run_id: 
             "reasons": item.reasons,
             "first_seen": item.first_seen.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             "imitates": item.imitates,
+            "takedown_id": item.takedown_id,
         }
 
     ordered = sorted(items, key=lambda i: (-i.score, i.label))
@@ -93,6 +96,7 @@ def _context(brand: Brand, items: list[DigestItem], window: str | None, run_id: 
                      {"title": "Suspicious: worth a look", "entries": suspicious}],
         "window": window,
         "run_id": run_id,
+        "drafts_subject": drafts_subject,
     }
 
 
@@ -109,9 +113,10 @@ def digest_subject(brand: Brand, items: list[DigestItem]) -> str:
 
 def build_digest(brand: Brand, items: list[DigestItem], *, mail_from: str, dedup_key: str,
                  now: dt.datetime, window: str | None = None, run_id: str | None = None,
-                 recipients: tuple[str, ...] = ()) -> EmailMessage:
-    """recipients, when given, replace the brand's owners (MONITOR_ALERT_RECIPIENTS_OVERRIDE)."""
-    context = _context(brand, items, window, run_id)
+                 recipients: tuple[str, ...] = (), drafts_subject: str | None = None) -> EmailMessage:
+    """recipients, when given, replace the brand's owners (MONITOR_ALERT_RECIPIENTS_OVERRIDE);
+    drafts_subject names the email of this run that carries the takedown drafts."""
+    context = _context(brand, items, window, run_id, drafts_subject)
     message = EmailMessage(policy=SMTP)
     message["Subject"] = digest_subject(brand, items)
     message["From"] = formataddr(("impersonation-monitor", header_text(mail_from)))

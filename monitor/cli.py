@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from contextlib import ExitStack
@@ -110,8 +111,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     for item in pipeline.plan(settings, params):
         collected = pipeline.collect(settings, item, run)
         stored.append(pipeline.store(settings, pipeline.score(settings, collected)))
+    drafts = pipeline.draft_takedowns(settings, params)
     report = pipeline.alert(settings, params, run, smtp_url=None)
-    print(pipeline.summarize(stored, report))
+    print(pipeline.summarize(stored, report, drafts))
     try:
         pipeline.check_sources(stored)
     except pipeline.AllSourcesFailed as exc:
@@ -149,6 +151,46 @@ def cmd_findings(args: argparse.Namespace) -> int:
         mark_finding(session, args.id, args.mark, note=args.note, now=dt.datetime.now(dt.timezone.utc))
         session.commit()
         print(f"finding {args.id} marked {finding.status}")
+        return 0
+
+
+def cmd_takedown(args: argparse.Namespace) -> int:
+    import datetime as dt
+    from pathlib import Path
+
+    from monitor.store.db import make_engine, session_factory
+    from monitor.store.models import Takedown
+    from monitor.store.repo import list_takedowns, mark_takedown
+
+    factory = session_factory(make_engine(_settings().database_url))
+    with factory() as session:
+        if args.takedown_command == "list":
+            rows = list_takedowns(session, brand_id=args.brand, status=args.status, limit=args.limit)
+            for t in rows:
+                sent_to = "; ".join(t.addressing.get("parties") or []) or "-"
+                state = "taken down" if t.taken_down_at else t.status
+                print(f"{t.id:>6}  {t.brand_id:<16} {state:<14} finding {t.finding_id:<6} {t.evidence_url or '-'}"
+                      f"\n        to: {sent_to}")
+            if not rows:
+                print("no takedown drafts", file=sys.stderr)
+            return 0
+        takedown = session.get(Takedown, args.id)
+        if takedown is None:
+            print(f"monitor takedown: takedown {args.id} does not exist", file=sys.stderr)
+            return 2
+        if args.takedown_command == "show":
+            if args.eml:
+                Path(args.eml).write_bytes(takedown.message.encode("ascii"))
+                print(f"draft written to {args.eml}", file=sys.stderr)
+                return 0
+            data = {c.name: getattr(takedown, c.name) for c in Takedown.__table__.columns
+                    if c.name not in ("message", "html")}
+            data["html_bytes"] = len(takedown.html) if takedown.html is not None else None
+            print(json.dumps(data, indent=2, default=str, ensure_ascii=False))
+            return 0
+        mark_takedown(session, args.id, args.mark, note=args.note, now=dt.datetime.now(dt.timezone.utc))
+        session.commit()
+        print(f"takedown {args.id} marked {takedown.status}")
         return 0
 
 
@@ -201,6 +243,21 @@ def build_parser() -> argparse.ArgumentParser:
     f_mark.add_argument("mark", help="confirmed, false-positive, taken-down or new")
     f_mark.add_argument("--note", help="why (kept with the finding)")
     findings.set_defaults(func=cmd_findings)
+
+    takedown = sub.add_parser("takedown", help="list, show and mark takedown-request drafts")
+    t_sub = takedown.add_subparsers(dest="takedown_command", required=True)
+    t_list = t_sub.add_parser("list")
+    t_list.add_argument("--brand")
+    t_list.add_argument("--status", help="drafted, sent_by_owner or resolved")
+    t_list.add_argument("--limit", type=int, default=100)
+    t_show = t_sub.add_parser("show")
+    t_show.add_argument("id", type=int)
+    t_show.add_argument("--eml", help="write the draft (RFC 5322) to this file instead")
+    t_mark = t_sub.add_parser("mark")
+    t_mark.add_argument("id", type=int)
+    t_mark.add_argument("mark", help="sent (the owner sent it) or resolved (handled, stop following it up)")
+    t_mark.add_argument("--note", help="what was done (kept with the takedown)")
+    takedown.set_defaults(func=cmd_takedown)
     return parser
 
 

@@ -16,8 +16,15 @@ from monitor.alerts import DigestItem, build_digest, digest_dedup_key, imitated_
 from monitor.mailer import SendError, Transport
 from monitor.registry import Brand
 from monitor.store.db import as_utc
-from monitor.store.models import Alert
-from monitor.store.repo import claim_new_findings, mark_alerted
+from monitor.store.models import Alert, Takedown
+from monitor.store.repo import (
+    claim_new_findings,
+    claim_undelivered_takedowns,
+    latest_takedown_ids,
+    mark_alerted,
+    mark_delivered,
+)
+from monitor.takedown import DraftSummary, build_drafts_email
 
 RETRY_BACKOFF = dt.timedelta(minutes=5)
 MAX_BACKOFF = dt.timedelta(hours=6)
@@ -26,33 +33,69 @@ MAX_BACKOFF = dt.timedelta(hours=6)
 @dataclass
 class QueuedDigest:
     brand_id: str
-    alert_id: int
+    alert_id: int | None  # None when only takedown drafts were queued
     findings: int
     recipients: list[str]
+    drafts: int = 0
+    drafts_alert_id: int | None = None
+
+
+def _drafts_alert(session: Session, brand: Brand, *, mail_from: str, now: dt.datetime, run_id: str | None,
+                  recipients: tuple[str, ...]) -> tuple[Alert | None, list[Takedown]]:
+    """The email carrying the brand's takedown drafts not yet delivered (None when there are
+    none). The caller adds it and marks the drafts delivered, in its transaction."""
+    takedowns = claim_undelivered_takedowns(session, brand.id)
+    if not takedowns:
+        return None, []
+    findings = {t.finding_id: t.finding for t in takedowns}
+    drafts = [DraftSummary(t.id, findings[t.finding_id].label, t.evidence_url, t.addressing, tuple(t.gaps),
+                           t.message.encode("ascii")) for t in takedowns]
+    dedup_key = f"takedowns:{brand.id}:" + digest_dedup_key(brand.id, [t.id for t in takedowns], now).split(":")[-1]
+    message = build_drafts_email(brand, drafts, mail_from=mail_from, dedup_key=dedup_key, now=now,
+                                 recipients=recipients)
+    return _alert(message, dedup_key, "takedowns", brand, recipients, now, run_id), takedowns
+
+
+def _alert(message, dedup_key: str, kind: str, brand: Brand, recipients: tuple[str, ...], now: dt.datetime,  # noqa: ANN001
+           run_id: str | None) -> Alert:
+    return Alert(dedup_key=dedup_key, kind=kind, brand_id=brand.id, recipients=list(recipients) or brand.recipients,
+                 subject=str(message["Subject"]), message_id=str(message["Message-ID"]),
+                 message=message.as_string(), status="pending", attempts=0, created_at=now,
+                 next_attempt_at=now, dag_run_id=run_id)
 
 
 def queue_digest(session: Session, brand: Brand, *, min_score: int, mail_from: str, now: dt.datetime,
                  window: str | None, run_id: str | None, recipients: tuple[str, ...] = ()) -> QueuedDigest | None:
-    """Queue one digest of the brand's new findings (if any) and mark them alerted, in the
-    caller's transaction."""
+    """Queue one digest of the brand's new findings (if any) and mark them alerted, and one
+    email with its new takedown drafts (if any) and mark them delivered, in the caller's
+    transaction. The digest names the drafts email; the drafts email refers to the digest."""
     findings = claim_new_findings(session, brand.id, min_score=min_score)
-    if not findings:
+    drafts_alert, takedowns = _drafts_alert(session, brand, mail_from=mail_from, now=now, run_id=run_id,
+                                            recipients=recipients)
+    if not findings and drafts_alert is None:
         return None
-    items = [DigestItem(f.id, f.label, f.kind, f.platform, f.url, f.score, f.verdict, tuple(f.reasons),
-                        as_utc(f.first_seen), imitated_identities(brand, f.kind, f.platform)) for f in findings]
-    # The queue time is part of the key: a finding marked 'new' again is a new digest.
-    dedup_key = digest_dedup_key(brand.id, [f.id for f in findings], now)
-    message = build_digest(brand, items, mail_from=mail_from, dedup_key=dedup_key, now=now, window=window,
-                           run_id=run_id, recipients=recipients)
-    to = list(recipients) or brand.recipients
-    alert = Alert(dedup_key=dedup_key, kind="digest", brand_id=brand.id, recipients=to,
-                  subject=str(message["Subject"]), message_id=str(message["Message-ID"]),
-                  message=message.as_string(), status="pending", attempts=0, created_at=now,
-                  next_attempt_at=now, dag_run_id=run_id)
-    session.add(alert)
-    session.flush()
-    mark_alerted(session, [f.id for f in findings], alert.id, now)
-    return QueuedDigest(brand.id, alert.id, len(findings), to)
+    digest = None
+    if findings:
+        drafted = latest_takedown_ids(session, [f.id for f in findings])
+        items = [DigestItem(f.id, f.label, f.kind, f.platform, f.url, f.score, f.verdict, tuple(f.reasons),
+                            as_utc(f.first_seen), imitated_identities(brand, f.kind, f.platform), drafted.get(f.id))
+                 for f in findings]
+        # The queue time is part of the key: a finding marked 'new' again is a new digest.
+        dedup_key = digest_dedup_key(brand.id, [f.id for f in findings], now)
+        message = build_digest(brand, items, mail_from=mail_from, dedup_key=dedup_key, now=now, window=window,
+                               run_id=run_id, recipients=recipients,
+                               drafts_subject=drafts_alert.subject if drafts_alert else None)
+        digest = _alert(message, dedup_key, "digest", brand, recipients, now, run_id)
+        session.add(digest)  # first: sent before the drafts it announces
+        session.flush()
+        mark_alerted(session, [f.id for f in findings], digest.id, now)
+    if drafts_alert is not None:
+        session.add(drafts_alert)
+        session.flush()
+        mark_delivered(session, [t.id for t in takedowns], drafts_alert.id)
+    first = digest or drafts_alert
+    return QueuedDigest(brand.id, digest.id if digest else None, len(findings), list(first.recipients),
+                        len(takedowns), drafts_alert.id if drafts_alert else None)
 
 
 def queue_digests(factory: sessionmaker[Session], brands: list[Brand], **kwargs) -> list[QueuedDigest]:  # noqa: ANN003

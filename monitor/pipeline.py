@@ -244,6 +244,23 @@ def store(settings: Settings, scored: dict[str, Any]) -> dict[str, Any]:
         "flagged": len(items), "new": new, "updated": updated}
 
 
+# ---------------------------------------------------------------- takedown drafts
+
+def draft_takedowns(settings: Settings, params: dict[str, Any]) -> dict[str, Any]:
+    """Draft a takedown request for each likely impersonation that has none yet (evidence
+    captured now, abuse contacts looked up). Nothing is sent here: the alert step delivers
+    the drafts to the owners. A dry run drafts nothing."""
+    from monitor.drafting import draft_for_brands
+
+    if params.get("dry_run"):
+        return {"drafted": [], "failed": [], "skipped": "dry run: no takedown drafted"}
+    registry = _registry(settings)
+    brands = [registry.brand(b) for b in (params.get("brands") or registry.ids)]
+    report = draft_for_brands(settings, _factory(settings), brands)
+    return {"drafted": report.drafted, "failed": [{"finding_id": f, "error": e} for f, e in report.failed],
+            "skipped": None}
+
+
 # ---------------------------------------------------------------- alert
 
 def alert(settings: Settings, params: dict[str, Any], run: RunInfo, *, smtp_url: str | None) -> dict[str, Any]:
@@ -275,7 +292,8 @@ def alert(settings: Settings, params: dict[str, Any], run: RunInfo, *, smtp_url:
     queued = queue_digests(factory, brands, min_score=int(min_score), mail_from=settings.mail_from, now=_now(),
                            window=window, run_id=run.run_id, recipients=settings.alert_recipients_override)
     report["queued"] = [{"brand": q.brand_id, "alert_id": q.alert_id, "findings": q.findings,
-                         "recipients": q.recipients} for q in queued]
+                         "recipients": q.recipients, "drafts": q.drafts, "drafts_alert_id": q.drafts_alert_id}
+                        for q in queued]
     sent = send_pending(factory, transport, sender=settings.mail_from, max_attempts=settings.max_send_attempts,
                         now=_now())
     report["sent"] = len(sent.sent)
@@ -290,7 +308,8 @@ class AllSourcesFailed(RuntimeError):
     pass
 
 
-def summarize(stored: list[dict[str, Any]], alert_report: dict[str, Any] | None) -> str:
+def summarize(stored: list[dict[str, Any]], alert_report: dict[str, Any] | None,
+              drafts_report: dict[str, Any] | None = None) -> str:
     """A plain-text table for the task log and the CLI. Pure."""
     header = ("source", "brand", "status", "canary", "queries", "candidates", "flagged", "new", "updated", "error")
     rows = [header]
@@ -313,12 +332,23 @@ def summarize(stored: list[dict[str, Any]], alert_report: dict[str, Any] | None)
     if missing:
         lines.append(f"canary missing (the source did not return the brand's own official identity): "
                      f"{', '.join(missing)}")
+    if drafts_report:
+        if drafts_report.get("skipped"):
+            lines.append(f"takedowns: {drafts_report['skipped']}")
+        else:
+            lines.append(f"takedowns: {len(drafts_report.get('drafted', []))} drafted, "
+                         f"{len(drafts_report.get('failed', []))} failed")
+            for failed in drafts_report.get("failed", []):
+                lines.append(f"  draft for finding {failed['finding_id']} failed: {failed['error']}")
     if alert_report:
         if alert_report.get("skipped"):
             lines.append(f"alerts: {alert_report['skipped']}")
         else:
             queued = alert_report.get("queued", [])
-            lines.append(f"alerts: {len(queued)} digests queued ({sum(q['findings'] for q in queued)} findings), "
+            lines.append(f"alerts: {sum(1 for q in queued if q.get('alert_id'))} digests queued "
+                         f"({sum(q['findings'] for q in queued)} findings), "
+                         f"{sum(1 for q in queued if q.get('drafts'))} takedown-draft emails "
+                         f"({sum(q.get('drafts', 0) for q in queued)} drafts), "
                          f"{alert_report.get('sent', 0)} sent, {len(alert_report.get('failed', []))} failed and "
                          f"pending retry, {len(alert_report.get('dead', []))} dead-lettered "
                          f"(via {alert_report.get('transport')})")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -20,6 +20,7 @@ from monitor.domains import InvalidHost, is_valid_hostname, normalize_host
 from monitor.normalize import clean_text
 from monitor.platforms import canonical_platform, normalize_handle
 
+ModelT = TypeVar("ModelT", bound=BaseModel)
 _SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _EMAIL_RE = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
 
@@ -313,7 +314,11 @@ def _path_at_mark(root: yaml.Node | None, mark: yaml.Mark) -> tuple[Any, ...]:
     return tuple(loc)
 
 
-def parse_registry(text: str, path: str = "<brands>") -> Registry:
+def parse_yaml_model(text: str, path: str, model: type[ModelT], *, what: str, top: str,
+                     error: type[ValueError]) -> ModelT:
+    """Parse a YAML file of plain data into a pydantic model; every error names the file, the
+    line and the field (and the brand, in brands.yaml). Shared by the registry and the other
+    files in config/. `what` names the file in messages; `top` describes its top level."""
     root: yaml.Node | None = None
     try:
         loader = _StrictLoader(text)
@@ -327,7 +332,7 @@ def parse_registry(text: str, path: str = "<brands>") -> Registry:
         problem = exc.problem or str(exc)
         if "could not determine a constructor for the tag" in problem:
             tag = problem.split("tag", 1)[1].strip(" '")
-            problem = f"YAML tag {tag!r} is not allowed (brands.yaml holds plain data only)"
+            problem = f"YAML tag {tag!r} is not allowed ({what} holds plain data only)"
         loc = _path_at_mark(root, mark)
         brand = ""
         if len(loc) >= 2 and loc[0] == "brands" and isinstance(loc[1], int):
@@ -338,24 +343,26 @@ def parse_registry(text: str, path: str = "<brands>") -> Registry:
             brand = f"brand {brand_id!r}: " if brand_id else f"brands[{loc[1]}]: "
             if len(loc) > 2:
                 brand += f"field {_field_path(loc[2:])!r}: "
-        raise RegistryError(f"{path}:{mark.line + 1}: {brand}{problem}") from None
+        elif loc:
+            brand = f"field {_field_path(loc)!r}: "
+        raise error(f"{path}:{mark.line + 1}: {brand}{problem}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark else ""
-        raise RegistryError(f"{path}{line}: not valid YAML: {getattr(exc, 'problem', None) or exc}") from None
+        raise error(f"{path}{line}: not valid YAML: {getattr(exc, 'problem', None) or exc}") from None
     if not isinstance(data, dict):
-        raise RegistryError(f"{path}: expected a mapping with a 'brands' list at the top")
+        raise error(f"{path}: expected a mapping with {top} at the top")
     try:
-        return Registry.model_validate(data)
+        return model.model_validate(data)
     except _LocatedError as exc:
-        raise RegistryError(_describe(path, root, data, exc.loc, exc.message)) from None
+        raise error(_describe(path, root, data, exc.loc, exc.message)) from None
     except ValidationError as exc:
         errors = exc.errors()
         # A located error raised inside a model validator arrives wrapped.
         first = errors[0]
         located = (first.get("ctx") or {}).get("error")
         if isinstance(located, _LocatedError):
-            raise RegistryError(_describe(path, root, data, located.loc, located.message)) from None
+            raise error(_describe(path, root, data, located.loc, located.message)) from None
         locs = [tuple(p for p in e["loc"] if not (isinstance(p, str) and p.startswith("function-"))) for e in errors]
         # Drop follow-on errors about a container whose item already failed.
         distinct = [i for i, loc in enumerate(locs)
@@ -363,7 +370,11 @@ def parse_registry(text: str, path: str = "<brands>") -> Registry:
         message = _describe(path, root, data, locs[distinct[0]], _pydantic_message(errors[distinct[0]]))
         if len(distinct) > 1:
             message += f" (and {len(distinct) - 1} more error{'s' if len(distinct) > 2 else ''})"
-        raise RegistryError(message) from None
+        raise error(message) from None
+
+
+def parse_registry(text: str, path: str = "<brands>") -> Registry:
+    return parse_yaml_model(text, path, Registry, what="brands.yaml", top="a 'brands' list", error=RegistryError)
 
 
 def load_registry(path: str | Path) -> Registry:

@@ -82,6 +82,13 @@ def _emails(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     return addresses
 
 
+def _http_url(env: Mapping[str, str], name: str, default: str) -> str:
+    value = env.get(name) or default
+    if not value.startswith(("http://", "https://")):
+        raise SettingsError(f"{name}={value!r}: expected an http(s) URL")
+    return value if value.endswith("/") else value + "/"
+
+
 def _overrides(env: Mapping[str, str], name: str) -> dict[str, tuple[str, int]]:
     raw = env.get(name, "")
     if not raw:
@@ -131,6 +138,24 @@ class Settings:
     # host -> (address, port) the fetcher connects to instead of resolving ('*' for every
     # host name): the demo and tests point every site at their local server with it.
     resolve_overrides: dict[str, tuple[str, int]] = field(default_factory=dict)
+    # Takedown drafts and their follow-up. The two config paths default to files beside
+    # brands.yaml (None here), so that one MONITOR_BRANDS_FILE moves the whole config/ folder.
+    abuse_channels_file: Path | None = None
+    takedown_templates_dir: Path | None = None
+    rdap_bootstrap_url: str = "https://data.iana.org/rdap/"
+    lookup_ttl_hours: int = 168  # cached RDAP / WHOIS answers; failures are retried after 6 hours
+    evidence_max_bytes: int = 2_000_000  # a page's HTML saved and attached as evidence, at most
+    takedown_reminder_days: int = 7  # a page still live this long after its draft: one reminder
+    relaunch_watch_days: int = 90  # a page taken down is re-checked this long for a relaunch
+    takedowns_per_run: int = 50  # drafts made per run at most (each fetches and looks up)
+
+    @property
+    def abuse_channels_path(self) -> Path:
+        return self.abuse_channels_file or self.brands_file.parent / "abuse_channels.yaml"
+
+    @property
+    def takedown_templates_path(self) -> Path:
+        return self.takedown_templates_dir or self.brands_file.parent / "takedown"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -179,5 +204,14 @@ class Settings:
             enrich_min_score=_int(env, "MONITOR_ENRICH_MIN_SCORE", 40, 0, 101),
             resolve_overrides=_overrides(env, "MONITOR_HTTP_RESOLVE"),
             alert_recipients_override=_emails(env, "MONITOR_ALERT_RECIPIENTS_OVERRIDE"),
+            abuse_channels_file=Path(env["MONITOR_ABUSE_CHANNELS_FILE"]) if env.get("MONITOR_ABUSE_CHANNELS_FILE") else None,
+            takedown_templates_dir=(Path(env["MONITOR_TAKEDOWN_TEMPLATES"]) if env.get("MONITOR_TAKEDOWN_TEMPLATES")
+                                    else None),
+            rdap_bootstrap_url=_http_url(env, "MONITOR_RDAP_BOOTSTRAP_URL", cls.rdap_bootstrap_url),
+            lookup_ttl_hours=_int(env, "MONITOR_LOOKUP_TTL_HOURS", 168, 0, 24 * 365),
+            evidence_max_bytes=_int(env, "MONITOR_EVIDENCE_MAX_BYTES", 2_000_000, 1000, 50_000_000),
+            takedown_reminder_days=_int(env, "MONITOR_TAKEDOWN_REMINDER_DAYS", 7, 1, 365),
+            relaunch_watch_days=_int(env, "MONITOR_RELAUNCH_WATCH_DAYS", 90, 1, 3650),
+            takedowns_per_run=_int(env, "MONITOR_TAKEDOWNS_PER_RUN", 50, 0, 10_000),
             user_agent=env.get("MONITOR_USER_AGENT") or f"impersonation-monitor/0.1 (+{contact})",
         )

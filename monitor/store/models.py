@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    LargeBinary,
     CheckConstraint,
     DateTime,
     Float,
@@ -33,6 +34,8 @@ NAMING_CONVENTION = {
 FINDING_STATUSES = ("new", "alerted", "confirmed", "false_positive", "taken_down")
 ALERT_STATUSES = ("pending", "sent", "dead")
 RUN_STATUSES = ("running", "ok", "failed")
+TAKEDOWN_STATUSES = ("drafted", "sent_by_owner", "resolved")
+LOOKUP_STATUSES = ("ok", "failed")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -171,3 +174,69 @@ class RobotsEntry(Base):
     fetched_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     status: Mapped[str] = mapped_column(String(16))  # allow_all, deny_all, parsed
     body: Mapped[str | None] = mapped_column(Text)
+
+
+class Takedown(Base):
+    """A takedown-request draft for one finding, with the evidence captured when it was made,
+    and what became of it: sent by the owner, taken down, relaunched. A relaunched page gets
+    a new round."""
+
+    __tablename__ = "takedowns"
+    __table_args__ = (
+        UniqueConstraint("finding_id", "round"),
+        CheckConstraint(_in("status", TAKEDOWN_STATUSES), name="status"),
+        Index("ix_takedowns_brand_id_status", "brand_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id", ondelete="CASCADE"))
+    brand_id: Mapped[str] = mapped_column(String(80))
+    round: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(20), default="drafted")
+    status_note: Mapped[str | None] = mapped_column(Text)
+    # Where it goes: {"route": ..., "to": [[name, email]], "cc": [...], "form": {...}, "parties": [...]}
+    addressing: Mapped[dict[str, Any]] = mapped_column(JSON)
+    gaps: Mapped[list[str]] = mapped_column(JSON)  # what could not be found out, said in the draft
+    subject: Mapped[str] = mapped_column(String(998))
+    message_id: Mapped[str] = mapped_column(String(250))
+    message: Mapped[str] = mapped_column(Text)  # the draft, RFC 5322, frozen when made
+    # Evidence, captured once when the draft was made.
+    evidence_url: Mapped[str | None] = mapped_column(Text)
+    final_url: Mapped[str | None] = mapped_column(Text)
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    page_title: Mapped[str | None] = mapped_column(Text)
+    resolved_ip: Mapped[str | None] = mapped_column(String(64))
+    html: Mapped[bytes | None] = mapped_column(LargeBinary)
+    html_sha256: Mapped[str | None] = mapped_column(String(64))
+    registered: Mapped[str | None] = mapped_column(String(64))  # as RDAP or WHOIS wrote it
+    evidence_error: Mapped[str | None] = mapped_column(Text)
+    captured_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    drafted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    delivered_alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id", ondelete="SET NULL"))
+    owner_sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # Follow-up.
+    last_checked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_check: Mapped[str | None] = mapped_column(Text)
+    taken_down_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    hours_first_seen_to_down: Mapped[float | None] = mapped_column(Float)
+    hours_draft_to_down: Mapped[float | None] = mapped_column(Float)
+    reminder_sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    relaunched_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+    finding: Mapped[Finding] = relationship()
+
+
+class RegistrationLookup(Base):
+    """A cached RDAP or WHOIS lookup (a domain's registration, an address's network, or an
+    IANA bootstrap file), with its time; failures are kept too, with their error."""
+
+    __tablename__ = "registration_lookups"
+    __table_args__ = (CheckConstraint(_in("status", LOOKUP_STATUSES), name="status"),)
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)  # domain:x.com, ip:1.2.3.4, bootstrap:dns
+    status: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str | None] = mapped_column(String(300))  # rdap / whois, and the server asked
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(Text)
+    looked_up_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

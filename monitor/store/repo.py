@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from monitor.store.db import as_utc
-from monitor.store.models import FINDING_STATUSES, CollectionRun, Finding, Sighting
+from monitor.store.models import FINDING_STATUSES, TAKEDOWN_STATUSES, CollectionRun, Finding, Sighting, Takedown
 
 # What `monitor findings mark` accepts, and the status each word means.
 MARKS = {
@@ -157,3 +157,60 @@ def mark_alerted(session: Session, finding_ids: list[int], alert_id: int, now: d
     if result.rowcount != len(finding_ids):
         # Another run alerted some of them in between: let the caller roll back.
         raise RuntimeError("findings changed status while being alerted")
+
+
+def claim_undelivered_takedowns(session: Session, brand_id: str) -> list[Takedown]:
+    """Drafts not yet sent to the owners, locked (PostgreSQL) so that two runs cannot both
+    deliver them."""
+    query = (select(Takedown).where(Takedown.brand_id == brand_id, Takedown.delivered_alert_id.is_(None))
+             .order_by(Takedown.id).with_for_update(skip_locked=True))
+    return list(session.scalars(query))
+
+
+def mark_delivered(session: Session, takedown_ids: list[int], alert_id: int) -> None:
+    result = session.execute(
+        update(Takedown).where(Takedown.id.in_(takedown_ids), Takedown.delivered_alert_id.is_(None))
+        .values(delivered_alert_id=alert_id).execution_options(synchronize_session=False))
+    if result.rowcount != len(takedown_ids):
+        raise RuntimeError("takedown drafts were delivered by another run meanwhile")
+
+
+def latest_takedown_ids(session: Session, finding_ids: list[int]) -> dict[int, int]:
+    """finding id -> its latest takedown draft's id."""
+    if not finding_ids:
+        return {}
+    rows = session.execute(select(Takedown.finding_id, Takedown.id).where(Takedown.finding_id.in_(finding_ids))
+                           .order_by(Takedown.round))
+    return {finding_id: takedown_id for finding_id, takedown_id in rows}
+
+
+TAKEDOWN_MARKS = {"sent": "sent_by_owner", "sent_by_owner": "sent_by_owner", "resolved": "resolved",
+                  "drafted": "drafted"}
+
+
+def mark_takedown(session: Session, takedown_id: int, mark: str, *, note: str | None, now: dt.datetime) -> Takedown:
+    status = TAKEDOWN_MARKS.get(mark)
+    if status is None:
+        raise ValueError(f"unknown mark {mark!r} (use sent or resolved)")
+    takedown = session.get(Takedown, takedown_id)
+    if takedown is None:
+        raise LookupError(f"takedown {takedown_id} does not exist")
+    takedown.status = status
+    takedown.status_note = note
+    if status == "sent_by_owner":
+        takedown.owner_sent_at = now
+    elif status == "resolved":
+        takedown.resolved_at = now
+    return takedown
+
+
+def list_takedowns(session: Session, *, brand_id: str | None = None, status: str | None = None,
+                   limit: int = 100) -> list[Takedown]:
+    query = select(Takedown).order_by(Takedown.id.desc()).limit(limit)
+    if brand_id:
+        query = query.where(Takedown.brand_id == brand_id)
+    if status:
+        if status not in TAKEDOWN_STATUSES:
+            raise ValueError(f"unknown status {status!r} (one of: {', '.join(TAKEDOWN_STATUSES)})")
+        query = query.where(Takedown.status == status)
+    return list(session.scalars(query))

@@ -1,0 +1,279 @@
+"""Who to write to about a domain: its registrar's abuse contact (RDAP, WHOIS for top-level
+domains without RDAP) and its host's (IP RDAP for the address it resolves to). I/O: every
+answer, and every failure, is cached in the monitor database with its time
+(`registration_lookups`), so workers share it and a registry is asked once a week, not per run.
+
+RDAP goes through the hardened fetcher; WHOIS is a plain TCP exchange on port 43 (RFC 3912)
+with the same address checks, deadline and size cap."""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import json
+import logging
+import socket
+import time
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import dns.exception
+import dns.resolver
+import idna
+from sqlalchemy.orm import Session, sessionmaker
+
+from monitor.abuse_channels import AbuseDirectory
+from monitor.domains import split_host
+from monitor.http import FetchError, Fetcher, forbidden_address
+from monitor.rdap import (
+    RDAP_TYPES,
+    Network,
+    RdapFormatError,
+    Registration,
+    domain_servers,
+    ip_servers,
+    merge,
+    parse_domain,
+    parse_network,
+    pick_base,
+    query_url,
+    related_url,
+)
+from monitor.settings import Settings
+from monitor.store.db import as_utc
+from monitor.store.models import RegistrationLookup
+from monitor.store.repo import insert_for
+from monitor.whois import WhoisNotFound, parse_whois, referral
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+FAILURE_TTL = dt.timedelta(hours=6)
+WHOIS_PORT = 43
+WHOIS_MAX_BYTES = 200_000
+IANA_WHOIS = "whois.iana.org"
+
+
+class LookupFailed(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Lookup(Generic[T]):
+    """An answer, or the reason there is none; `cached` when it came from the database."""
+
+    value: T | None
+    error: str | None
+    looked_up_at: dt.datetime
+    cached: bool = False
+
+
+@dataclass(frozen=True)
+class Resolution:
+    status: str  # ok, nxdomain, unknown
+    addresses: tuple[str, ...] = ()
+    error: str | None = None
+
+
+def ascii_host(host: str) -> str:
+    try:
+        return idna.encode(host, uts46=True).decode("ascii")
+    except idna.IDNAError:
+        return host
+
+
+def registrable_domain(host: str) -> str:
+    parts = split_host(host)
+    return ascii_host(f"{parts.label}.{parts.suffix}" if parts.suffix else host)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class ContactFinder:
+    def __init__(self, settings: Settings, factory: sessionmaker[Session], directory: AbuseDirectory, *,
+                 fetcher: Fetcher | None = None, now=_now):  # noqa: ANN001
+        self.settings = settings
+        self.factory = factory
+        self.directory = directory
+        self.fetcher = fetcher or Fetcher(settings, session_factory=factory)
+        self.now = now
+        self.ttl = dt.timedelta(hours=settings.lookup_ttl_hours)
+        self.resolver = self._resolver(settings.dns_nameserver)
+
+    # ------------------------------------------------------------ cache
+
+    def _cached(self, key: str) -> RegistrationLookup | None:
+        with self.factory() as session:
+            row = session.get(RegistrationLookup, key)
+            if row is None:
+                return None
+            age = self.now() - as_utc(row.looked_up_at)
+            if age > (self.ttl if row.status == "ok" else min(self.ttl, FAILURE_TTL)):
+                return None
+            session.expunge(row)
+            return row
+
+    def _remember(self, key: str, *, data: dict[str, Any] | None, error: str | None, source: str | None) -> dt.datetime:
+        now = self.now()
+        values = {"key": key, "status": "ok" if error is None else "failed", "source": source, "data": data,
+                  "error": error, "looked_up_at": now}
+        with self.factory() as session:
+            insert = insert_for(session)
+            statement = insert(RegistrationLookup).values(**values)
+            session.execute(statement.on_conflict_do_update(
+                index_elements=[RegistrationLookup.key], set_={k: v for k, v in values.items() if k != "key"}))
+            session.commit()
+        return now
+
+    def _lookup(self, key: str, compute, decode) -> Lookup:  # noqa: ANN001
+        row = self._cached(key)
+        if row is not None:
+            value = decode(row.data) if row.status == "ok" and row.data else None
+            return Lookup(value, row.error, as_utc(row.looked_up_at), cached=True)
+        try:
+            value, source = compute()
+        except (LookupFailed, FetchError, RdapFormatError, WhoisNotFound, OSError) as exc:
+            error = str(exc)
+            log.info("lookup %s failed: %s", key, error)
+            return Lookup(None, error, self._remember(key, data=None, error=error, source=None))
+        return Lookup(value, None, self._remember(key, data=value.to_dict(), error=None, source=source))
+
+    # ------------------------------------------------------------ RDAP
+
+    def _bootstrap(self, name: str) -> dict[str, Any]:
+        """One of IANA's bootstrap files (dns, ipv4, ipv6), cached like any lookup."""
+        key = f"bootstrap:{name}"
+        row = self._cached(key)
+        if row is not None and row.status == "ok" and row.data:
+            return row.data
+        url = f"{self.settings.rdap_bootstrap_url}{name}.json"
+        try:
+            data = self._json(url)
+        except LookupFailed as exc:
+            self._remember(key, data=None, error=str(exc), source=url)
+            raise LookupFailed(f"RDAP bootstrap {name}.json: {exc}") from None
+        self._remember(key, data=data, error=None, source=url)
+        return data
+
+    def _json(self, url: str) -> dict[str, Any]:
+        try:
+            result = self.fetcher.get(url, accept=RDAP_TYPES, max_bytes=5_000_000)
+        except FetchError as exc:
+            if exc.status == 404:
+                raise LookupFailed(f"{url}: the server has no record (HTTP 404)") from None
+            raise LookupFailed(str(exc)) from None
+        try:
+            data = json.loads(result.body)
+        except ValueError as exc:
+            raise LookupFailed(f"{url}: not JSON ({exc})") from None
+        if not isinstance(data, dict):
+            raise LookupFailed(f"{url}: not a JSON object")
+        return data
+
+    def registration(self, host: str) -> Lookup[Registration]:
+        domain = registrable_domain(host)
+        return self._lookup(f"domain:{domain}", lambda: self._registration(domain), Registration.from_dict)
+
+    def _registration(self, domain: str) -> tuple[Registration, str]:
+        servers = domain_servers(self._bootstrap("dns"), domain)
+        base = pick_base(servers, allow_http=self.settings.allow_private_networks)
+        if base is None:  # no RDAP for this top-level domain: WHOIS
+            return self._whois(domain)
+        response = self._json(query_url(base, "domain", domain))
+        registry = parse_domain(response, domain, server=base)
+        related = related_url(response)
+        if related and (related.startswith("https://") or self.settings.allow_private_networks):
+            try:  # a thin registry (.com): the registrar's own record names its abuse desk
+                registry = merge(registry, parse_domain(self._json(related), domain, server=related))
+            except (LookupFailed, RdapFormatError) as exc:
+                log.info("registrar RDAP for %s: %s (the registry's answer is used)", domain, exc)
+        return registry, f"rdap {base}"
+
+    # ------------------------------------------------------------ WHOIS
+
+    def _whois(self, domain: str) -> tuple[Registration, str]:
+        tld = domain.rsplit(".", 1)[-1]
+        server = self.directory.whois_servers.get(tld)
+        if server is None:  # IANA knows each top-level domain's WHOIS server
+            server = referral(self._whois_query(IANA_WHOIS, tld))
+            if server is None:
+                raise LookupFailed(f".{tld} has neither RDAP nor a WHOIS server (IANA gives none)")
+        answer = parse_whois(self._whois_query(server, domain), domain, server=server)
+        return answer, f"whois {server}"
+
+    def _whois_query(self, server: str, query: str) -> str:
+        override = self.settings.resolve_overrides.get(server.lower()) if self.settings.allow_private_networks else None
+        if override:
+            address, port = override
+        else:
+            try:
+                address = socket.getaddrinfo(server, WHOIS_PORT, type=socket.SOCK_STREAM)[0][4][0]
+            except OSError as exc:
+                raise LookupFailed(f"WHOIS server {server}: {exc}") from None
+            port = WHOIS_PORT
+            if not self.settings.allow_private_networks and forbidden_address(address):
+                raise LookupFailed(f"WHOIS server {server} resolves to a forbidden address {address}")
+        deadline = time.monotonic() + self.settings.http_deadline
+        chunks, size = [], 0
+        try:
+            with socket.create_connection((address, port), timeout=self.settings.http_timeout) as sock:
+                sock.sendall(query.encode("idna" if not query.isascii() else "ascii") + b"\r\n")
+                while True:
+                    sock.settimeout(max(0.1, min(self.settings.http_timeout, deadline - time.monotonic())))
+                    chunk = sock.recv(16384)
+                    if not chunk:
+                        break
+                    size += len(chunk)
+                    if size > WHOIS_MAX_BYTES:
+                        raise LookupFailed(f"WHOIS server {server}: answer larger than {WHOIS_MAX_BYTES} bytes")
+                    chunks.append(chunk)
+                    if time.monotonic() > deadline:
+                        raise LookupFailed(f"WHOIS server {server}: no complete answer within the deadline")
+        except (OSError, socket.timeout) as exc:
+            raise LookupFailed(f"WHOIS server {server}: {type(exc).__name__}: {exc}") from None
+        return b"".join(chunks).decode("utf-8", errors="replace")
+
+    # ------------------------------------------------------------ addresses
+
+    def network(self, address: str) -> Lookup[Network]:
+        return self._lookup(f"ip:{address}", lambda: self._network(address), Network.from_dict)
+
+    def _network(self, address: str) -> tuple[Network, str]:
+        ip = ipaddress.ip_address(address)
+        if forbidden_address(address) and not self.settings.allow_private_networks:
+            raise LookupFailed(f"{address} is not a public address: there is no host to report to")
+        servers = ip_servers(self._bootstrap(f"ipv{ip.version}"), address)
+        base = pick_base(servers, allow_http=self.settings.allow_private_networks)
+        if base is None:
+            raise LookupFailed(f"no RDAP server for {address} in IANA's bootstrap")
+        return parse_network(self._json(query_url(base, "ip", address)), address, server=base), f"rdap {base}"
+
+    @staticmethod
+    def _resolver(nameserver: str | None) -> dns.resolver.Resolver:
+        if nameserver:
+            host, _, port = nameserver.partition(":") if nameserver.count(":") == 1 else (nameserver, "", "")
+            resolver = dns.resolver.Resolver(configure=False)
+            resolver.nameservers = [host]
+            if port:
+                resolver.port = int(port)
+        else:
+            resolver = dns.resolver.Resolver()
+        resolver.lifetime = resolver.timeout = 5.0
+        return resolver
+
+    def resolve(self, host: str) -> Resolution:
+        """The addresses a host name resolves to (A, else AAAA); NXDOMAIN is a finding too."""
+        name = ascii_host(host)
+        addresses: list[str] = []
+        try:
+            for rdtype in ("A", "AAAA"):
+                answer = self.resolver.resolve(name, rdtype, raise_on_no_answer=False, search=False)
+                addresses += [r.to_text() for r in answer] if answer.rrset else []
+                if addresses:
+                    break
+        except dns.resolver.NXDOMAIN:
+            return Resolution("nxdomain", error=f"{name}: the domain does not exist (NXDOMAIN)")
+        except dns.exception.DNSException as exc:
+            return Resolution("unknown", error=f"{name}: DNS lookup failed ({type(exc).__name__})")
+        return Resolution("ok", tuple(addresses))

@@ -1,0 +1,71 @@
+"""WHOIS (RFC 3912) answers, for top-level domains without RDAP (e.g. .la through
+whois.nic.la): the registrar, its abuse contact and the creation date. Pure.
+
+WHOIS has no schema; registries write "Key: value" lines with their own key names. The keys
+below cover the ICANN-style layout most ccTLD registries copy, and the RIPE-style one."""
+
+from __future__ import annotations
+
+import re
+
+from monitor.rdap import Registration
+
+_EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+_REGISTRAR_KEYS = ("registrar", "registrar name", "sponsoring registrar", "registrar organization")
+_ABUSE_EMAIL_KEYS = ("registrar abuse contact email", "abuse contact email", "abuse-mailbox", "abuse email")
+_ABUSE_PHONE_KEYS = ("registrar abuse contact phone", "abuse contact phone", "abuse phone")
+_CREATED_KEYS = ("creation date", "created", "created on", "registration time", "registered on",
+                 "domain registration date", "registered")
+_NOT_FOUND = ("no match", "not found", "no entries found", "no data found", "domain not found", "available for")
+
+
+class WhoisNotFound(LookupError):
+    pass
+
+
+def fields(text: str) -> list[tuple[str, str]]:
+    out = []
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith(("%", "#", ">>>")):
+            continue
+        key, sep, value = line.partition(":")
+        if sep and value.strip():
+            out.append((key.strip().lower(), value.strip()))
+    return out
+
+
+def referral(text: str) -> str | None:
+    """IANA's 'refer:' (or a registry's 'Registrar WHOIS Server:') line: where to ask next."""
+    for key, value in fields(text):
+        if key in ("refer", "whois", "registrar whois server") and "." in value and " " not in value:
+            return value.lower()
+    return None
+
+
+def parse_whois(text: str, domain: str, server: str | None = None) -> Registration:
+    lowered = text.lower()
+    pairs = fields(text)
+    if not pairs and any(marker in lowered for marker in _NOT_FOUND):
+        raise WhoisNotFound(f"{server or 'WHOIS'}: no record of {domain}")
+
+    def first(keys: tuple[str, ...]) -> str | None:
+        for key in keys:
+            for found, value in pairs:
+                if found == key:
+                    return value
+        return None
+
+    abuse = first(_ABUSE_EMAIL_KEYS)
+    if abuse is None:  # some registries only write an address on a line that says "abuse"
+        for key, value in pairs:
+            if "abuse" in key and _EMAIL_RE.search(value):
+                abuse = value
+                break
+    abuse_email = _EMAIL_RE.search(abuse).group(0) if abuse and _EMAIL_RE.search(abuse) else None
+    registrar, created = first(_REGISTRAR_KEYS), first(_CREATED_KEYS)
+    if registrar is None and abuse_email is None and created is None and \
+            any(marker in lowered for marker in _NOT_FOUND):
+        raise WhoisNotFound(f"{server or 'WHOIS'}: no record of {domain}")
+    return Registration(domain=domain, registrar=registrar, abuse_email=abuse_email,
+                        abuse_phone=first(_ABUSE_PHONE_KEYS), registered=created, source="whois", server=server)
