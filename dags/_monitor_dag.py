@@ -124,8 +124,15 @@ def build_monitor_dag(*, dag_id: str, schedule: str, doc_md: str, sources: list[
             get_current_context()["map_label"] = f"{scored['brand']} · {scored['source']}"
             return store_scored(_settings(), scored)
 
+        @task(trigger_rule="all_done", pool=_pool())
+        def takedowns(stored: list[dict]) -> dict:
+            from monitor.pipeline import draft_takedowns
+
+            list(stored)  # wait for every store; drafts are made for what the database holds
+            return draft_takedowns(_settings(), dict(get_current_context()["params"]))
+
         @task(trigger_rule="all_done")
-        def alert(stored: list[dict], run: dict) -> dict:
+        def alert(stored: list[dict], run: dict, drafts: dict) -> dict:
             from airflow.sdk import BaseHook
             from airflow.sdk.exceptions import AirflowNotFoundException
 
@@ -143,19 +150,21 @@ def build_monitor_dag(*, dag_id: str, schedule: str, doc_md: str, sources: list[
 
         # No retries: failing here is a verdict on this run's collections, not a transient error.
         @task(trigger_rule="all_done", retries=0)
-        def summary(stored: list[dict], report: dict) -> dict:
+        def summary(stored: list[dict], report: dict, drafts: dict) -> dict:
             import logging
 
             from monitor.pipeline import check_sources, summarize
 
             stored = [s for s in stored if s]  # a failed store leaves no XCom
-            logging.getLogger("airflow.task").info("%s summary\n%s", dag_id, summarize(stored, report or {}))
+            logging.getLogger("airflow.task").info("%s summary\n%s", dag_id,
+                                                       summarize(stored, report or {}, drafts or {}))
             check_sources(stored)
             return {"collections": len(stored), "failed": sum(1 for s in stored if s["status"] == "failed")}
 
         items = plan()
         run = window()
         stored = store.expand(scored=score.expand(collected=collect.partial(run=run).expand(item=items)))
-        summary(stored, alert(stored, run))
+        drafts = takedowns(stored)
+        summary(stored, alert(stored, run, drafts), drafts)
 
     return monitor_dag()

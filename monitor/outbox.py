@@ -53,10 +53,10 @@ def _drafts_alert(session: Session, brand: Brand, *, mail_from: str, now: dt.dat
     dedup_key = f"takedowns:{brand.id}:" + digest_dedup_key(brand.id, [t.id for t in takedowns], now).split(":")[-1]
     message = build_drafts_email(brand, drafts, mail_from=mail_from, dedup_key=dedup_key, now=now,
                                  recipients=recipients)
-    return _alert(message, dedup_key, "takedowns", brand, recipients, now, run_id), takedowns
+    return new_alert(message, dedup_key, "takedowns", brand, recipients, now, run_id), takedowns
 
 
-def _alert(message, dedup_key: str, kind: str, brand: Brand, recipients: tuple[str, ...], now: dt.datetime,  # noqa: ANN001
+def new_alert(message, dedup_key: str, kind: str, brand: Brand, recipients: tuple[str, ...], now: dt.datetime,  # noqa: ANN001
            run_id: str | None) -> Alert:
     return Alert(dedup_key=dedup_key, kind=kind, brand_id=brand.id, recipients=list(recipients) or brand.recipients,
                  subject=str(message["Subject"]), message_id=str(message["Message-ID"]),
@@ -85,7 +85,7 @@ def queue_digest(session: Session, brand: Brand, *, min_score: int, mail_from: s
         message = build_digest(brand, items, mail_from=mail_from, dedup_key=dedup_key, now=now, window=window,
                                run_id=run_id, recipients=recipients,
                                drafts_subject=drafts_alert.subject if drafts_alert else None)
-        digest = _alert(message, dedup_key, "digest", brand, recipients, now, run_id)
+        digest = new_alert(message, dedup_key, "digest", brand, recipients, now, run_id)
         session.add(digest)  # first: sent before the drafts it announces
         session.flush()
         mark_alerted(session, [f.id for f in findings], digest.id, now)

@@ -285,24 +285,14 @@ def owner_recipients(brand: Brand, override: tuple[str, ...]) -> str:
             ", ".join(formataddr((header_text(o.name), header_text(o.email))) for o in brand.owners))
 
 
-def build_drafts_email(brand: Brand, drafts: list[DraftSummary], *, mail_from: str, dedup_key: str,
-                       now: dt.datetime, recipients: tuple[str, ...] = (), subject: str | None = None,
-                       intro: str | None = None, references: str | None = None) -> EmailMessage:
-    """One email to the brand's owners with every draft of this run attached."""
+def _owner_message(brand: Brand, *, subject: str, text: str, html: str, attachments: list[DraftSummary],
+                   mail_from: str, dedup_key: str, now: dt.datetime, recipients: tuple[str, ...],
+                   references: str | None = None) -> EmailMessage:
     import email as email_package
     from email import policy
 
-    title = subject.removeprefix("[impersonation-monitor] ") if subject else \
-        drafts_subject(brand, len(drafts)).removeprefix("[impersonation-monitor] ")
-    intro = intro or (f"{len(drafts)} takedown request{'s are' if len(drafts) != 1 else ' is'} drafted for "
-                      f"{brand.name}, addressed to the party that can take each one down, with the evidence "
-                      f"captured today.")
-    views = [{"takedown_id": d.takedown_id, "label": d.label, "url": defang(d.url) if d.url else "-",
-              "parties": d.addressing.get("parties") or [], "form": d.addressing.get("form"), "gaps": d.gaps}
-             for d in drafts]
-    context = {"title": title, "intro": intro, "drafts": views}
     message = EmailMessage(policy=SMTP)
-    message["Subject"] = subject or drafts_subject(brand, len(drafts))
+    message["Subject"] = header_text(subject)
     message["From"] = formataddr(("impersonation-monitor", header_text(mail_from)))
     message["To"] = owner_recipients(brand, recipients)
     message["Date"] = format_datetime(now.astimezone(dt.timezone.utc))
@@ -311,9 +301,130 @@ def build_drafts_email(brand: Brand, drafts: list[DraftSummary], *, mail_from: s
         message["References"] = references
     message["X-Monitor-Brand"] = header_text(brand.id)
     message["Auto-Submitted"] = "auto-generated"
-    message.set_content(_OWNER_TEXT_TEMPLATE.render(context))
-    message.add_alternative(_OWNER_HTML_TEMPLATE.render(context), subtype="html")
-    for draft in drafts:
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    for draft in attachments:
         attached = email_package.message_from_bytes(draft.message, policy=policy.SMTP)
         message.add_attachment(attached, filename=f"takedown-{draft.takedown_id}.eml")
     return message
+
+
+def _draft_views(drafts: list[DraftSummary]) -> list[dict[str, Any]]:
+    return [{"takedown_id": d.takedown_id, "label": d.label, "url": defang(d.url) if d.url else "-",
+             "parties": d.addressing.get("parties") or [], "form": d.addressing.get("form"), "gaps": d.gaps}
+            for d in drafts]
+
+
+def build_drafts_email(brand: Brand, drafts: list[DraftSummary], *, mail_from: str, dedup_key: str,
+                       now: dt.datetime, recipients: tuple[str, ...] = ()) -> EmailMessage:
+    """One email to the brand's owners with every draft of this run attached."""
+    subject = drafts_subject(brand, len(drafts))
+    intro = (f"{len(drafts)} takedown request{'s are' if len(drafts) != 1 else ' is'} drafted for "
+             f"{brand.name}, addressed to the party that can take each one down, with the evidence "
+             f"captured when the draft was made.")
+    context = {"title": subject.removeprefix("[impersonation-monitor] "), "intro": intro,
+               "drafts": _draft_views(drafts)}
+    return _owner_message(brand, subject=subject, text=_OWNER_TEXT_TEMPLATE.render(context),
+                          html=_OWNER_HTML_TEMPLATE.render(context), attachments=drafts, mail_from=mail_from,
+                          dedup_key=dedup_key, now=now, recipients=recipients)
+
+
+# ------------------------------------------------------------------ follow-up
+
+@dataclass(frozen=True)
+class FollowUpEvent:
+    kind: str  # taken_down, reminder, relaunched
+    takedown_id: int
+    label: str
+    url: str | None
+    detail: str  # what the check saw, in words
+    drafted_at: dt.datetime
+    status: str  # the takedown's status when the event happened
+    hours_first_seen: float | None = None
+    hours_draft: float | None = None
+
+
+_FOLLOWUP_TEXT = """{{ title }}
+{{ "=" * title|length }}
+{% for section in sections if section.events %}
+
+{{ section.heading }}
+{{ "-" * section.heading|length }}
+{{ section.note }}
+{% for e in section.events %}
+
+- Takedown {{ e.takedown_id }}: {{ e.label }}
+  URL:     {{ e.url }}
+  Checked: {{ e.detail }}
+  Drafted: {{ e.drafted_at }} ({{ e.status }})
+{% if e.hours %}
+  Time to takedown: {{ e.hours }}
+{% endif %}
+{% endfor %}
+{% endfor %}
+{% if drafts %}
+
+New drafts for the relaunched pages are attached: review and send them as before.
+{% endif %}
+
+-- 
+impersonation-monitor (takedown_followup)
+"""
+
+_FOLLOWUP_HTML = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>{{ title }}</title></head>
+<body style="font-family: sans-serif; color: #222; max-width: 820px;">
+<h1 style="font-size: 20px;">{{ title }}</h1>
+{% for section in sections if section.events %}
+<h2 style="font-size: 17px; border-bottom: 1px solid #ccc;">{{ section.heading }}</h2>
+<p>{{ section.note }}</p>
+<ul>
+{% for e in section.events %}
+<li style="margin-bottom: 8px;"><strong>Takedown {{ e.takedown_id }}: {{ e.label }}</strong><br>
+<code>{{ e.url }}</code><br>Checked: {{ e.detail }}<br>Drafted: {{ e.drafted_at }} ({{ e.status }})
+{% if e.hours %}<br>Time to takedown: {{ e.hours }}{% endif %}</li>
+{% endfor %}
+</ul>
+{% endfor %}
+{% if drafts %}<p>New drafts for the relaunched pages are attached: review and send them as before.</p>{% endif %}
+</body></html>
+"""
+
+_FOLLOWUP_TEXT_TEMPLATE = Environment(autoescape=False, **_OPTIONS).from_string(_FOLLOWUP_TEXT)
+_FOLLOWUP_HTML_TEMPLATE = Environment(autoescape=True, **_OPTIONS).from_string(_FOLLOWUP_HTML)
+
+
+def followup_subject(brand: Brand, events: list[FollowUpEvent]) -> str:
+    counts = {kind: sum(1 for e in events if e.kind == kind) for kind in ("relaunched", "reminder", "taken_down")}
+    parts = [f"{counts['relaunched']} relaunched" if counts["relaunched"] else "",
+             f"{counts['reminder']} still live" if counts["reminder"] else "",
+             f"{counts['taken_down']} taken down" if counts["taken_down"] else ""]
+    return header_text(f"[impersonation-monitor] {brand.name}: takedowns: {', '.join(p for p in parts if p)}")
+
+
+def build_followup_email(brand: Brand, events: list[FollowUpEvent], drafts: list[DraftSummary], *, mail_from: str,
+                         dedup_key: str, now: dt.datetime, reminder_days: int,
+                         recipients: tuple[str, ...] = ()) -> EmailMessage:
+    def view(e: FollowUpEvent) -> dict[str, Any]:
+        hours = ""
+        if e.hours_first_seen is not None and e.hours_draft is not None:
+            hours = f"{e.hours_first_seen:.0f} h after it was first seen, {e.hours_draft:.0f} h after the draft"
+        return {"takedown_id": e.takedown_id, "label": e.label, "url": defang(e.url) if e.url else "-",
+                "detail": e.detail, "drafted_at": _when(e.drafted_at), "status": e.status.replace("_", " "),
+                "hours": hours}
+
+    subject = followup_subject(brand, events)
+    sections = [
+        {"heading": "Relaunched: back after it was taken down",
+         "note": "These pages were gone and are live again. This is a new alert; a new draft is attached for each.",
+         "events": [view(e) for e in events if e.kind == "relaunched"]},
+        {"heading": f"Still live {reminder_days} days after the draft",
+         "note": "If you have not sent the draft yet, please do; if you have, consider writing to the host or "
+                 "registrar as well, or escalating. This reminder is sent once per draft.",
+         "events": [view(e) for e in events if e.kind == "reminder"]},
+        {"heading": "Taken down", "note": "These pages are gone; the monitor keeps watching for a relaunch.",
+         "events": [view(e) for e in events if e.kind == "taken_down"]},
+    ]
+    context = {"title": subject.removeprefix("[impersonation-monitor] "), "sections": sections, "drafts": drafts}
+    return _owner_message(brand, subject=subject, text=_FOLLOWUP_TEXT_TEMPLATE.render(context),
+                          html=_FOLLOWUP_HTML_TEMPLATE.render(context), attachments=drafts, mail_from=mail_from,
+                          dedup_key=dedup_key, now=now, recipients=recipients)

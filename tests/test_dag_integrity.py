@@ -78,7 +78,8 @@ def test_brand_monitor_schedule():
     dag = json.loads(probe.stdout.strip().splitlines()[-1])["dags"]["brand_monitor"]
     assert dag["timetable"] == "CronDataIntervalTimetable"
     assert dag["catchup"] is False and dag["max_active_runs"] == 1
-    assert set(dag["retries"]) == {"plan", "window", "collect", "score", "store", "alert", "summary"}
+    assert set(dag["retries"]) == {"plan", "window", "collect", "score", "store", "takedowns", "alert",
+                                    "summary"}
 
 
 def test_lookalike_domains_runs_daily_on_dns():
@@ -86,3 +87,11 @@ def test_lookalike_domains_runs_daily_on_dns():
                            capture_output=True, text=True, cwd=ROOT, check=True)
     dag = json.loads(probe.stdout.strip().splitlines()[-1])["dags"]["lookalike_domains"]
     assert dag["timetable"] == "CronDataIntervalTimetable" and "dns" in dag["tags"]
+
+
+def test_takedown_followup_runs_daily():
+    probe = subprocess.run([sys.executable, "-c", PARSE_PROBE, str(ROOT / "dags" / "takedown_followup.py")],
+                           capture_output=True, text=True, cwd=ROOT, check=True)
+    dag = json.loads(probe.stdout.strip().splitlines()[-1])["dags"]["takedown_followup"]
+    assert dag["timetable"] == "CronTriggerTimetable" and dag["max_active_runs"] == 1
+    assert set(dag["retries"]) == {"plan", "recheck", "act"}

@@ -1,0 +1,269 @@
+"""Follow-up of takedown drafts (the takedown_followup DAG): re-check each page with an open
+draft, and each page taken down within the watch period, then
+
+- gone (HTTP 404/410, the domain NXDOMAIN, the platform's "not available" page): mark the
+  finding taken down, with the hours from first seen and from the draft;
+- live past MONITOR_TAKEDOWN_REMINDER_DAYS after the draft: remind the owner, once;
+- live again after it was taken down: a new alert ("relaunched"), with a new draft.
+
+Each event is recorded in the transaction that queues the owner's email, so a run repeated
+sends nothing twice. `classify` and `decide` are pure; the rest is I/O."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from monitor.abuse_channels import load_abuse_channels, route
+from monitor.settings import Settings
+from monitor.store.db import as_utc
+from monitor.store.models import Takedown
+
+log = logging.getLogger(__name__)
+GONE_STATUSES = (404, 410)
+
+
+# ------------------------------------------------------------------ pure
+
+def classify(*, status: int | None, error: str | None, text: str, unavailable: tuple[str, ...],
+             dns: str | None = None) -> tuple[str, str]:
+    """(gone | live | unknown, what was seen). A page that cannot be checked is 'unknown':
+    never taken for gone."""
+    if dns == "nxdomain":
+        return "gone", "the domain no longer exists (NXDOMAIN)"
+    if status in GONE_STATUSES:
+        return "gone", f"HTTP {status}"
+    if error:
+        return "unknown", error
+    lowered = text.casefold()
+    for marker in unavailable:
+        if marker.casefold() in lowered:
+            return "gone", f"the platform shows {marker!r}"
+    return "live", f"HTTP {status}"
+
+
+@dataclass(frozen=True)
+class TakedownState:
+    status: str
+    drafted_at: dt.datetime
+    taken_down_at: dt.datetime | None
+    reminder_sent_at: dt.datetime | None
+    relaunched_at: dt.datetime | None
+
+
+def decide(state: TakedownState, seen: str, *, now: dt.datetime, reminder_days: int) -> str | None:
+    """The event a check means: taken_down, reminder, relaunched, or None."""
+    if state.relaunched_at is not None:
+        return None  # its relaunch has a round of its own
+    if state.taken_down_at is not None:
+        return "relaunched" if seen == "live" else None
+    if seen == "gone":
+        return "taken_down"
+    if seen == "live" and state.status != "resolved" and state.reminder_sent_at is None \
+            and now - state.drafted_at >= dt.timedelta(days=reminder_days):
+        return "reminder"
+    return None
+
+
+# ------------------------------------------------------------------ I/O
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _factory(settings: Settings) -> sessionmaker[Session]:
+    from monitor.store.db import make_engine, session_factory
+
+    return session_factory(make_engine(settings.database_url))
+
+
+def plan_followup(settings: Settings, *, now: dt.datetime | None = None) -> list[int]:
+    """Takedowns to re-check: open ones, and ones taken down within the watch period."""
+    now = now or _now()
+    since = now - dt.timedelta(days=settings.relaunch_watch_days)
+    with _factory(settings)() as session:
+        query = (select(Takedown.id).where(
+            Takedown.relaunched_at.is_(None),
+            or_(Takedown.status != "resolved", Takedown.taken_down_at >= since))
+            .order_by(Takedown.id))
+        return list(session.scalars(query))
+
+
+def recheck(settings: Settings, takedown_id: int) -> dict[str, Any]:
+    """Look at one takedown's page now. Returns {takedown_id, seen, detail}."""
+    from monitor.contacts import ContactFinder
+    from monitor.http import HTML_TYPES, FetchError, Fetcher
+    from monitor.pages import parse_page
+
+    factory = _factory(settings)
+    directory = load_abuse_channels(settings.abuse_channels_path)
+    with factory() as session:
+        takedown = session.get(Takedown, takedown_id)
+        if takedown is None:
+            return {"takedown_id": takedown_id, "seen": "unknown", "detail": "no such takedown"}
+        finding = takedown.finding
+        url, platform = takedown.evidence_url, finding.platform
+        domain = (finding.candidate or {}).get("domain")
+    if not url:
+        return {"takedown_id": takedown_id, "seen": "unknown", "detail": "no URL to check"}
+    where = route(directory, platform=platform, url=url, domain=domain)
+    fetcher = Fetcher(settings, session_factory=factory)
+    dns_status = None
+    if where.kind == "domain" and where.host:
+        dns_status = ContactFinder(settings, factory, directory, fetcher=fetcher).resolve(where.host).status
+    status, error, text = None, None, ""
+    if dns_status != "nxdomain":
+        try:
+            result = fetcher.get(url, accept=HTML_TYPES, max_bytes=settings.evidence_max_bytes, robots=True)
+            status = result.status
+            info = parse_page(result.body, result.url)
+            text = " ".join(t for t in (info.title, info.text) if t)
+        except FetchError as exc:
+            status, error = exc.status, str(exc)
+    seen, detail = classify(status=status, error=error, text=text,
+                            unavailable=directory.unavailable_text(where.key if where.kind == "platform" else None),
+                            dns=dns_status)
+    return {"takedown_id": takedown_id, "seen": seen, "detail": detail}
+
+
+def act(settings: Settings, checks: list[dict[str, Any]], *, smtp_url: str | None, run_id: str | None,
+        now: dt.datetime | None = None) -> dict[str, Any]:
+    """Turn the checks into events, one email per brand with any, and send."""
+    from monitor.drafting import Drafter
+    from monitor.mailer import make_transport
+    from monitor.outbox import send_pending
+    from monitor.registry import load_registry
+
+    now = now or _now()
+    factory = _factory(settings)
+    registry = load_registry(settings.brands_file)
+    states: dict[int, dict[str, Any]] = {}
+    with factory() as session:
+        for check in checks:
+            takedown = session.get(Takedown, check["takedown_id"])
+            if takedown is None:
+                continue
+            state = TakedownState(takedown.status, as_utc(takedown.drafted_at), as_utc(takedown.taken_down_at),
+                                  as_utc(takedown.reminder_sent_at), as_utc(takedown.relaunched_at))
+            event = decide(state, check["seen"], now=now, reminder_days=settings.takedown_reminder_days)
+            takedown.last_checked_at, takedown.last_check = now, f"{check['seen']}: {check['detail']}"[:2000]
+            if event:
+                states[takedown.id] = {"event": event, "brand_id": takedown.brand_id, "finding_id": takedown.finding_id,
+                                       "round": takedown.round, "detail": check["detail"]}
+        session.commit()
+    # New drafts for relaunched pages: fetched and looked up before the transaction below.
+    relaunch_drafts: dict[int, int] = {}
+    relaunches = [(tid, s) for tid, s in states.items() if s["event"] == "relaunched"]
+    if relaunches:
+        drafter = Drafter(settings, factory)
+        for takedown_id, state in relaunches:
+            brand = registry.brand(state["brand_id"])
+            with factory() as session:
+                finding = session.get(Takedown, takedown_id).finding
+                session.expunge(finding)
+            try:
+                new_id = drafter.draft(brand, finding, round_=state["round"] + 1)
+            except Exception:  # noqa: BLE001 - the relaunch is still alerted, without a draft
+                log.exception("new draft for relaunched finding %s failed", state["finding_id"])
+                new_id = None
+            if new_id is None:  # drafted by an earlier, interrupted run
+                with factory() as session:
+                    new_id = session.scalar(select(Takedown.id).where(
+                        Takedown.finding_id == state["finding_id"], Takedown.round == state["round"] + 1))
+            if new_id is not None:
+                relaunch_drafts[takedown_id] = new_id
+    report = _queue(settings, factory, registry, states, relaunch_drafts, now=now, run_id=run_id)
+    transport = make_transport(smtp_url or settings.smtp_url, settings.outbox_dir)
+    sent = send_pending(factory, transport, sender=settings.mail_from, max_attempts=settings.max_send_attempts,
+                        now=now)
+    report.update({"checked": len(checks), "sent": len(sent.sent), "transport": transport.description,
+                   "failed": [{"alert_id": i, "error": e} for i, e in sent.failed + sent.dead]})
+    return report
+
+
+def _queue(settings: Settings, factory: sessionmaker[Session], registry, states: dict[int, dict[str, Any]],  # noqa: ANN001
+           relaunch_drafts: dict[int, int], *, now: dt.datetime, run_id: str | None) -> dict[str, Any]:
+    from sqlalchemy.exc import IntegrityError
+
+    from monitor.alerts import digest_dedup_key
+    from monitor.outbox import new_alert
+    from monitor.store.models import Finding
+    from monitor.takedown import DraftSummary, FollowUpEvent, build_followup_email
+
+    report: dict[str, Any] = {"taken_down": [], "reminders": [], "relaunched": [], "emails": []}
+    for brand_id in sorted({s["brand_id"] for s in states.values()}):
+        brand = registry.brand(brand_id)
+        with factory() as session:
+            events, drafts = [], []
+            for takedown_id, state in sorted(states.items()):
+                if state["brand_id"] != brand_id:
+                    continue
+                takedown = session.get(Takedown, takedown_id, with_for_update=True)
+                current = TakedownState(takedown.status, as_utc(takedown.drafted_at), as_utc(takedown.taken_down_at),
+                                        as_utc(takedown.reminder_sent_at), as_utc(takedown.relaunched_at))
+                seen = {"taken_down": "gone", "reminder": "live", "relaunched": "live"}[state["event"]]
+                if decide(current, seen, now=now, reminder_days=settings.takedown_reminder_days) != state["event"]:
+                    continue  # another run recorded it meanwhile
+                finding: Finding = takedown.finding
+                first_seen, drafted_at = as_utc(finding.first_seen), as_utc(takedown.drafted_at)
+                event = FollowUpEvent(state["event"], takedown.id, finding.label, takedown.evidence_url,
+                                      state["detail"], drafted_at, takedown.status)
+                if state["event"] == "taken_down":
+                    hours_seen = (now - first_seen).total_seconds() / 3600
+                    hours_draft = (now - drafted_at).total_seconds() / 3600
+                    takedown.taken_down_at, takedown.status, takedown.resolved_at = now, "resolved", now
+                    takedown.hours_first_seen_to_down, takedown.hours_draft_to_down = hours_seen, hours_draft
+                    finding.status, finding.status_changed_at = "taken_down", now
+                    event = dataclasses.replace(event, hours_first_seen=hours_seen, hours_draft=hours_draft)
+                    report["taken_down"].append(takedown.id)
+                elif state["event"] == "reminder":
+                    takedown.reminder_sent_at = now
+                    report["reminders"].append(takedown.id)
+                else:
+                    takedown.relaunched_at = now
+                    finding.status, finding.status_changed_at = "alerted", now
+                    finding.status_note = f"relaunched {now:%Y-%m-%d}: back after it was taken down"
+                    report["relaunched"].append(takedown.id)
+                    new = session.get(Takedown, relaunch_drafts.get(takedown.id)) if takedown.id in relaunch_drafts \
+                        else None
+                    if new is not None and new.delivered_alert_id is None:
+                        drafts.append(new)
+                events.append(event)
+            if not events:
+                session.rollback()
+                continue
+            summaries = [DraftSummary(t.id, t.finding.label, t.evidence_url, t.addressing, tuple(t.gaps),
+                                      t.message.encode("ascii")) for t in drafts]
+            dedup_key = "followup:" + digest_dedup_key(brand_id, [e.takedown_id for e in events], now).split(":", 1)[1]
+            message = build_followup_email(brand, events, summaries, mail_from=settings.mail_from, dedup_key=dedup_key,
+                                           now=now, reminder_days=settings.takedown_reminder_days,
+                                           recipients=settings.alert_recipients_override)
+            alert = new_alert(message, dedup_key, "followup", brand, settings.alert_recipients_override, now, run_id)
+            session.add(alert)
+            session.flush()
+            for draft in drafts:
+                draft.delivered_alert_id = alert.id
+            try:
+                session.commit()
+            except IntegrityError:
+                session.rollback()
+                continue
+            report["emails"].append({"brand": brand_id, "alert_id": alert.id, "events": len(events),
+                                     "drafts": len(drafts)})
+    return report
+
+
+def summarize_followup(report: dict[str, Any]) -> str:
+    lines = [f"takedown follow-up: {report.get('checked', 0)} checked, {len(report.get('taken_down', []))} taken down, "
+             f"{len(report.get('reminders', []))} reminders, {len(report.get('relaunched', []))} relaunched; "
+             f"{len(report.get('emails', []))} emails queued, {report.get('sent', 0)} sent "
+             f"(via {report.get('transport')})"]
+    for failed in report.get("failed", []):
+        lines.append(f"  alert {failed['alert_id']} not sent: {failed['error']}")
+    return "\n".join(lines)
