@@ -154,6 +154,18 @@ def parse_message(data: bytes):
 
 
 
+@pytest.fixture(scope="module")
+def airflow_db():
+    """A fresh Airflow metadata database (in the session's temporary AIRFLOW_HOME), with the
+    pool the DAGs' fetching tasks run in, as `make run` and `make demo` create it."""
+    from airflow.models.pool import Pool
+    from airflow.utils import db
+
+    db.resetdb()
+    Pool.create_or_update_pool("monitor_fetch", 4, "outbound fetching", include_deferred=False)
+    return True
+
+
 @pytest.fixture(scope="session")
 def httpserver_listen_address():
     """pytest-httpserver on 127.0.0.1 (not 'localhost', which may resolve to ::1)."""

@@ -54,6 +54,7 @@ class Topology:
             "MONITOR_DATABASE_URL": f"postgresql+psycopg://{base}/{self.monitor_db}",
             "MONITOR_BRANDS_FILE": str(ROOT / "config" / "brands.yaml"),
             "MONITOR_SOURCES": "searxng",
+            "MONITOR_TAKEDOWNS_PER_RUN": "0",  # no drafting: it would look up registrars
             "AIRFLOW_CONN_SMTP_DEFAULT": f"smtp://127.0.0.1:{smtp_port}?disable_ssl=true&disable_tls=true",
         })
         env.update(web.source_environment())

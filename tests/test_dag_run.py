@@ -20,17 +20,6 @@ WINDOW = {"window_start": "2026-11-28T10:00:00+00:00", "window_end": "2026-11-28
 
 
 @pytest.fixture(scope="module")
-def airflow_db():
-    from airflow.models.pool import Pool
-    from airflow.utils import db
-
-    db.resetdb()
-    # the DAGs' fetching tasks run in this pool, as `make run` and `make demo` create it
-    Pool.create_or_update_pool("monitor_fetch", 4, "outbound fetching", include_deferred=False)
-    return True
-
-
-@pytest.fixture(scope="module")
 def brand_monitor_dag(airflow_db):
     from airflow.dag_processing.dagbag import DagBag
 
@@ -72,6 +61,7 @@ def monitor_env(monkeypatch, tmp_path, searxng, smtp_sink):
     monkeypatch.setenv("MONITOR_HOST_MIN_DELAY_MS", "0")
     monkeypatch.setenv("MONITOR_HTTP_BACKOFF_MS", "0")
     monkeypatch.setenv("MONITOR_SOURCES", "searxng")
+    monkeypatch.setenv("MONITOR_TAKEDOWNS_PER_RUN", "0")  # drafting is tested in test_takedown*.py
     # every site the results link to is served by the local server (page enrichment)
     monkeypatch.setenv("MONITOR_HTTP_RESOLVE", f"*=127.0.0.1:{searxng.port}")
     monkeypatch.setenv("MONITOR_MAIL_FROM", "monitor@example.org")

@@ -1,0 +1,407 @@
+"""Takedown drafts, end to end against local servers: an RDAP server answering in RDAP's
+JSON format (IANA bootstrap files, a thin registry pointing to its registrar, a thick
+registry, an IP network), a WHOIS server for .la, a DNS server, the pages themselves, and a
+real SMTP server. Plus the pure parts (routing, RDAP and WHOIS parsing) on plain data."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+
+import pytest
+from sqlalchemy import select
+from werkzeug import Response
+
+from monitor.abuse_channels import AbuseChannelsError, load_abuse_channels, parse_abuse_channels, route
+from monitor.rdap import domain_servers, ip_servers, parse_domain, parse_network, related_url
+from monitor.whois import WhoisNotFound, parse_whois
+from tests.conftest import BRANDS_FILE, FIXTURES, ROOT, parse_message
+
+CHANNELS = ROOT / "config" / "abuse_channels.yaml"
+NOW = dt.datetime(2026, 11, 29, 9, 0, tzinfo=dt.timezone.utc)
+
+
+def _rdap(name: str, base: str = "https://rdap.example") -> dict:
+    return json.loads((FIXTURES / "rdap" / name).read_text("utf-8").replace("{RDAP}", base))
+
+
+# ---------------------------------------------------------------- pure: routing
+
+@pytest.fixture(scope="module")
+def directory():
+    return load_abuse_channels(CHANNELS)
+
+
+@pytest.mark.parametrize(("platform", "url", "kind", "key"), [
+    ("facebook", "https://www.facebook.com/laoairlines.promo2026", "platform", "facebook"),
+    (None, "https://m.facebook.com/profile.php?id=100089123456", "platform", "facebook"),
+    (None, "https://www.instagram.com/laopatthananews/", "platform", "instagram"),
+    ("telegram", "https://t.me/laotel_support", "platform", "telegram"),
+    (None, "https://laopost-parcel.pages.dev/track", "hosting", "pages.dev"),
+    (None, "https://laoairlines.blogspot.com/", "hosting", "blogspot.com"),
+    (None, "https://sites.google.com/view/laotelecom-gift", "hosting", "sites.google.com"),
+    (None, "https://bit.ly/3laopost", "hosting", "bit.ly"),
+    (None, "https://laoairlines-bookings.com/", "domain", "laoairlines-bookings.com"),
+])
+def test_route_sends_each_finding_to_the_party_that_can_act(directory, platform, url, kind, key):
+    where = route(directory, platform=platform, url=url)
+    assert (where.kind, where.key) == (kind, key)
+    if kind != "domain":
+        assert where.channel.email or where.channel.form
+
+
+def test_every_channel_names_its_source_and_date(directory):
+    channels = [*directory.platforms.values(), *directory.hosting.values()]
+    assert {"facebook", "instagram", "tiktok", "x", "telegram", "youtube"} <= set(directory.platforms)
+    assert {"blogspot.com", "sites.google.com", "bit.ly", "pages.dev", "workers.dev", "github.io", "vercel.app",
+            "netlify.app"} <= set(directory.hosting)
+    assert all(c.source.startswith("https://") and c.checked for c in channels)
+    assert directory.platforms["telegram"].email == "abuse@telegram.org"
+    assert "impersonat" in " ".join(directory.platforms["facebook"].asks_for) or \
+        any("relation" in a for a in directory.platforms["facebook"].asks_for)
+    assert directory.whois_servers["la"] == "whois.nic.la"
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("platforms:\n  facebook:\n    name: Meta\n    email: not-an-email\n    source: https://x.example\n"
+     "    checked: 2026-11-29\n",
+     "abuse.yaml:4: field 'platforms.facebook.email': 'not-an-email' is not an email address (ASCII, name@domain)"),
+    ("platforms:\n  facebook:\n    name: Meta\n    source: https://x.example\n    checked: 2026-11-29\n",
+     "abuse.yaml:3: field 'platforms.facebook': needs an email or a form (or both)"),
+    ("platforms:\n  fb:\n    name: Meta\n    form: https://f.example\n    source: https://x.example\n"
+     "    checked: 2026-11-29\n",
+     "abuse.yaml:2: field 'platforms': 'fb' is not a platform name the monitor uses (write 'facebook')"),
+    ("platforms: {}\nhosting:\n  pages.dev:\n    name: CF\n    form: http://abuse.example\n"
+     "    source: https://x.example\n    checked: 2026-11-29\n",
+     "abuse.yaml:5: field 'hosting.pages.dev.form': 'http://abuse.example' is not an https:// URL"),
+    ("platforms: {}\nplatforms: {}\n", "abuse.yaml:2: field 'platforms': duplicate key 'platforms'"),
+])
+def test_a_bad_abuse_channels_file_names_file_line_and_field(text, message):
+    with pytest.raises(AbuseChannelsError) as error:
+        parse_abuse_channels(text, "abuse.yaml")
+    assert str(error.value) == message
+
+
+# ---------------------------------------------------------------- pure: RDAP and WHOIS
+
+def test_bootstrap_picks_the_longest_match():
+    dns = {"services": [[["com"], ["https://a.example/com/"]], [["co.uk", "uk"], ["https://b.example/"]]]}
+    assert domain_servers(dns, "laoairlines-bookings.com") == ["https://a.example/com/"]
+    assert domain_servers(dns, "laoair.co.uk") == ["https://b.example/"]
+    assert domain_servers(dns, "laoairlines.la") == []
+    ipv4 = {"services": [[["45.0.0.0/8"], ["https://apnic.example/"]], [["45.76.0.0/16"], ["https://x.example/"]]]}
+    assert ip_servers(ipv4, "45.76.12.34") == ["https://x.example/"]
+    assert ip_servers(ipv4, "45.1.2.3") == ["https://apnic.example/"]
+
+
+def test_rdap_domain_thin_registry_and_registrar():
+    registry = parse_domain(_rdap("verisign-laoairlines-bookings.com.json"), "laoairlines-bookings.com")
+    assert (registry.registrar, registry.registrar_iana_id) == ("NameCheap, Inc.", "1068")
+    assert registry.abuse_email == "abuse@namecheap.com" and registry.abuse_phone == "+1.6613102107"
+    assert registry.registered == "2026-11-21T08:14:02Z"
+    assert related_url(_rdap("verisign-laoairlines-bookings.com.json")) == \
+        "https://rdap.example/registrar-rdap/domain/LAOAIRLINES-BOOKINGS.COM"
+    # the registrar's own record: its registrant's privacy proxy is not the abuse desk
+    registrar = parse_domain(_rdap("registrar-laoairlines-bookings.com.json"), "laoairlines-bookings.com")
+    assert registrar.abuse_email == "abuse@namecheap.com"
+
+
+def test_rdap_ip_network_abuse_contact():
+    network = parse_network(_rdap("apnic-45.76.0.0.json"), "45.76.12.34")
+    assert (network.name, network.holder, network.cidr, network.country) == \
+        ("VULTR-AP", "Vultr Holdings, LLC", "45.76.0.0/16", "SG")
+    assert network.abuse_email == "abuse@vultr.com"
+
+
+def test_whois_fallback_parsing():
+    text = (FIXTURES / "whois" / "whois.nic.la-laopatthana-news.la.txt").read_text("utf-8")
+    answer = parse_whois(text, "laopatthana-news.la", "whois.nic.la")
+    assert (answer.registrar, answer.abuse_email, answer.registered, answer.source) == \
+        ("LANIC Registrar", "abuse@nic.la", "2026-11-22T02:11:08Z", "whois")
+    with pytest.raises(WhoisNotFound):
+        parse_whois('No match for "NOSUCH.LA".\r\n', "nosuch.la", "whois.nic.la")
+
+
+# ---------------------------------------------------------------- end to end
+
+PAGES = {
+    ("www.facebook.com", "/laoairlines.promo2026"): ("ການບິນລາວ ໂປຣໂມຊັ່ນ | Facebook",
+                                                     "ແຈກປີ້ຍົນຟຣີ 100 ໃບ ພຽງແຊຣ໌ ແລະ ກົດໄລຄ໌"),
+    ("laoairlines-bookings.com", "/"): ("Lao Airlines - Online booking", "Enter your card number to confirm."),
+    ("laopost-parcel.pages.dev", "/"): ("Laopost - parcel held at customs", "Pay the customs fee by card."),
+    ("laotel-gift.top", "/claim"): ("Lao Telecom Gift - claim 10GB", "Enter the OTP we send you."),
+    ("laopatthana-news.la", "/"): ("Laopatthana News - donate", "Donate to flood victims."),
+    ("laopost-tracking.xyz", "/track"): ("Laopost - your parcel is held", "Pay the customs fee."),
+}
+
+FINDINGS = [
+    # brand, canonical key, kind, platform, url, candidate
+    ("lao-airlines", "facebook:laoairlines.promo2026", "account", "facebook",
+     "https://www.facebook.com/laoairlines.promo2026", {"kind": "account", "platform": "facebook"}),
+    ("lao-airlines", "domain:laoairlines-bookings.com", "domain", None, None,
+     {"kind": "domain", "domain": "laoairlines-bookings.com"}),
+    ("laopost", "domain:laopost-parcel.pages.dev", "page", None, "https://laopost-parcel.pages.dev/",
+     {"kind": "page"}),
+    ("lao-telecom", "url:laotel-gift.top/claim", "page", None, "https://laotel-gift.top/claim", {"kind": "page"}),
+    ("laopatthana", "domain:laopatthana-news.la", "page", None, "https://laopatthana-news.la/", {"kind": "page"}),
+    ("laopost", "url:laopost-tracking.xyz/track", "page", None, "https://laopost-tracking.xyz/track",
+     {"kind": "page"}),
+]
+
+
+def page_html(title: str, text: str) -> bytes:
+    return (f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{title}</title></head>'
+            f'<body><h1>{title}</h1><p>{text}</p><form><input name="cardnumber"></form></body></html>').encode()
+
+
+@pytest.fixture
+def local_internet(httpserver):
+    """RDAP (bootstrap, registries, registrar, RIR) and the pages, by Host header."""
+    base = httpserver.url_for("").rstrip("/")
+    seen: list[str] = []
+    rdap = {
+        "/iana/dns.json": "dns.json", "/iana/ipv4.json": "ipv4.json", "/iana/ipv6.json": "ipv6.json",
+        "/verisign/com/v1/domain/laoairlines-bookings.com": "verisign-laoairlines-bookings.com.json",
+        "/registrar-rdap/domain/LAOAIRLINES-BOOKINGS.COM": "registrar-laoairlines-bookings.com.json",
+        "/nic.top/domain/laotel-gift.top": "nic.top-laotel-gift.top.json",
+        "/apnic/ip/45.76.12.34": "apnic-45.76.0.0.json",
+        "/apnic/ip/45.76.12.36": "apnic-45.76.0.0.json",
+        "/apnic/ip/45.76.12.35": "apnic-45.76.0.0.json",
+    }
+
+    def handler(request):
+        host = request.headers.get("Host", "").split(":")[0]
+        seen.append(f"{host}{request.path}")
+        if host == "127.0.0.1":
+            if request.path in rdap:
+                body = (FIXTURES / "rdap" / rdap[request.path]).read_text("utf-8").replace("{RDAP}", base)
+                return Response(body, content_type="application/rdap+json")
+            if request.path.startswith("/centralnic/"):
+                return Response("internal error", status=500, content_type="text/plain")
+            return Response(json.dumps({"errorCode": 404, "title": "Not Found"}), status=404,
+                            content_type="application/rdap+json")
+        if request.path == "/robots.txt":
+            return Response("not found", status=404)
+        page = PAGES.get((host, request.path))
+        if page is None:
+            return Response("<html><title>Not found</title></html>", status=404, content_type="text/html")
+        return Response(page_html(*page), content_type="text/html; charset=utf-8")
+
+    httpserver.expect_request(re.compile(".*")).respond_with_handler(handler)
+    httpserver.seen = seen
+    return httpserver
+
+
+@pytest.fixture
+def takedown_env(monkeypatch, migrated_url, local_internet, smtp_sink, tmp_path):
+    from monitor.demo.dns import DemoDns
+    from monitor.demo.whois import DemoWhois
+
+    whois_text = (FIXTURES / "whois" / "whois.nic.la-laopatthana-news.la.txt").read_text("utf-8")
+    dns_records = {"laoairlines-bookings.com": "45.76.12.34", "laotel-gift.top": "45.76.12.35",
+                   "laopost-tracking.xyz": "45.76.12.36", "laopatthana-news.la": "103.1.2.3"}
+    with DemoDns(dns_records) as dns_server, DemoWhois({"laopatthana-news.la": whois_text}) as whois:
+        env = {
+            "MONITOR_DATABASE_URL": migrated_url, "MONITOR_BRANDS_FILE": str(BRANDS_FILE),
+            "MONITOR_ABUSE_CHANNELS_FILE": str(CHANNELS),
+            "MONITOR_TAKEDOWN_TEMPLATES": str(ROOT / "config" / "takedown"),
+            "MONITOR_ALLOW_PRIVATE_NETWORKS": "1", "MONITOR_EXTRA_PORTS": str(local_internet.port),
+            "MONITOR_HTTP_RESOLVE": f"whois.nic.la=127.0.0.1:{whois.port},*=127.0.0.1:{local_internet.port}",
+            "MONITOR_RDAP_BOOTSTRAP_URL": local_internet.url_for("/iana/"),
+            "MONITOR_DNS_NAMESERVER": dns_server.nameserver,
+            "MONITOR_HOST_MIN_DELAY_MS": "0", "MONITOR_HTTP_RETRIES": "0",
+            "MONITOR_MAIL_FROM": "monitor@example.org", "MONITOR_OUTBOX_DIR": str(tmp_path / "outbox"),
+        }
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+        yield {"url": migrated_url, "whois": whois, "dns": dns_server, "web": local_internet}
+
+
+def seed_findings(url: str, findings=FINDINGS, now: dt.datetime = NOW) -> dict[str, int]:
+    from monitor.store.db import make_engine, session_factory
+    from monitor.store.repo import FindingInput, upsert_findings
+
+    factory = session_factory(make_engine(url))
+    items = [FindingInput(brand, key, kind, platform, url_, key.split(":", 1)[1], 90, "impersonation",
+                          ["the page asks for a payment card number", f"the name imitates the brand ({brand})"],
+                          {**candidate, "id": key, "url": url_}, "searxng", None)
+             for brand, key, kind, platform, url_, candidate in findings]
+    with factory() as session:
+        upsert_findings(session, items, collection_run_id=None, now=now - dt.timedelta(hours=5))
+        session.commit()
+        from monitor.store.models import Finding
+
+        return {f.canonical_key: f.id for f in session.scalars(select(Finding))}
+
+
+def _attachments(message):
+    return [part.get_content() for part in message.iter_attachments()
+            if part.get_content_type() == "message/rfc822"]
+
+
+def _ascii_headers(raw: bytes) -> bool:
+    head = raw.split(b"\r\n\r\n", 1)[0] if b"\r\n\r\n" in raw else raw.split(b"\n\n", 1)[0]
+    return all(byte < 128 for byte in head)
+
+
+def test_drafts_are_addressed_with_evidence_and_delivered_to_owners_only(takedown_env, smtp_sink):
+    from monitor import pipeline
+    from monitor.settings import Settings
+    from monitor.store.db import make_engine, session_factory
+    from monitor.store.models import Alert, RegistrationLookup, Takedown
+
+    ids = seed_findings(takedown_env["url"])
+    settings = Settings.from_env()
+    drafted = pipeline.draft_takedowns(settings, {})
+    assert drafted["failed"] == [] and len(drafted["drafted"]) == len(FINDINGS)
+    run = pipeline.RunInfo("manual__test", "manual", None, None)
+    report = pipeline.alert(settings, {}, run, smtp_url=smtp_sink.url)
+    assert report["failed"] == [] and report["dead"] == []
+
+    # Nothing went to a platform, registrar or host: every recipient is an owner.
+    owners = {"lao-airlines@example.org", "laopost@example.org", "lao-telecom@example.org", "laopatthana@example.org"}
+    assert {rcpt for m in smtp_sink.messages for rcpt in m["to"]} == owners
+    assert all(m["data"].isascii() for m in smtp_sink.messages)  # 7-bit on the wire, Lao included
+
+    emails = [parse_message(m["data"]) for m in smtp_sink.messages]
+    drafts_mails = [e for e in emails if "takedown draft" in e["Subject"]]
+    digests = [e for e in emails if "takedown draft" not in e["Subject"]]
+    assert len(drafts_mails) == 4 and len(digests) == 4
+    drafts = {}
+    for mail in drafts_mails:
+        for draft in _attachments(mail):
+            drafts[int(draft["X-Monitor-Finding"])] = draft
+    assert set(drafts) == set(ids.values())
+
+    # the digest names the drafts email and each finding's draft
+    airlines_digest = next(e for e in digests if "Lao Airlines" in e["Subject"])
+    airlines_drafts = next(e for e in drafts_mails if "Lao Airlines" in e["Subject"])
+    digest_text = airlines_digest.get_body(("plain",)).get_content()
+    assert airlines_drafts["Subject"] in digest_text.replace("\n", " ") or \
+        "[impersonation-monitor] Lao Airlines: 2 takedown drafts to review" in digest_text
+    with session_factory(make_engine(takedown_env["url"]))() as session:
+        takedowns = {t.finding_id: t for t in session.scalars(select(Takedown))}
+        for finding_id in (ids["facebook:laoairlines.promo2026"], ids["domain:laoairlines-bookings.com"]):
+            assert f"Takedown:   draft {takedowns[finding_id].id}," in digest_text
+        assert all(t.delivered_alert_id is not None and t.status == "drafted" for t in takedowns.values())
+        lookups = {r.key: r for r in session.scalars(select(RegistrationLookup))}
+        stored_hashes = {t.finding_id: t.html_sha256 for t in takedowns.values()}
+        html = {t.finding_id: t.html for t in takedowns.values()}
+
+    # facebook: Meta's impersonation form; no email address to write to
+    facebook = drafts[ids["facebook:laoairlines.promo2026"]]
+    assert facebook["To"] is None
+    assert facebook["X-Takedown-Form"] == "https://www.facebook.com/help/contact/295309487309948"
+    assert facebook["From"].addresses[0].addr_spec == "lao-airlines@example.org"
+    assert facebook["Reply-To"].addresses[0].addr_spec == "lao-airlines@example.org"
+    assert facebook["Subject"] == "Impersonation of Lao Airlines: hxxps://www[.]facebook[.]com/laoairlines.promo2026"
+    text = facebook.get_body(("plain",)).get_content()
+    assert "the brand's official Facebook page" in text and "facebook: laoairlines" in text
+    assert "Page title: ການບິນລາວ ໂປຣໂມຊັ່ນ | Facebook" in text  # Lao survives, in the evidence
+    assert "ຮຽນ ທີມງານຮັບແຈ້ງການລະເມີດ ຂອງ Meta (Facebook)" in text  # and in the Lao part
+
+    # a lookalike domain: To the registrar's abuse desk (thin registry -> registrar), Cc the host's
+    domain = drafts[ids["domain:laoairlines-bookings.com"]]
+    assert [a.addr_spec for a in domain["To"].addresses] == ["abuse@namecheap.com"]
+    assert [a.addr_spec for a in domain["Cc"].addresses] == ["abuse@vultr.com"]
+    text = domain.get_body(("plain",)).get_content()
+    assert "Registrar: NameCheap, Inc." in text and "Domain registered: 2026-11-21T08:14:02Z" in text
+    assert "Resolved IP address: 45.76.12.34" in text and "HTTP status: 200" in text
+    assert "hxxps://laoairlines-bookings[.]com/" in text
+    assert "the page asks for a payment card number" in text
+    html_body = domain.get_body(("html",)).get_content()
+    assert "<form" not in html_body  # the impersonator's page is attached, never inlined
+
+    # the evidence hash is the attached HTML's, and the stored one's
+    for finding_id, draft in drafts.items():
+        files = [p for p in draft.iter_attachments() if p.get_content_type() == "application/octet-stream"]
+        assert len(files) == 1, finding_id
+        attached = files[0].get_content()
+        digest = hashlib.sha256(attached).hexdigest()
+        assert digest == stored_hashes[finding_id] and attached == html[finding_id]
+        assert digest in draft.get_body(("plain",)).get_content()
+        assert files[0].get_filename() == f"saved-page-{digest[:12]}.html"
+
+    # a page on a shared hosting service: the service's own channel (Cloudflare's form)
+    pages_dev = drafts[ids["domain:laopost-parcel.pages.dev"]]
+    assert pages_dev["X-Takedown-Form"] == "https://abuse.cloudflare.com/phishing" and pages_dev["To"] is None
+
+    # .la has no RDAP: WHOIS (whois.nic.la, here a local server) gives the registrar; the host's
+    # RDAP has no record of the address, and the draft says so
+    la = drafts[ids["domain:laopatthana-news.la"]]
+    assert [a.addr_spec for a in la["To"].addresses] == ["abuse@nic.la"]
+    assert takedown_env["whois"].queries == ["laopatthana-news.la"]
+    la_text = la.get_body(("plain",)).get_content()
+    assert "The host of 103.1.2.3 could not be looked up" in la_text
+
+    # the registry is down: the draft is still made, addressed to the host, with the gap stated
+    xyz = drafts[ids["url:laopost-tracking.xyz/track"]]
+    assert [a.addr_spec for a in xyz["To"].addresses] == ["abuse@vultr.com"] and xyz["Cc"] is None
+    assert "The registrar of laopost-tracking.xyz could not be looked up" in xyz.get_body(("plain",)).get_content()
+
+    # headers are 7-bit (RFC 2047 where needed); the drafts parse back with the email package
+    for mail in smtp_sink.messages:
+        assert _ascii_headers(mail["data"])
+    for draft in drafts.values():
+        assert _ascii_headers(draft.as_bytes()) and draft["X-Unsent"] == "1"
+
+    # lookups are cached with their time; failures too, with the error
+    assert lookups["domain:laoairlines-bookings.com"].status == "ok"
+    assert lookups["domain:laoairlines-bookings.com"].data["abuse_email"] == "abuse@namecheap.com"
+    assert lookups["domain:laopost-tracking.xyz"].status == "failed"
+    assert "HTTP 500" in lookups["domain:laopost-tracking.xyz"].error
+    assert lookups["domain:laopatthana-news.la"].source == "whois whois.nic.la"
+    assert lookups["bootstrap:dns"].status == "ok" and lookups["ip:45.76.12.34"].status == "ok"
+    assert all(r.looked_up_at is not None for r in lookups.values())
+
+    # a second run drafts nothing new and sends nothing
+    sent = len(smtp_sink.messages)
+    assert pipeline.draft_takedowns(settings, {})["drafted"] == []
+    pipeline.alert(settings, {}, run, smtp_url=smtp_sink.url)
+    assert len(smtp_sink.messages) == sent
+    with session_factory(make_engine(takedown_env["url"]))() as session:
+        assert session.query(Alert).count() == 8
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_lookups_are_served_from_the_cache(takedown_env):
+    from monitor.abuse_channels import load_abuse_channels
+    from monitor.contacts import ContactFinder
+    from monitor.settings import Settings
+    from monitor.store.db import make_engine, session_factory
+
+    settings = Settings.from_env()
+    factory = session_factory(make_engine(takedown_env["url"]))
+    finder = ContactFinder(settings, factory, load_abuse_channels(CHANNELS))
+    first = finder.registration("www.laotel-gift.top")
+    assert first.value.abuse_email == "abuse@35.cn" and not first.cached
+    asked = len(takedown_env["web"].seen)
+    again = ContactFinder(settings, factory, load_abuse_channels(CHANNELS)).registration("laotel-gift.top")
+    assert again.cached and again.value == first.value and len(takedown_env["web"].seen) == asked
+    # a stale answer is asked again
+    later = ContactFinder(settings, factory, load_abuse_channels(CHANNELS),
+                          now=lambda: dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=8))
+    assert not later.registration("laotel-gift.top").cached
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_cli_lists_shows_and_marks_takedowns(takedown_env, tmp_path, capsys):
+    from monitor import pipeline
+    from monitor.cli import main
+    from monitor.settings import Settings
+
+    ids = seed_findings(takedown_env["url"], FINDINGS[:1])
+    drafted = pipeline.draft_takedowns(Settings.from_env(), {})["drafted"]
+    assert main(["takedown", "list"]) == 0
+    assert "www.facebook.com/laoairlines.promo2026" in capsys.readouterr().out
+    eml = tmp_path / "draft.eml"
+    assert main(["takedown", "show", str(drafted[0]), "--eml", str(eml)]) == 0
+    assert parse_message(eml.read_bytes())["X-Monitor-Finding"] == str(ids["facebook:laoairlines.promo2026"])
+    assert main(["takedown", "mark", str(drafted[0]), "sent", "--note", "form submitted"]) == 0
+    assert "marked sent_by_owner" in capsys.readouterr().out
+    assert main(["takedown", "mark", str(drafted[0]), "resolved"]) == 0
+    assert main(["takedown", "mark", str(drafted[0]), "sideways"]) == 2
+    assert "unknown mark 'sideways' (use sent or resolved)" in capsys.readouterr().err
+    assert main(["takedown", "mark", "999", "sent"]) == 2
