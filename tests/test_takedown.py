@@ -161,6 +161,8 @@ def local_internet(httpserver):
     """RDAP (bootstrap, registries, registrar, RIR) and the pages, by Host header."""
     base = httpserver.url_for("").rstrip("/")
     seen: list[str] = []
+    gone: set[tuple[str, str]] = set()  # pages taken down: (host, path)
+    pages = dict(PAGES)  # what each page shows now (a test may change it)
     rdap = {
         "/iana/dns.json": "dns.json", "/iana/ipv4.json": "ipv4.json", "/iana/ipv6.json": "ipv6.json",
         "/verisign/com/v1/domain/laoairlines-bookings.com": "verisign-laoairlines-bookings.com.json",
@@ -184,13 +186,15 @@ def local_internet(httpserver):
                             content_type="application/rdap+json")
         if request.path == "/robots.txt":
             return Response("not found", status=404)
-        page = PAGES.get((host, request.path))
-        if page is None:
+        page = pages.get((host, request.path))
+        if page is None or (host, request.path) in gone:
             return Response("<html><title>Not found</title></html>", status=404, content_type="text/html")
         return Response(page_html(*page), content_type="text/html; charset=utf-8")
 
     httpserver.expect_request(re.compile(".*")).respond_with_handler(handler)
     httpserver.seen = seen
+    httpserver.gone = gone
+    httpserver.pages = pages
     return httpserver
 
 
