@@ -3,7 +3,8 @@
 Re-checks every page with an open draft (and every page taken down within
 MONITOR_RELAUNCH_WATCH_DAYS): gone marks the finding taken down, still live after
 MONITOR_TAKEDOWN_REMINDER_DAYS reminds the owner once, back after removal is a new alert
-("relaunched") with a new draft. Only wiring: the logic is in monitor.followup.
+("relaunched") with a new draft. Schedule: `MONITOR_FOLLOWUP_SCHEDULE` (default 06:00 UTC
+daily). Only wiring: the logic is in monitor.followup.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from _monitor_dag import _failure_callbacks, _pool, _settings  # noqa: E402
 
 @dag(
     dag_id="takedown_followup",
-    schedule="0 6 * * *",
+    schedule=os.environ.get("MONITOR_FOLLOWUP_SCHEDULE", "0 6 * * *"),
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,

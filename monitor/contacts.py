@@ -206,12 +206,11 @@ class ContactFinder:
         override = self.settings.resolve_overrides.get(server.lower()) if self.settings.allow_private_networks else None
         if override:
             address, port = override
-        else:
-            try:
-                address = socket.getaddrinfo(server, WHOIS_PORT, type=socket.SOCK_STREAM)[0][4][0]
-            except OSError as exc:
-                raise LookupFailed(f"WHOIS server {server}: {exc}") from None
-            port = WHOIS_PORT
+        else:  # the configured resolver, like every other lookup of the monitor
+            resolution = self.resolve(server)
+            if not resolution.addresses:
+                raise LookupFailed(f"WHOIS server {server}: {resolution.error or 'no address'}")
+            address, port = resolution.addresses[0], WHOIS_PORT
             if not self.settings.allow_private_networks and forbidden_address(address):
                 raise LookupFailed(f"WHOIS server {server} resolves to a forbidden address {address}")
         deadline = time.monotonic() + self.settings.http_deadline

@@ -32,12 +32,18 @@ GONE_STATUSES = (404, 410)
 # ------------------------------------------------------------------ pure
 
 def classify(*, status: int | None, error: str | None, text: str, unavailable: tuple[str, ...],
-             dns: str | None = None) -> tuple[str, str]:
+             dns: str | None = None, status_when_drafted: int | None = None,
+             resolved_when_drafted: bool = True) -> tuple[str, str]:
     """(gone | live | unknown, what was seen). A page that cannot be checked is 'unknown':
-    never taken for gone."""
+    never taken for gone; nor is a page that was already missing when its draft was made
+    (a 404 then and now, or a domain that never resolved, was not taken down since)."""
     if dns == "nxdomain":
+        if not resolved_when_drafted:
+            return "unknown", "NXDOMAIN, as when the draft was made"
         return "gone", "the domain no longer exists (NXDOMAIN)"
     if status in GONE_STATUSES:
+        if status_when_drafted in GONE_STATUSES:
+            return "unknown", f"HTTP {status}, as when the draft was made"
         return "gone", f"HTTP {status}"
     if error:
         return "unknown", error
@@ -110,6 +116,7 @@ def recheck(settings: Settings, takedown_id: int) -> dict[str, Any]:
         finding = takedown.finding
         url, platform = takedown.evidence_url, finding.platform
         domain = (finding.candidate or {}).get("domain")
+        status_when_drafted, resolved_when_drafted = takedown.http_status, takedown.resolved_ip is not None
     if not url:
         return {"takedown_id": takedown_id, "seen": "unknown", "detail": "no URL to check"}
     where = route(directory, platform=platform, url=url, domain=domain)
@@ -128,7 +135,8 @@ def recheck(settings: Settings, takedown_id: int) -> dict[str, Any]:
             status, error = exc.status, str(exc)
     seen, detail = classify(status=status, error=error, text=text,
                             unavailable=directory.unavailable_text(where.key if where.kind == "platform" else None),
-                            dns=dns_status)
+                            dns=dns_status, status_when_drafted=status_when_drafted,
+                            resolved_when_drafted=resolved_when_drafted)
     return {"takedown_id": takedown_id, "seen": seen, "detail": detail}
 
 

@@ -119,6 +119,11 @@ def test_classify_never_takes_an_unknown_for_gone():
     assert classify(status=200, error=None, text="Facebook This content isn't available right now",
                     unavailable=markers) == ("gone", "the platform shows \"This content isn't available right now\"")
     assert classify(status=200, error=None, text="Win free tickets", unavailable=markers) == ("live", "HTTP 200")
+    # missing already when the draft was made: not a takedown
+    assert classify(status=404, error="HTTP 404", text="", unavailable=(), status_when_drafted=404) == \
+        ("unknown", "HTTP 404, as when the draft was made")
+    assert classify(status=None, error=None, text="", unavailable=(), dns="nxdomain",
+                    resolved_when_drafted=False)[0] == "unknown"
     for status, error in ((None, "timed out"), (503, "HTTP 503"), (403, "HTTP 403"), (None, "robots.txt")):
         assert classify(status=status, error=error, text="", unavailable=markers)[0] == "unknown"
 

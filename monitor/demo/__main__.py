@@ -21,6 +21,7 @@ from pathlib import Path
 
 from monitor.demo.dns import DemoDns
 from monitor.demo.web import DemoWeb, load_web
+from monitor.demo.whois import DemoWhois
 from monitor.settings import DEFAULT_SOURCES
 
 SOURCES_OF_BRAND_MONITOR = DEFAULT_SOURCES
@@ -29,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "var" / "demo"
 
 
-def demo_environment(web: DemoWeb, dns_server: DemoDns) -> dict[str, str]:
+def demo_environment(web: DemoWeb, dns_server: DemoDns, whois: DemoWhois) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MONITOR_", "AIRFLOW"))}
     brands_file = DEMO / "brands.yaml"
     # The registry plus a listing page and a feed on the demo web.
@@ -48,7 +49,34 @@ def demo_environment(web: DemoWeb, dns_server: DemoDns) -> dict[str, str]:
     # Every source and every site on the demo web, which runs on loopback (production never
     # fetches from there) on a port of its own.
     env.update(web.source_environment())
+    env.update({
+        # WHOIS for .la (no RDAP there) goes to the demo's WHOIS server; the rest to the demo web.
+        "MONITOR_HTTP_RESOLVE": f"whois.nic.la=127.0.0.1:{whois.port},{env['MONITOR_HTTP_RESOLVE']}",
+        "MONITOR_ABUSE_CHANNELS_FILE": str(ROOT / "config" / "abuse_channels.yaml"),
+        "MONITOR_TAKEDOWN_TEMPLATES": str(ROOT / "config" / "takedown"),
+    })
     return env
+
+
+def demo_addresses(web_data: dict) -> dict[str, str]:
+    """What the demo's DNS answers: lookalikes that exist, the sites of the demo web (on a
+    documentation network, 203.0.113.0/24, whose RDAP the demo web serves) and the officials."""
+    from urllib.parse import urlsplit
+
+    from monitor.platforms import platform_of_host
+
+    addresses = {name: "203.0.113.10" for name in web_data["registered_lookalikes"]}
+    urls = [p["url"] for p in web_data["pages"]] + [e["url"] for e in web_data["listing"]["entries"]] + \
+        [e["url"] for e in web_data["feed"]["entries"]] + web_data.get("phishing_urls", []) + \
+        web_data.get("malware_urls", []) + \
+        [f"https://{name}/" for name in web_data.get("certificates", []) + web_data.get("newly_registered", [])]
+    for url in urls:
+        host = urlsplit(url).hostname or ""
+        if host and platform_of_host(host) is None:
+            addresses.setdefault(host, "203.0.113.20")
+    addresses.update({d: "203.0.113.1" for d in ("laoairlines.com", "laotel.com", "laotiantimes.com", "laopost.com",
+                                                  "tholakhong.com", "laopatthana.com")})
+    return addresses
 
 
 def run(command: list[str], env: dict[str, str], log: Path, what: str) -> None:
@@ -91,13 +119,44 @@ def report(env: dict[str, str]) -> None:
         for f in findings:
             if f.brand_id == brand:
                 print(f"      [{f.id:>3}] {f.score:>3} {f.verdict:<13} {f.label}")
-    print(f"\nAlert digests ({len(alerts)}), one per brand, written as .eml files to {env['MONITOR_OUTBOX_DIR']}:")
+    print(f"\nEmails to the owners ({len(alerts)}: per brand, a digest and its takedown drafts), written as .eml "
+          f"files to {env['MONITOR_OUTBOX_DIR']}:")
     outbox = Path(env["MONITOR_OUTBOX_DIR"])
     for path in sorted(outbox.glob("*.eml")):
         message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
         print(f"  {path.name}  to {message['To']}\n      {message['Subject']}")
+    report_takedowns(env)
     print("\nNext: open an .eml file in a mail client, `monitor findings list` (with MONITOR_DATABASE_URL above),"
           "\n`make run` for the Airflow UI, `make test` for the test suite.")
+
+
+def report_takedowns(env: dict[str, str]) -> None:
+    from monitor.store.db import make_engine, session_factory
+    from monitor.store.models import Finding, Takedown
+
+    factory = session_factory(make_engine(env["MONITOR_DATABASE_URL"]))
+    folder = DEMO / "takedowns"
+    folder.mkdir(exist_ok=True)
+    with factory() as session:
+        takedowns = session.query(Takedown).order_by(Takedown.brand_id, Takedown.id).all()
+        impersonated = sorted({f.brand_id for f in session.query(Finding).filter(Finding.verdict == "impersonation")})
+        print(f"\nTakedown drafts ({len(takedowns)}; never sent to the parties: each went to its brand's owners,")
+        print(f"attached to one email per brand; copies written to {folder}):")
+        for brand in impersonated:
+            mine = [t for t in takedowns if t.brand_id == brand]
+            print(f"  {brand:<16} {len(mine)} draft{'s' if len(mine) != 1 else ''}")
+            for t in mine:
+                path = folder / f"takedown-{t.id}.eml"
+                path.write_bytes(t.message.encode("ascii"))
+                where = "; ".join(t.addressing.get("parties") or []) or "-"
+                print(f"      [{t.id:>3}] {t.evidence_url}\n            to: {where}")
+                for gap in t.gaps:
+                    print(f"            gap: {gap}")
+        without = [b for b in impersonated if not any(t.brand_id == b for t in takedowns)]
+        if without:
+            print(f"  NO DRAFT for: {', '.join(without)} (see {DEMO / 'demo.log'})")
+    print("Mark what the owner did with `monitor takedown mark ID sent|resolved`; the takedown_followup DAG")
+    print("re-checks each page daily (taken down, a reminder after MONITOR_TAKEDOWN_REMINDER_DAYS, relaunched).")
 
 
 def main() -> int:
@@ -108,14 +167,13 @@ def main() -> int:
     bin_dir = Path(sys.executable).parent
     print("impersonation-monitor demo: one offline run of the brand_monitor and lookalike_domains DAGs")
     web_data = load_web()
-    lookalikes = {name: "203.0.113.10" for name in web_data["registered_lookalikes"]}
-    lookalikes.update({d: "203.0.113.1" for d in ("laoairlines.com", "laotel.com", "laotiantimes.com", "laopost.com",
-                                                   "tholakhong.com", "laopatthana.com")})
-    with DemoWeb(web_data) as web, DemoDns(lookalikes) as dns_server:
-        env = demo_environment(web, dns_server)
+    with DemoWeb(web_data) as web, DemoDns(demo_addresses(web_data)) as dns_server, \
+            DemoWhois(web_data.get("whois", {})) as whois:
+        env = demo_environment(web, dns_server, whois)
         print(f"- demo web on {web.url}: SearXNG, Brave and Google APIs, crt.sh, a newly-registered list,")
         print("  OpenPhish and URLhaus feeds, a listing page, an RSS feed, and the sites they point to")
-        print(f"- demo DNS server on {dns_server.nameserver} for the lookalike-domain check")
+        print(f"- demo DNS server on {dns_server.nameserver} for the lookalike-domain check, and RDAP")
+        print(f"  (registrars, hosts) on the demo web, WHOIS for .la on 127.0.0.1:{whois.port}")
         run([str(bin_dir / "monitor"), "db", "upgrade"], env, log, "monitor database migrations")
         run([str(bin_dir / "airflow"), "db", "migrate"], env, log, "Airflow metadata database")
         run([str(bin_dir / "airflow"), "pools", "set", "monitor_fetch", "8", "outbound fetching of impersonation-monitor"],
@@ -126,6 +184,8 @@ def main() -> int:
             "airflow dags test brand_monitor")
         run([str(bin_dir / "airflow"), "dags", "test", "-c", conf, "lookalike_domains"], env, log,
             "airflow dags test lookalike_domains")
+        run([str(bin_dir / "airflow"), "dags", "test", "takedown_followup"], env, log,
+            "airflow dags test takedown_followup")
         print(f"  (Airflow's log: {log}; the demo web answered {len(web.requests)} requests, "
               f"the DNS server {len(dns_server.queries)} queries)")
         report(env)

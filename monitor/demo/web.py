@@ -147,6 +147,8 @@ class DemoWeb:
             return 200, "text/html; charset=utf-8", self._listing().encode()
         if route == "/rss/classifieds.xml":
             return 200, "application/rss+xml", self._rss().encode()
+        if route.startswith("/rdap/"):
+            return self._rdap(route.removeprefix("/rdap/"))
         if route == "/robots.txt":
             return 404, "text/plain", b"no robots.txt"
         return 404, "text/plain", b"not found"
@@ -158,6 +160,62 @@ class DemoWeb:
     @staticmethod
     def _recently(minutes: int = 20) -> dt.datetime:
         return dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=minutes)
+
+    def _rdap(self, path: str) -> tuple[int, str, bytes]:
+        """RDAP as registries and RIRs answer it: IANA's bootstrap files, domains, networks."""
+        config = self.web.get("rdap", {})
+        base = f"{self.url}/rdap/"
+        rdap_type = "application/rdap+json"
+
+        def vcard(name: str, email: str | None = None) -> list:
+            props = [["version", {}, "text", "4.0"], ["fn", {}, "text", name]]
+            return ["vcard", props + ([["email", {}, "text", email]] if email else [])]
+
+        if path.startswith("bootstrap/"):
+            name = path.removeprefix("bootstrap/")
+            services = {"dns.json": [[sorted(config.get("registrars", {})), [base]]],
+                        "ipv4.json": [[[n["cidr"] for n in config.get("networks", [])], [base]]],
+                        "ipv6.json": [[["2001:db8::/32"], [base]]]}.get(name)
+            if services is None:
+                return 404, "text/plain", b"not found"
+            return self._json({"version": "1.0", "publication": self._recently().strftime("%Y-%m-%dT%H:%M:%SZ"),
+                               "description": f"RDAP bootstrap file ({name}), demo", "services": services})
+        not_found = (404, rdap_type, json.dumps({"errorCode": 404, "title": "Not Found"}).encode())
+        if path.startswith("domain/"):
+            name = path.removeprefix("domain/").lower()
+            registrar = config.get("registrars", {}).get(name.rsplit(".", 1)[-1])
+            if registrar is None:
+                return not_found
+            registered = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=config.get("registered_days_ago", 6))
+            body = {"objectClassName": "domain", "ldhName": name, "rdapConformance": ["rdap_level_0"],
+                    "status": ["client transfer prohibited"],
+                    "entities": [{"objectClassName": "entity", "roles": ["registrar"], "handle": registrar["iana_id"],
+                                  "publicIds": [{"type": "IANA Registrar ID", "identifier": registrar["iana_id"]}],
+                                  "vcardArray": vcard(registrar["name"]),
+                                  "entities": [{"objectClassName": "entity", "roles": ["abuse"],
+                                                "vcardArray": vcard("Abuse desk", registrar["abuse"])}]}],
+                    "events": [{"eventAction": "registration", "eventDate": registered.strftime("%Y-%m-%dT%H:%M:%SZ")}]}
+            return 200, rdap_type, json.dumps(body).encode()
+        if path.startswith("ip/"):
+            import ipaddress
+
+            try:
+                address = ipaddress.ip_address(path.removeprefix("ip/"))
+            except ValueError:
+                return 400, "text/plain", b"bad address"
+            for network in config.get("networks", []):
+                cidr = ipaddress.ip_network(network["cidr"])
+                if address in cidr:
+                    body = {"objectClassName": "ip network", "handle": network["cidr"], "name": network["name"],
+                            "startAddress": str(cidr[0]), "endAddress": str(cidr[-1]), "ipVersion": "v4",
+                            "country": network["country"],
+                            "cidr0_cidrs": [{"v4prefix": str(cidr.network_address), "length": cidr.prefixlen}],
+                            "entities": [{"objectClassName": "entity", "roles": ["abuse"],
+                                          "vcardArray": vcard("Abuse", network["abuse"])},
+                                         {"objectClassName": "entity", "roles": ["registrant"],
+                                          "vcardArray": vcard(network["holder"])}]}
+                    return 200, rdap_type, json.dumps(body).encode()
+        return not_found
 
     def _certificates(self, term: str) -> list[dict[str, Any]]:
         issued = self._recently()
@@ -221,7 +279,27 @@ class DemoWeb:
                         f'<meta name="description" content="{html.escape(page.content)}"></head><body>'
                         f'<h1>{html.escape(page.title)}</h1><p>{html.escape(page.content)}</p>{fields}</body></html>')
                 return 200, "text/html; charset=utf-8", body.encode()
+        for entry in self.web["listing"]["entries"] + self.web["feed"]["entries"]:
+            parts = urlsplit(entry["url"])
+            if (parts.hostname or "") == host and (parts.path or "/") == (path or "/"):
+                return 200, "text/html; charset=utf-8", self._page(entry["title"], entry["text"])
+        if host in self._registered_hosts():
+            # registered for a lookalike, no content of its own yet: a parked page
+            return 200, "text/html; charset=utf-8", self._page(host, f"{host} is coming soon.")
         return 404, "text/html", b"<html><title>Not found</title></html>"
+
+    @staticmethod
+    def _page(title: str, text: str) -> bytes:
+        return (f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title></head>'
+                f'<body><h1>{html.escape(title)}</h1><p>{html.escape(text)}</p></body></html>').encode()
+
+    def _registered_hosts(self) -> set[str]:
+        """Every domain the demo's sources say exists (certificates, registrations, feeds)."""
+        hosts = set(self.web.get("registered_lookalikes", [])) | set(self.web.get("certificates", [])) | \
+            set(self.web.get("newly_registered", []))
+        for url in self.web.get("phishing_urls", []) + self.web.get("malware_urls", []):
+            hosts.add(urlsplit(url).hostname or "")
+        return {h.removeprefix("*.") for h in hosts if h}
 
     # ------------------------------------------------------------ lifecycle
 
@@ -247,6 +325,7 @@ class DemoWeb:
             "MONITOR_EXTRA_PORTS": str(self.port),
             "MONITOR_HTTP_RESOLVE": f"*=127.0.0.1:{self.port}",
             "MONITOR_HOST_MIN_DELAY_MS": "0",
+            "MONITOR_RDAP_BOOTSTRAP_URL": f"{self.url}/rdap/bootstrap/",
         }
 
     def brands_with_sources(self, brands_yaml: str) -> str:
