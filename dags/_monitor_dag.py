@@ -48,6 +48,18 @@ def _settings(api_keys: bool = False):
     return Settings.from_env(env)
 
 
+def default_args() -> dict:
+    """Every task of every monitor DAG: retried with backoff, failures mailed to ops."""
+    return {
+        "owner": "brand-protection",
+        "retries": 2,
+        "retry_delay": dt.timedelta(minutes=1),
+        "retry_exponential_backoff": True,
+        "max_retry_delay": dt.timedelta(minutes=20),
+        "on_failure_callback": _failure_callbacks(),
+    }
+
+
 def _pool() -> str | None:
     # MONITOR_FETCH_POOL=none runs without a pool (dag.test() in a fresh Airflow home).
     name = os.environ.get("MONITOR_FETCH_POOL", FETCH_POOL)
@@ -63,14 +75,7 @@ def build_monitor_dag(*, dag_id: str, schedule: str, doc_md: str, sources: list[
         max_active_runs=1,
         doc_md=doc_md,
         tags=["impersonation-monitor", *tags],
-        default_args={
-            "owner": "brand-protection",
-            "retries": 2,
-            "retry_delay": dt.timedelta(minutes=1),
-            "retry_exponential_backoff": True,
-            "max_retry_delay": dt.timedelta(minutes=20),
-            "on_failure_callback": _failure_callbacks(),
-        },
+        default_args=default_args(),
         params={
             "brands": Param([], type="array", items={"type": "string"}, description="Brand ids; empty: all brands."),
             "sources": Param(sources, type="array", items={"type": "string"},
@@ -140,6 +145,7 @@ def build_monitor_dag(*, dag_id: str, schedule: str, doc_md: str, sources: list[
             from monitor.pipeline import RunInfo
             from monitor.pipeline import alert as alert_run
 
+            # drafts: only to wait for the takedown drafts, which the digests name
             list(stored)  # wait for every store; the digests read the database
             try:
                 smtp_url = smtp_url_from_connection(BaseHook.get_connection("smtp_default"))

@@ -9,7 +9,6 @@ daily). Only wiring: the logic is in monitor.followup.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import sys
 
@@ -19,7 +18,7 @@ from airflow.sdk import dag, get_current_context, task
 # Airflow puts the dags folder on sys.path; tests and other loaders may not.
 if os.path.dirname(os.path.abspath(__file__)) not in sys.path:
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _monitor_dag import _failure_callbacks, _pool, _settings  # noqa: E402
+from _monitor_dag import _pool, _settings, default_args  # noqa: E402
 
 
 @dag(
@@ -30,14 +29,7 @@ from _monitor_dag import _failure_callbacks, _pool, _settings  # noqa: E402
     max_active_runs=1,
     doc_md=__doc__,
     tags=["impersonation-monitor", "takedowns"],
-    default_args={
-        "owner": "brand-protection",
-        "retries": 2,
-        "retry_delay": dt.timedelta(minutes=1),
-        "retry_exponential_backoff": True,
-        "max_retry_delay": dt.timedelta(minutes=20),
-        "on_failure_callback": _failure_callbacks(),
-    },
+    default_args=default_args(),
 )
 def takedown_followup():
     @task

@@ -188,13 +188,10 @@ def build_request(brand: Brand, target: Target, imitates: tuple[str, ...], evide
         form_note = (f"[{addressing.name} takes reports through a web form, not email: {addressing.form}\n"
                      f" It asks for:{asks}\n The text below is ready to paste into it.]\n\n")
     message.set_content(form_note + english + "\n\n---------- ພາສາລາວ (Lao) ----------\n\n" + lao)
-    form_html = ""
-    if addressing.form:
-        items = "".join(f"<li>{html_env.from_string('{{ a }}').render(a=a)}</li>" for a in addressing.asks_for)
-        form_html = html_env.from_string(
-            '<p style="background:#fff6d5;padding:8px">{{ name }} takes reports through a web form, not email: '
-            '<code>{{ form }}</code>. It asks for:</p><ul>{{ items|safe }}</ul>').render(
-            name=addressing.name, form=addressing.form, items=items)
+    form_html = html_env.from_string(
+        '{% if form %}<p style="background:#fff6d5;padding:8px">{{ name }} takes reports through a web form, '
+        'not email: <code>{{ form }}</code>. It asks for:</p><ul>{% for a in asks %}<li>{{ a }}</li>{% endfor %}'
+        '</ul>{% endif %}').render(name=addressing.name, form=addressing.form, asks=addressing.asks_for)
     message.add_alternative(
         '<!DOCTYPE html><html><head><meta charset="utf-8"></head><body style="font-family:sans-serif">'
         f'{form_html}<div lang="en">{english_html}</div><hr><div lang="lo">{lao_html}</div></body></html>',

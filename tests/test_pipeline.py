@@ -83,7 +83,7 @@ def test_backfill_records_but_does_not_mail_unless_asked(demo_settings, session_
     from monitor.store.models import Alert, Finding
 
     stored, report = _run(demo_settings, {"brands": ["laopost"]}, run_type="backfill")
-    assert stored[0]["new"] == 2 and report["skipped"].startswith("backfill run")
+    assert stored[0]["new"] == 3 and report["skipped"].startswith("backfill run")
     with session_factory() as session:
         assert session.scalars(select(Alert)).all() == []
         assert {f.status for f in session.scalars(select(Finding))} == {"new"}
