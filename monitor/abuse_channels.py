@@ -12,6 +12,7 @@ A finding goes to:
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -108,7 +109,8 @@ def load_abuse_channels(path: str | Path) -> AbuseDirectory:
 
 @dataclass(frozen=True)
 class Route:
-    """Who can take a finding down. kind: platform, hosting or domain (registrar and host)."""
+    """Who can take a finding down. kind: platform, hosting, domain (registrar and host) or
+    address (a URL on a bare IP address: the network's holder)."""
 
     kind: str
     key: str  # the platform name, the hosting suffix, or the host name to look up
@@ -120,10 +122,20 @@ def host_of(url: str | None, domain: str | None = None) -> str | None:
     raw = domain or (urlsplit(url).hostname if url and "://" in url else None)
     if not raw:
         return None
+    if is_address(raw):
+        return str(ipaddress.ip_address(raw.strip("[]")))
     try:
         return normalize_host(raw)
     except InvalidHost:
         return None
+
+
+def is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+        return True
+    except ValueError:
+        return False
 
 
 def route(directory: AbuseDirectory, *, platform: str | None, url: str | None, domain: str | None = None) -> Route:
@@ -133,6 +145,8 @@ def route(directory: AbuseDirectory, *, platform: str | None, url: str | None, d
         name = platform_of_host(host)
     if name and name in directory.platforms:
         return Route("platform", name, directory.platforms[name], host)
+    if host and is_address(host):  # no domain: only the network's holder can act
+        return Route("address", host, None, host)
     if host:
         matches = [suffix for suffix in directory.hosting if under(host, suffix)]
         if matches:

@@ -135,9 +135,12 @@ class ContactFinder:
             value, source = compute()
         except (LookupFailed, FetchError, RdapFormatError, WhoisNotFound, OSError) as exc:
             error = str(exc)
-            log.info("lookup %s failed: %s", key, error)
-            return Lookup(None, error, self._remember(key, data=None, error=error, source=None))
-        return Lookup(value, None, self._remember(key, data=value.to_dict(), error=None, source=source))
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:  # an answer not shaped as RDAP says
+            error = f"{key.split(':', 1)[1]}: the answer is malformed ({type(exc).__name__}: {exc})"
+        else:
+            return Lookup(value, None, self._remember(key, data=value.to_dict(), error=None, source=source))
+        log.info("lookup %s failed: %s", key, error)
+        return Lookup(None, error, self._remember(key, data=None, error=error, source=None))
 
     # ------------------------------------------------------------ RDAP
 

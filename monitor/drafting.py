@@ -11,7 +11,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.abuse_channels import AbuseDirectory, Route, load_abuse_channels, route
@@ -56,9 +56,13 @@ class Drafter:
         """(addressing, registration, resolved address) for a route."""
         if where.channel is not None:
             return address_channel(where, where.channel), None, None
-        if where.kind != "domain" or not where.host:
+        if where.kind not in ("domain", "address") or not where.host:
             return Addressing("unknown", "the platform", gaps=("No URL or host name to find an abuse contact for.",)), \
                 None, None
+        if where.kind == "address":  # no domain, so no registrar: the network's holder
+            network = self.contacts.network(where.host)
+            return address_domain(where.host, None, None, network.value, network.error, where.host, None,
+                                  registrar_applies=False), None, where.host
         registration = self.contacts.registration(where.host)
         resolution = self.contacts.resolve(where.host)
         address = resolution.addresses[0] if resolution.addresses else None
@@ -95,7 +99,8 @@ class Drafter:
             message_id=str(message["Message-ID"]), message=message.as_bytes().decode("ascii"),
             evidence_url=url, final_url=evidence.final_url, http_status=evidence.status,
             page_title=evidence.title, resolved_ip=evidence.ip, html=evidence.html, html_sha256=evidence.sha256,
-            registered=registration.registered if registration else None, evidence_error=evidence.error,
+            registered=registration.registered[:64] if registration and registration.registered else None,
+            evidence_error=evidence.error,
             captured_at=evidence.captured_at, drafted_at=now)
         with self.factory() as session:
             insert = insert_for(session)
@@ -106,14 +111,18 @@ class Drafter:
         return takedown_id
 
 
-def findings_to_draft(session: Session, brand_id: str, limit: int) -> list[Finding]:
-    """The brand's likely impersonations that have no draft yet, oldest first."""
-    drafted = select(Takedown.finding_id)
-    query = (select(Finding)
+def findings_to_draft(session: Session, brand_id: str, limit: int) -> list[tuple[Finding, int]]:
+    """The brand's likely impersonations without a current draft, oldest first, each with
+    the round its draft will be (a relaunched page whose new draft failed gets one here)."""
+    current = select(Takedown.finding_id).where(Takedown.relaunched_at.is_(None))
+    rounds = (select(Takedown.finding_id, func.max(Takedown.round).label("last"))
+              .group_by(Takedown.finding_id).subquery())
+    query = (select(Finding, rounds.c.last)
+             .outerjoin(rounds, rounds.c.finding_id == Finding.id)
              .where(Finding.brand_id == brand_id, Finding.verdict == "impersonation",
-                    Finding.status.in_(DRAFTABLE_STATUSES), Finding.id.not_in(drafted))
+                    Finding.status.in_(DRAFTABLE_STATUSES), Finding.id.not_in(current))
              .order_by(Finding.id).limit(limit))
-    return list(session.scalars(query))
+    return [(finding, (last or 0) + 1) for finding, last in session.execute(query)]
 
 
 def draft_for_brands(settings: Settings, factory: sessionmaker[Session], brands: list[Brand], *,
@@ -127,9 +136,9 @@ def draft_for_brands(settings: Settings, factory: sessionmaker[Session], brands:
         with factory() as session:
             findings = findings_to_draft(session, brand.id, budget)
             session.expunge_all()
-        for finding in findings:
+        for finding, round_ in findings:
             try:
-                takedown_id = drafter.draft(brand, finding)
+                takedown_id = drafter.draft(brand, finding, round_=round_)
             except Exception as exc:  # noqa: BLE001 - one bad page must not lose the other drafts
                 log.exception("takedown draft for finding %s failed", finding.id)
                 report.failed.append((finding.id, f"{type(exc).__name__}: {exc}"))

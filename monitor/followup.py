@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from monitor.abuse_channels import load_abuse_channels, route
 from monitor.settings import Settings
 from monitor.store.db import as_utc
-from monitor.store.models import Takedown
+from monitor.store.models import Finding, Takedown
 
 log = logging.getLogger(__name__)
 GONE_STATUSES = (404, 410)
@@ -94,8 +94,8 @@ def plan_followup(settings: Settings, *, now: dt.datetime | None = None) -> list
     now = now or _now()
     since = now - dt.timedelta(days=settings.relaunch_watch_days)
     with _factory(settings)() as session:
-        query = (select(Takedown.id).where(
-            Takedown.relaunched_at.is_(None),
+        query = (select(Takedown.id).join(Finding, Finding.id == Takedown.finding_id).where(
+            Takedown.relaunched_at.is_(None), Finding.status != "false_positive",
             or_(Takedown.status != "resolved", Takedown.taken_down_at >= since))
             .order_by(Takedown.id))
         return list(session.scalars(query))
@@ -117,6 +117,7 @@ def recheck(settings: Settings, takedown_id: int) -> dict[str, Any]:
         url, platform = takedown.evidence_url, finding.platform
         domain = (finding.candidate or {}).get("domain")
         status_when_drafted, resolved_when_drafted = takedown.http_status, takedown.resolved_ip is not None
+        drafted_html = takedown.html
     if not url:
         return {"takedown_id": takedown_id, "seen": "unknown", "detail": "no URL to check"}
     where = route(directory, platform=platform, url=url, domain=domain)
@@ -133,8 +134,12 @@ def recheck(settings: Settings, takedown_id: int) -> dict[str, Any]:
             text = " ".join(t for t in (info.title, info.text) if t)
         except FetchError as exc:
             status, error = exc.status, str(exc)
-    seen, detail = classify(status=status, error=error, text=text,
-                            unavailable=directory.unavailable_text(where.key if where.kind == "platform" else None),
+    markers = directory.unavailable_text(where.key if where.kind == "platform" else None)
+    if drafted_html:  # a phrase the page showed while it was up says nothing about it being gone
+        drafted = parse_page(drafted_html, url)
+        drafted_text = " ".join(t for t in (drafted.title, drafted.text) if t)
+        markers = tuple(m for m in markers if m.casefold() not in drafted_text.casefold())
+    seen, detail = classify(status=status, error=error, text=text, unavailable=markers,
                             dns=dns_status, status_when_drafted=status_when_drafted,
                             resolved_when_drafted=resolved_when_drafted)
     return {"takedown_id": takedown_id, "seen": seen, "detail": detail}
@@ -171,6 +176,8 @@ def act(settings: Settings, checks: list[dict[str, Any]], *, smtp_url: str | Non
     if relaunches:
         drafter = Drafter(settings, factory)
         for takedown_id, state in relaunches:
+            if state["brand_id"] not in registry.ids:
+                continue
             brand = registry.brand(state["brand_id"])
             with factory() as session:
                 finding = session.get(Takedown, takedown_id).finding
@@ -201,11 +208,14 @@ def _queue(settings: Settings, factory: sessionmaker[Session], registry, states:
 
     from monitor.alerts import digest_dedup_key
     from monitor.outbox import new_alert
-    from monitor.store.models import Finding
+    from monitor.store.repo import mark_delivered
     from monitor.takedown import DraftSummary, FollowUpEvent, build_followup_email
 
     report: dict[str, Any] = {"taken_down": [], "reminders": [], "relaunched": [], "emails": []}
     for brand_id in sorted({s["brand_id"] for s in states.values()}):
+        if brand_id not in registry.ids:
+            log.warning("brand %s is no longer in the registry: its takedowns are not followed up", brand_id)
+            continue
         brand = registry.brand(brand_id)
         with factory() as session:
             events, drafts = [], []
@@ -238,8 +248,9 @@ def _queue(settings: Settings, factory: sessionmaker[Session], registry, states:
                     finding.status, finding.status_changed_at = "alerted", now
                     finding.status_note = f"relaunched {now:%Y-%m-%d}: back after it was taken down"
                     report["relaunched"].append(takedown.id)
-                    new = session.get(Takedown, relaunch_drafts.get(takedown.id)) if takedown.id in relaunch_drafts \
-                        else None
+                    # locked: brand_monitor's alert step skips it meanwhile (SKIP LOCKED)
+                    new = session.get(Takedown, relaunch_drafts[takedown.id], with_for_update=True) \
+                        if takedown.id in relaunch_drafts else None
                     if new is not None and new.delivered_alert_id is None:
                         drafts.append(new)
                 events.append(event)
@@ -255,11 +266,12 @@ def _queue(settings: Settings, factory: sessionmaker[Session], registry, states:
             alert = new_alert(message, dedup_key, "followup", brand, settings.alert_recipients_override, now, run_id)
             session.add(alert)
             session.flush()
-            for draft in drafts:
-                draft.delivered_alert_id = alert.id
             try:
+                if drafts:
+                    mark_delivered(session, [d.id for d in drafts], alert.id)
                 session.commit()
-            except IntegrityError:
+            except (IntegrityError, RuntimeError):
+                # another run delivered or recorded these meanwhile: the next run sees the rest
                 session.rollback()
                 continue
             report["emails"].append({"brand": brand_id, "alert_id": alert.id, "events": len(events),

@@ -41,10 +41,16 @@ class QueuedDigest:
 
 
 def _drafts_alert(session: Session, brand: Brand, *, mail_from: str, now: dt.datetime, run_id: str | None,
-                  recipients: tuple[str, ...]) -> tuple[Alert | None, list[Takedown]]:
+                  recipients: tuple[str, ...], max_bytes: int) -> tuple[Alert | None, list[Takedown]]:
     """The email carrying the brand's takedown drafts not yet delivered (None when there are
-    none). The caller adds it and marks the drafts delivered, in its transaction."""
-    takedowns = claim_undelivered_takedowns(session, brand.id)
+    none), up to max_bytes of drafts (the rest wait for the next run: mail servers refuse
+    large messages). The caller adds it and marks the drafts delivered, in its transaction."""
+    takedowns, size = [], 0
+    for takedown in claim_undelivered_takedowns(session, brand.id):
+        size += len(takedown.message)
+        if takedowns and size > max_bytes:
+            break
+        takedowns.append(takedown)
     if not takedowns:
         return None, []
     findings = {t.finding_id: t.finding for t in takedowns}
@@ -65,13 +71,14 @@ def new_alert(message, dedup_key: str, kind: str, brand: Brand, recipients: tupl
 
 
 def queue_digest(session: Session, brand: Brand, *, min_score: int, mail_from: str, now: dt.datetime,
-                 window: str | None, run_id: str | None, recipients: tuple[str, ...] = ()) -> QueuedDigest | None:
+                 window: str | None, run_id: str | None, recipients: tuple[str, ...] = (),
+                 drafts_max_bytes: int = 10_000_000) -> QueuedDigest | None:
     """Queue one digest of the brand's new findings (if any) and mark them alerted, and one
     email with its new takedown drafts (if any) and mark them delivered, in the caller's
     transaction. The digest names the drafts email; the drafts email refers to the digest."""
     findings = claim_new_findings(session, brand.id, min_score=min_score)
     drafts_alert, takedowns = _drafts_alert(session, brand, mail_from=mail_from, now=now, run_id=run_id,
-                                            recipients=recipients)
+                                            recipients=recipients, max_bytes=drafts_max_bytes)
     if not findings and drafts_alert is None:
         return None
     digest = None

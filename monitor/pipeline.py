@@ -290,7 +290,8 @@ def alert(settings: Settings, params: dict[str, Any], run: RunInfo, *, smtp_url:
         start, end = (parse_time(v, "window").strftime("%Y-%m-%d %H:%M UTC") for v in (run.window_start, run.window_end))
         window = f"{start} to {end}"
     queued = queue_digests(factory, brands, min_score=int(min_score), mail_from=settings.mail_from, now=_now(),
-                           window=window, run_id=run.run_id, recipients=settings.alert_recipients_override)
+                           window=window, run_id=run.run_id, recipients=settings.alert_recipients_override,
+                           drafts_max_bytes=settings.max_email_bytes)
     report["queued"] = [{"brand": q.brand_id, "alert_id": q.alert_id, "findings": q.findings,
                          "recipients": q.recipients, "drafts": q.drafts, "drafts_alert_id": q.drafts_alert_id}
                         for q in queued]

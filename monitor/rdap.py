@@ -13,11 +13,22 @@ longest-match over IANA's bootstrap files, and a walk over the entities of a res
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 RDAP_TYPES = ("application/rdap+json", "application/json")
+# An address fit for a To header: one mailbox, ASCII, nothing a header could be split on.
+_MAILBOX_RE = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+                         r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
+
+
+def usable_email(value: str) -> str | None:
+    """The address when it is one plain mailbox; None for anything else (a list, a display
+    name, a line break, non-ASCII), which a registry's data may hold."""
+    value = value.strip().removeprefix("mailto:")
+    return value if _MAILBOX_RE.match(value) else None
 
 
 class RdapFormatError(ValueError):
@@ -115,8 +126,8 @@ def vcard(entity: dict[str, Any]) -> tuple[str | None, tuple[str, ...], tuple[st
             name = value
         elif key == "org" and name is None:
             name = value
-        elif key == "email":
-            emails.append(value.removeprefix("mailto:"))
+        elif key == "email" and usable_email(value):
+            emails.append(usable_email(value))
         elif key == "tel":
             phones.append(value.removeprefix("tel:"))
     return name, tuple(dict.fromkeys(emails)), tuple(dict.fromkeys(phones))

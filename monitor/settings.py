@@ -148,6 +148,7 @@ class Settings:
     takedown_reminder_days: int = 7  # a page still live this long after its draft: one reminder
     relaunch_watch_days: int = 90  # a page taken down is re-checked this long for a relaunch
     takedowns_per_run: int = 50  # drafts made per run at most (each fetches and looks up)
+    max_email_bytes: int = 10_000_000  # drafts beyond this in one owners' email wait for the next run
 
     @property
     def abuse_channels_path(self) -> Path:
@@ -213,5 +214,6 @@ class Settings:
             takedown_reminder_days=_int(env, "MONITOR_TAKEDOWN_REMINDER_DAYS", 7, 1, 365),
             relaunch_watch_days=_int(env, "MONITOR_RELAUNCH_WATCH_DAYS", 90, 1, 3650),
             takedowns_per_run=_int(env, "MONITOR_TAKEDOWNS_PER_RUN", 50, 0, 10_000),
+            max_email_bytes=_int(env, "MONITOR_MAX_EMAIL_BYTES", 10_000_000, 100_000, 1_000_000_000),
             user_agent=env.get("MONITOR_USER_AGENT") or f"impersonation-monitor/0.1 (+{contact})",
         )

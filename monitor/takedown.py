@@ -78,11 +78,14 @@ def address_channel(route: Route, channel: Channel) -> Addressing:
 
 def address_domain(domain: str, registration: Registration | None, registration_error: str | None,
                    network: Network | None, network_error: str | None, address: str | None,
-                   resolution_error: str | None) -> Addressing:
+                   resolution_error: str | None, *, registrar_applies: bool = True) -> Addressing:
     """A domain of its own: To the registrar's abuse desk, Cc the host's. Whatever is
-    missing is said, and the draft is addressed to what is known."""
+    missing is said, and the draft is addressed to what is known. A URL on a bare address
+    (registrar_applies=False) goes to the network's holder alone."""
     to, cc, parties, gaps = [], [], [], []
-    if registration and registration.abuse_email:
+    if not registrar_applies:
+        pass
+    elif registration and registration.abuse_email:
         to.append((f"{registration.registrar or 'Registrar'} abuse", registration.abuse_email))
         parties.append(f"registrar {registration.registrar or '(name not given)'}: {registration.abuse_email}"
                        f" (from {registration.source.upper()})")
@@ -152,7 +155,9 @@ def draft_context(brand: Brand, target: Target, imitates: tuple[str, ...], evide
 
 
 def draft_subject(brand: Brand, target: Target) -> str:
-    return header_text(f"Impersonation of {brand.name}: {defang(target.url or target.label)}")
+    shown = defang(target.url or target.label)
+    shown = shown if len(shown) <= 300 else shown[:299] + "…"  # the whole URL is in the body
+    return header_text(f"Impersonation of {brand.name}: {shown}")
 
 
 def build_request(brand: Brand, target: Target, imitates: tuple[str, ...], evidence: Evidence,

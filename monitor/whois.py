@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from monitor.rdap import Registration
+from monitor.rdap import Registration, usable_email
 
 _EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 _REGISTRAR_KEYS = ("registrar", "registrar name", "sponsoring registrar", "registrar organization")
@@ -62,7 +62,7 @@ def parse_whois(text: str, domain: str, server: str | None = None) -> Registrati
             if "abuse" in key and _EMAIL_RE.search(value):
                 abuse = value
                 break
-    abuse_email = _EMAIL_RE.search(abuse).group(0) if abuse and _EMAIL_RE.search(abuse) else None
+    abuse_email = usable_email(_EMAIL_RE.search(abuse).group(0)) if abuse and _EMAIL_RE.search(abuse) else None
     registrar, created = first(_REGISTRAR_KEYS), first(_CREATED_KEYS)
     if registrar is None and abuse_email is None and created is None and \
             any(marker in lowered for marker in _NOT_FOUND):

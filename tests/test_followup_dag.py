@@ -172,3 +172,32 @@ def test_recheck_sees_nxdomain_and_a_platform_removal_page(takedown_env):
         "Facebook", "This content isn't available right now")
     result = recheck(settings, by_finding[ids[FINDINGS[0][1]]])
     assert result["seen"] == "gone" and "isn't available" in result["detail"]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_what_is_followed_up_and_redrafted(takedown_env):
+    from monitor import pipeline
+    from monitor.drafting import findings_to_draft
+    from monitor.followup import plan_followup
+    from monitor.settings import Settings
+    from monitor.store.models import Finding, Takedown
+
+    ids = seed_findings(takedown_env["url"], [FINDINGS[0], FINDINGS[1]])
+    settings = Settings.from_env()
+    pipeline.draft_takedowns(settings, {})
+    factory = _factory(takedown_env["url"])
+    with factory() as session:
+        by_finding = {t.finding_id: t for t in session.scalars(select(Takedown))}
+        assert sorted(plan_followup(settings)) == sorted(t.id for t in by_finding.values())
+        # a false positive is not followed up; a relaunch whose new draft failed is drafted again
+        session.get(Finding, ids[FINDINGS[1][1]]).status = "false_positive"
+        relaunched = by_finding[ids[FINDINGS[0][1]]]
+        relaunched.relaunched_at = relaunched.taken_down_at = dt.datetime.now(dt.timezone.utc)
+        session.commit()
+        assert plan_followup(settings) == []
+        again = findings_to_draft(session, "lao-airlines", 10)
+        assert [(f.id, round_) for f, round_ in again] == [(ids[FINDINGS[0][1]], 2)]
+    assert len(pipeline.draft_takedowns(settings, {})["drafted"]) == 1
+    with factory() as session:
+        assert session.scalar(select(Takedown.round).where(Takedown.finding_id == ids[FINDINGS[0][1]])
+                              .order_by(Takedown.round.desc()).limit(1)) == 2

@@ -44,11 +44,13 @@ def directory():
     (None, "https://sites.google.com/view/laotelecom-gift", "hosting", "sites.google.com"),
     (None, "https://bit.ly/3laopost", "hosting", "bit.ly"),
     (None, "https://laoairlines-bookings.com/", "domain", "laoairlines-bookings.com"),
+    (None, "http://185.0.0.1/bins/mips", "address", "185.0.0.1"),
+    (None, "http://[2001:db8::1]/login", "address", "2001:db8::1"),
 ])
 def test_route_sends_each_finding_to_the_party_that_can_act(directory, platform, url, kind, key):
     where = route(directory, platform=platform, url=url)
     assert (where.kind, where.key) == (kind, key)
-    if kind != "domain":
+    if kind not in ("domain", "address"):
         assert where.channel.email or where.channel.form
 
 
@@ -106,6 +108,19 @@ def test_rdap_domain_thin_registry_and_registrar():
     # the registrar's own record: its registrant's privacy proxy is not the abuse desk
     registrar = parse_domain(_rdap("registrar-laoairlines-bookings.com.json"), "laoairlines-bookings.com")
     assert registrar.abuse_email == "abuse@namecheap.com"
+
+
+def test_only_plain_mailboxes_become_recipients():
+    entity = {"roles": ["abuse"], "vcardArray": ["vcard", [
+        ["email", {}, "text", "abuse@registrar.example, evil@attacker.example"],
+        ["email", {}, "text", "x>, \"q\" <evil@attacker.example>"],
+        ["email", {}, "text", "abuse@例え.jp"],
+        ["email", {}, "text", "abuse@registrar.example\r\nBcc: evil@attacker.example"],
+        ["email", {}, "text", "mailto:abuse@registrar.example"]]]}
+    response = {"objectClassName": "domain", "entities": [{"roles": ["registrar"], "entities": [entity]}]}
+    assert parse_domain(response, "x.example").abuse_email == "abuse@registrar.example"
+    assert parse_domain({"objectClassName": "domain", "entities": [{"roles": ["registrar"], "entities": [
+        {**entity, "vcardArray": ["vcard", entity["vcardArray"][1][:4]]}]}]}, "x.example").abuse_email is None
 
 
 def test_rdap_ip_network_abuse_contact():
@@ -171,6 +186,7 @@ def local_internet(httpserver):
         "/apnic/ip/45.76.12.34": "apnic-45.76.0.0.json",
         "/apnic/ip/45.76.12.36": "apnic-45.76.0.0.json",
         "/apnic/ip/45.76.12.35": "apnic-45.76.0.0.json",
+        "/loopback-rir/ip/127.0.0.1": "apnic-45.76.0.0.json",  # a URL on a bare address (tests only)
     }
 
     def handler(request):
@@ -180,6 +196,9 @@ def local_internet(httpserver):
             if request.path in rdap:
                 body = (FIXTURES / "rdap" / rdap[request.path]).read_text("utf-8").replace("{RDAP}", base)
                 return Response(body, content_type="application/rdap+json")
+            if request.path == "/centralnic/xyz/domain/broken.xyz":  # valid JSON, not RDAP's shape
+                return Response(json.dumps({"objectClassName": "domain", "entities": 5}),
+                                content_type="application/rdap+json")
             if request.path.startswith("/centralnic/"):
                 return Response("internal error", status=500, content_type="text/plain")
             return Response(json.dumps({"errorCode": 404, "title": "Not Found"}), status=404,
@@ -406,6 +425,55 @@ def test_cli_lists_shows_and_marks_takedowns(takedown_env, tmp_path, capsys):
     assert main(["takedown", "mark", str(drafted[0]), "sent", "--note", "form submitted"]) == 0
     assert "marked sent_by_owner" in capsys.readouterr().out
     assert main(["takedown", "mark", str(drafted[0]), "resolved"]) == 0
+    capsys.readouterr()
+    assert main(["takedown", "mark", str(drafted[0]), "sent"]) == 2  # no reopening by accident
+    assert "is resolved" in capsys.readouterr().err
     assert main(["takedown", "mark", str(drafted[0]), "sideways"]) == 2
     assert "unknown mark 'sideways' (use sent or resolved)" in capsys.readouterr().err
     assert main(["takedown", "mark", "999", "sent"]) == 2
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_bare_address_goes_to_its_network_and_malformed_rdap_is_a_gap(takedown_env):
+    from monitor import pipeline
+    from monitor.abuse_channels import load_abuse_channels
+    from monitor.contacts import ContactFinder
+    from monitor.settings import Settings
+    from monitor.store.db import make_engine, session_factory
+    from monitor.store.models import Takedown
+
+    port = takedown_env["web"].port
+    seed_findings(takedown_env["url"], [("laopost", f"url:127.0.0.1:{port}/login", "page", None,
+                                         f"http://127.0.0.1:{port}/login", {"kind": "page"})])
+    settings = Settings.from_env()
+    assert len(pipeline.draft_takedowns(settings, {})["drafted"]) == 1
+    factory = session_factory(make_engine(takedown_env["url"]))
+    with factory() as session:
+        takedown = session.scalars(select(Takedown)).one()
+        draft = parse_message(takedown.message.encode())
+    assert [a.addr_spec for a in draft["To"].addresses] == ["abuse@vultr.com"]
+    assert "registrar" not in " ".join(takedown.gaps)  # an address has no registrar to ask
+    broken = ContactFinder(settings, factory, load_abuse_channels(CHANNELS)).registration("broken.xyz")
+    assert broken.value is None and "broken.xyz: the answer is malformed (TypeError" in broken.error
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_one_owners_email_carries_drafts_up_to_its_size_budget(takedown_env):
+    from monitor import pipeline
+    from monitor.outbox import queue_digests
+    from monitor.registry import load_registry
+    from monitor.settings import Settings
+    from monitor.store.db import make_engine, session_factory
+
+    seed_findings(takedown_env["url"], FINDINGS[:2])  # two Lao Airlines findings
+    settings = Settings.from_env()
+    assert len(pipeline.draft_takedowns(settings, {})["drafted"]) == 2
+    factory = session_factory(make_engine(takedown_env["url"]))
+    brand = load_registry(BRANDS_FILE).brand("lao-airlines")
+    options = {"min_score": 45, "mail_from": "m@example.org", "window": None, "run_id": None, "drafts_max_bytes": 1}
+    first = queue_digests(factory, [brand], now=NOW, **options)
+    second = queue_digests(factory, [brand], now=NOW + dt.timedelta(hours=1), **options)
+    third = queue_digests(factory, [brand], now=NOW + dt.timedelta(hours=2), **options)
+    assert [q.drafts for q in first] == [1] and first[0].findings == 2  # the digest, and one draft
+    assert [q.drafts for q in second] == [1] and second[0].alert_id is None  # the other, next run
+    assert third == []

@@ -195,6 +195,11 @@ def mark_takedown(session: Session, takedown_id: int, mark: str, *, note: str | 
     takedown = session.get(Takedown, takedown_id)
     if takedown is None:
         raise LookupError(f"takedown {takedown_id} does not exist")
+    if takedown.status == "resolved" and status != "resolved":
+        # reopening would put a page taken down long ago back into daily follow-up
+        raise ValueError(f"takedown {takedown_id} is resolved"
+                         + (" (the page was seen taken down)" if takedown.taken_down_at else "")
+                         + "; a page that comes back is alerted as relaunched, with a new draft")
     takedown.status = status
     takedown.status_note = note
     if status == "sent_by_owner":
