@@ -10,6 +10,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import IO
 
+from monitor.abuse_channels import AbuseChannelsError
 from monitor.registry import RegistryError, load_registry
 from monitor.rules import load_rules
 
@@ -154,6 +155,31 @@ def cmd_findings(args: argparse.Namespace) -> int:
         return 0
 
 
+def _print_channels(path: str | None) -> int:
+    """Validate the abuse-channel directory and show what the monitor understood of it."""
+    from monitor.abuse_channels import load_abuse_channels
+
+    path = path or str(_settings().abuse_channels_path)
+    directory = load_abuse_channels(path)
+
+    def show(key: str, channel) -> None:  # noqa: ANN001
+        where = " and ".join(p for p in (channel.email, channel.form) if p)
+        print(f"  {key:<18} {channel.name}: {where}  (checked {channel.checked}, {channel.source})")
+
+    print(f"{path}: {len(directory.platforms)} platforms, {len(directory.hosting)} hosting services, "
+          f"{len(directory.whois_servers)} WHOIS servers")
+    print("platforms:")
+    for key, channel in sorted(directory.platforms.items()):
+        show(key, channel)
+    print("shared hosting and link services:")
+    for key, channel in sorted(directory.hosting.items()):
+        show(key, channel)
+    print("WHOIS servers (top-level domains without RDAP):")
+    for tld, server in sorted(directory.whois_servers.items()):
+        print(f"  .{tld:<17} {server}")
+    return 0
+
+
 def cmd_takedown(args: argparse.Namespace) -> int:
     import datetime as dt
     from pathlib import Path
@@ -162,6 +188,8 @@ def cmd_takedown(args: argparse.Namespace) -> int:
     from monitor.store.models import Takedown
     from monitor.store.repo import list_takedowns, mark_takedown
 
+    if args.takedown_command == "channels":
+        return _print_channels(args.file)
     factory = session_factory(make_engine(_settings().database_url))
     with factory() as session:
         if args.takedown_command == "list":
@@ -257,6 +285,8 @@ def build_parser() -> argparse.ArgumentParser:
     t_mark.add_argument("id", type=int)
     t_mark.add_argument("mark", help="sent (the owner sent it) or resolved (handled, stop following it up)")
     t_mark.add_argument("--note", help="what was done (kept with the takedown)")
+    t_channels = t_sub.add_parser("channels", help="check config/abuse_channels.yaml and print it")
+    t_channels.add_argument("--file", help="the file (default: MONITOR_ABUSE_CHANNELS_FILE, or beside brands.yaml)")
     takedown.set_defaults(func=cmd_takedown)
     return parser
 
@@ -265,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (RegistryError, LookupError) as exc:
+    except (RegistryError, AbuseChannelsError, LookupError) as exc:
         print(f"monitor: {exc}", file=sys.stderr)
         return 2
     except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:

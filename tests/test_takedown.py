@@ -431,6 +431,16 @@ def test_cli_lists_shows_and_marks_takedowns(takedown_env, tmp_path, capsys):
     assert main(["takedown", "mark", str(drafted[0]), "sideways"]) == 2
     assert "unknown mark 'sideways' (use sent or resolved)" in capsys.readouterr().err
     assert main(["takedown", "mark", "999", "sent"]) == 2
+    capsys.readouterr()
+    assert main(["takedown", "channels"]) == 0
+    out = capsys.readouterr().out
+    assert "6 platforms, 8 hosting services, 1 WHOIS servers" in out and "abuse@telegram.org" in out
+    bad = tmp_path / "channels.yaml"
+    bad.write_text("platforms:\n  telegram:\n    name: Telegram\n    email: abuse at telegram\n"
+                   "    source: https://telegram.org/faq\n    checked: 2026-11-29\n", "utf-8")
+    assert main(["takedown", "channels", "--file", str(bad)]) == 2
+    assert capsys.readouterr().err.strip() == (f"monitor: {bad}:4: field 'platforms.telegram.email': 'abuse at telegram' "
+                                               "is not an email address (ASCII, name@domain)")
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
