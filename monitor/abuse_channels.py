@@ -15,6 +15,7 @@ import datetime as dt
 import ipaddress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import field_validator, model_validator
@@ -28,13 +29,33 @@ class AbuseChannelsError(ValueError):
     pass
 
 
+# What the monitor can fill in for a form's field (`answer:` in the file).
+ANSWERS = ("official", "target", "relation", "contact", "reasons")
+
+
+class Ask(_Frozen):
+    """One thing a form or desk asks for, and which of the monitor's facts answers it
+    (none: the owner fills it in)."""
+
+    field: str
+    answer: Literal["official", "target", "relation", "contact", "reasons"] | None = None
+
+
 class Channel(_Frozen):
     name: str
     email: str | None = None
     form: str | None = None
-    asks_for: tuple[str, ...] = ()
+    asks_for: tuple[Ask, ...] = ()
     source: str
     checked: dt.date
+
+    @field_validator("asks_for", mode="before")
+    @classmethod
+    def _asks(cls, value: object) -> object:
+        # a plain string is a field the owner fills in
+        if isinstance(value, (list, tuple)):
+            return [{"field": v} if isinstance(v, str) else v for v in value]
+        return value
 
     @field_validator("email")
     @classmethod

@@ -131,3 +131,22 @@ def display_name_from_title(title: str | None, platform: str) -> str | None:
     if name.endswith(")") and "(@" in name:
         name = name[: name.rindex("(@")].rstrip()
     return name or None
+
+
+PROFILE_URLS = {
+    "facebook": "https://www.facebook.com/{}",
+    "instagram": "https://www.instagram.com/{}/",
+    "tiktok": "https://www.tiktok.com/@{}",
+    "x": "https://x.com/{}",
+    "telegram": "https://t.me/{}",
+    "youtube": "https://www.youtube.com/@{}",
+}
+
+
+def account_url(platform: str, handle: str | None = None, page_id: str | None = None) -> str | None:
+    """The public URL of an account, for forms that ask for one."""
+    if handle and platform in PROFILE_URLS:
+        return PROFILE_URLS[platform].format(handle)
+    if page_id and platform == "facebook":
+        return f"https://www.facebook.com/profile.php?id={page_id}"
+    return None

@@ -23,6 +23,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
 from monitor.abuse_channels import Channel, Route
 from monitor.alerts import header_text, message_id_for
 from monitor.domains import defang
+from monitor.platforms import account_url
 from monitor.evidence import Evidence
 from monitor.rdap import Network, Registration
 from monitor.registry import Brand
@@ -57,13 +58,14 @@ class Addressing:
     to: tuple[tuple[str, str], ...] = ()
     cc: tuple[tuple[str, str], ...] = ()
     form: str | None = None
-    asks_for: tuple[str, ...] = ()
+    asks_for: tuple[tuple[str, str | None], ...] = ()  # (field, which fact answers it)
     parties: tuple[str, ...] = ()
     gaps: tuple[str, ...] = field(default_factory=tuple)
+    key: str | None = None  # the platform or hosting service, for a channel of its own
 
     def to_dict(self) -> dict[str, Any]:
         return {"route": self.route, "name": self.name, "to": [list(a) for a in self.to],
-                "cc": [list(a) for a in self.cc], "form": self.form, "asks_for": list(self.asks_for),
+                "cc": [list(a) for a in self.cc], "form": self.form, "asks_for": [list(a) for a in self.asks_for],
                 "parties": list(self.parties)}
 
 
@@ -72,8 +74,9 @@ def address_channel(route: Route, channel: Channel) -> Addressing:
     to = ((f"{channel.name} abuse", channel.email),) if channel.email else ()
     parties = [f"{channel.name}: " + " or ".join(
         p for p in (channel.email, f"the form at {channel.form}" if channel.form else None) if p)]
-    return Addressing(route.kind, channel.name, to=to, form=channel.form, asks_for=channel.asks_for,
-                      parties=tuple(parties))
+    return Addressing(route.kind, channel.name, to=to, form=channel.form,
+                      asks_for=tuple((a.field, a.answer) for a in channel.asks_for), parties=tuple(parties),
+                      key=route.key)
 
 
 def address_domain(domain: str, registration: Registration | None, registration_error: str | None,
@@ -129,6 +132,28 @@ def attachment_name(sha256: str) -> str:
     return f"saved-page-{sha256[:12]}.html"
 
 
+def official_urls(brand: Brand, platform: str | None) -> list[str]:
+    """The brand's official identities as URLs: its accounts on the platform, else its sites."""
+    accounts = [account_url(a.platform, a.handle, a.page_id) for a in brand.official.accounts
+                if platform and a.platform == platform]
+    return [u for u in accounts if u] or [f"https://{domain}/" for domain in brand.official.domains]
+
+
+def form_answers(brand: Brand, target: Target, addressing: Addressing) -> list[dict[str, str]]:
+    """A suggested answer for each field the channel asks for, in its order. The URL is given
+    as it is for a platform's own form (which would refuse a defanged one), defanged else."""
+    owner = brand.owners[0]
+    url = target.url or target.label
+    facts = {
+        "official": ", ".join(official_urls(brand, addressing.key if addressing.route == "platform" else None)),
+        "target": url if addressing.route == "platform" else defang(url),
+        "relation": f"{owner.name}: the owner or authorised representative of {brand.name}",
+        "contact": owner.email,
+        "reasons": "; ".join(target.reasons),
+    }
+    return [{"field": field, "value": facts.get(answer or "", "(to fill in)")} for field, answer in addressing.asks_for]
+
+
 def draft_context(brand: Brand, target: Target, imitates: tuple[str, ...], evidence: Evidence,
                   addressing: Addressing, registration: Registration | None) -> dict[str, Any]:
     owner = brand.owners[0]
@@ -149,7 +174,8 @@ def draft_context(brand: Brand, target: Target, imitates: tuple[str, ...], evide
                      "registered": registration.registered if registration else None},
         "channel": {"kind": addressing.route, "name": addressing.name, "form": addressing.form,
                     "to": [email for _, email in addressing.to], "cc": [email for _, email in addressing.cc],
-                    "asks_for": list(addressing.asks_for)},
+                    "asks_for": [field for field, _ in addressing.asks_for]},
+        "form_answers": form_answers(brand, target, addressing),
         "gaps": list(addressing.gaps),
     }
 
@@ -189,14 +215,15 @@ def build_request(brand: Brand, target: Target, imitates: tuple[str, ...], evide
         message["X-Takedown-Form"] = header_text(addressing.form)
     form_note = ""
     if addressing.form:
-        asks = "".join(f"\n  - {a}" for a in addressing.asks_for)
+        asks = "".join(f"\n  - {a['field']}: {a['value']}" for a in context["form_answers"])
         form_note = (f"[{addressing.name} takes reports through a web form, not email: {addressing.form}\n"
-                     f" It asks for:{asks}\n The text below is ready to paste into it.]\n\n")
+                     f" It asks for (suggested answers):{asks}\n The text below is ready to paste into it.]\n\n")
     message.set_content(form_note + english + "\n\n---------- ພາສາລາວ (Lao) ----------\n\n" + lao)
     form_html = html_env.from_string(
         '{% if form %}<p style="background:#fff6d5;padding:8px">{{ name }} takes reports through a web form, '
-        'not email: <code>{{ form }}</code>. It asks for:</p><ul>{% for a in asks %}<li>{{ a }}</li>{% endfor %}'
-        '</ul>{% endif %}').render(name=addressing.name, form=addressing.form, asks=addressing.asks_for)
+        'not email: <code>{{ form }}</code>. It asks for (suggested answers):</p><ul>{% for a in asks %}'
+        '<li>{{ a.field }}: <code>{{ a.value }}</code></li>{% endfor %}</ul>{% endif %}').render(
+        name=addressing.name, form=addressing.form, asks=context["form_answers"])
     message.add_alternative(
         '<!DOCTYPE html><html><head><meta charset="utf-8"></head><body style="font-family:sans-serif">'
         f'{form_html}<div lang="en">{english_html}</div><hr><div lang="lo">{lao_html}</div></body></html>',

@@ -61,8 +61,10 @@ def test_every_channel_names_its_source_and_date(directory):
             "netlify.app"} <= set(directory.hosting)
     assert all(c.source.startswith("https://") and c.checked for c in channels)
     assert directory.platforms["telegram"].email == "abuse@telegram.org"
-    assert "impersonat" in " ".join(directory.platforms["facebook"].asks_for) or \
-        any("relation" in a for a in directory.platforms["facebook"].asks_for)
+    # Meta's form needs the official page, the impersonating one and the reporter's relation
+    assert [a.answer for a in directory.platforms["facebook"].asks_for] == ["official", "target", "relation",
+                                                                            "contact"]
+    assert directory.hosting["github.io"].asks_for[1].answer is None  # a field the owner fills in
     assert directory.whois_servers["la"] == "whois.nic.la"
 
 
@@ -314,14 +316,22 @@ def test_drafts_are_addressed_with_evidence_and_delivered_to_owners_only(takedow
         html = {t.finding_id: t.html for t in takedowns.values()}
 
     # facebook: Meta's impersonation form; no email address to write to
+    def plain(message) -> str:
+        return message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+
     facebook = drafts[ids["facebook:laoairlines.promo2026"]]
     assert facebook["To"] is None
     assert facebook["X-Takedown-Form"] == "https://www.facebook.com/help/contact/295309487309948"
     assert facebook["From"].addresses[0].addr_spec == "lao-airlines@example.org"
     assert facebook["Reply-To"].addresses[0].addr_spec == "lao-airlines@example.org"
     assert facebook["Subject"] == "Impersonation of Lao Airlines: hxxps://www[.]facebook[.]com/laoairlines.promo2026"
-    text = facebook.get_body(("plain",)).get_content()
-    assert "the brand's official Facebook page" in text and "facebook: laoairlines" in text
+    text = plain(facebook)
+    # the form's fields, with suggested answers (the real URLs: Meta's form refuses defanged ones)
+    assert "  - the brand's official Facebook page: https://www.facebook.com/laoairlines\n" in text
+    assert "  - the impersonating page or profile: https://www.facebook.com/laoairlines.promo2026\n" in text
+    assert "  - your relation to the brand (owner or authorised representative): Lao Airlines brand protection " \
+           "(placeholder): the owner or authorised representative of Lao Airlines\n" in text
+    assert "  - your contact email: lao-airlines@example.org\n" in text and "facebook: laoairlines" in text
     assert "Page title: ການບິນລາວ ໂປຣໂມຊັ່ນ | Facebook" in text  # Lao survives, in the evidence
     assert "ຮຽນ ທີມງານຮັບແຈ້ງການລະເມີດ ຂອງ Meta (Facebook)" in text  # and in the Lao part
 
@@ -350,6 +360,9 @@ def test_drafts_are_addressed_with_evidence_and_delivered_to_owners_only(takedow
     # a page on a shared hosting service: the service's own channel (Cloudflare's form)
     pages_dev = drafts[ids["domain:laopost-parcel.pages.dev"]]
     assert pages_dev["X-Takedown-Form"] == "https://abuse.cloudflare.com/phishing" and pages_dev["To"] is None
+    pages_text = plain(pages_dev)
+    assert "  - the URL: hxxps://laopost-parcel[.]pages[.]dev/\n" in pages_text  # a phishing page: defanged
+    assert "  - the brand being impersonated: https://laopost.com/\n" in pages_text
 
     # .la has no RDAP: WHOIS (whois.nic.la, here a local server) gives the registrar; the host's
     # RDAP has no record of the address, and the draft says so
