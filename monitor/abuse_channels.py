@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from pydantic import field_validator, model_validator
 
-from monitor.domains import InvalidHost, normalize_host, under
+from monitor.domains import InvalidHost, is_address, normalize_host, under
 from monitor.platforms import canonical_platform, platform_of_host
 from monitor.registry import _EMAIL_RE, _Frozen, parse_yaml_model
 
@@ -149,14 +149,6 @@ def host_of(url: str | None, domain: str | None = None) -> str | None:
         return normalize_host(raw)
     except InvalidHost:
         return None
-
-
-def is_address(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host.strip("[]"))
-        return True
-    except ValueError:
-        return False
 
 
 def route(directory: AbuseDirectory, *, platform: str | None, url: str | None, domain: str | None = None) -> Route:

@@ -182,7 +182,6 @@ def _print_channels(path: str | None) -> int:
 
 def cmd_takedown(args: argparse.Namespace) -> int:
     import datetime as dt
-    from pathlib import Path
 
     from monitor.store.db import make_engine, session_factory
     from monitor.store.models import Takedown

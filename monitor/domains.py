@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import ipaddress
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -49,6 +50,15 @@ def normalize_host(host: str) -> str:
     if "xn--" in host:
         host = ".".join(_decode_label(label) for label in host.split("."))
     return host
+
+
+def is_address(host: str) -> bool:
+    """An IP address (IPv6 with or without brackets), not a host name."""
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+        return True
+    except ValueError:
+        return False
 
 
 def is_valid_hostname(host: str) -> bool:

@@ -33,6 +33,7 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from requests_hardened import Config, HTTPSession
 
+from monitor.domains import is_address
 from monitor.hostgate import HostCoolingDown, HostGate
 from monitor.robots import RobotsPolicy
 from monitor.settings import Settings
@@ -178,19 +179,11 @@ class _ResolveOverrideAdapter(HTTPAdapter):
     def build_connection_pool_key_attributes(self, request, verify, cert=None):  # noqa: ANN001,ANN201
         host_params, pool_kwargs = super().build_connection_pool_key_attributes(request, verify, cert)
         host = host_params["host"]
-        target = self.overrides.get(host) or (self.overrides.get("*") if not _is_address(host) else None)
+        target = self.overrides.get(host) or (self.overrides.get("*") if not is_address(host) else None)
         if target:
             request.headers["Host"] = host
             host_params.update(scheme="http", host=target[0], port=target[1])
         return host_params, pool_kwargs
-
-
-def _is_address(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host.strip("[]"))
-        return True
-    except ValueError:
-        return False
 
 
 class _Unreachable(_Retryable):

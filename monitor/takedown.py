@@ -86,17 +86,16 @@ def address_domain(domain: str, registration: Registration | None, registration_
     missing is said, and the draft is addressed to what is known. A URL on a bare address
     (registrar_applies=False) goes to the network's holder alone."""
     to, cc, parties, gaps = [], [], [], []
-    if not registrar_applies:
-        pass
-    elif registration and registration.abuse_email:
-        to.append((f"{registration.registrar or 'Registrar'} abuse", registration.abuse_email))
-        parties.append(f"registrar {registration.registrar or '(name not given)'}: {registration.abuse_email}"
-                       f" (from {registration.source.upper()})")
-    elif registration:
-        gaps.append(f"The registrar of {domain} ({registration.registrar or 'name not given'}) publishes no abuse "
-                    f"email in {registration.source.upper()}.")
-    else:
-        gaps.append(f"The registrar of {domain} could not be looked up: {registration_error}.")
+    if registrar_applies:
+        if registration and registration.abuse_email:
+            to.append((f"{registration.registrar or 'Registrar'} abuse", registration.abuse_email))
+            parties.append(f"registrar {registration.registrar or '(name not given)'}: {registration.abuse_email}"
+                           f" (from {registration.source.upper()})")
+        elif registration:
+            gaps.append(f"The registrar of {domain} ({registration.registrar or 'name not given'}) publishes no "
+                        f"abuse email in {registration.source.upper()}.")
+        else:
+            gaps.append(f"The registrar of {domain} could not be looked up: {registration_error}.")
     if network and network.abuse_email:
         (cc if to else to).append((f"{network.holder or network.name or 'Hosting provider'} abuse", network.abuse_email))
         parties.append(f"host {network.holder or network.name or '(name not given)'} of {address}: {network.abuse_email}")
@@ -108,7 +107,8 @@ def address_domain(domain: str, registration: Registration | None, registration_
         gaps.append(f"{domain} did not resolve to an address, so its host is unknown"
                     + (f": {resolution_error}." if resolution_error else "."))
     name = to[0][0].removesuffix(" abuse") if to else "the registrar or host"
-    return Addressing("domain", name, to=tuple(to), cc=tuple(cc), parties=tuple(parties), gaps=tuple(gaps))
+    return Addressing("domain" if registrar_applies else "address", name, to=tuple(to), cc=tuple(cc),
+                      parties=tuple(parties), gaps=tuple(gaps))
 
 
 def templates(directory: Path) -> tuple[Environment, Environment]:
@@ -160,7 +160,7 @@ def draft_context(brand: Brand, target: Target, imitates: tuple[str, ...], evide
     url = target.url or target.label
     return {
         "brand": {"name": brand.name, "id": brand.id},
-        "owner": {"name": owner.name, "email": owner.email, "relation": f"the brand's owner or authorised representative"},
+        "owner": {"name": owner.name, "email": owner.email, "relation": "the brand's owner or authorised representative"},
         "target": {"label": target.label, "kind": target.kind, "platform": target.platform, "url": defang(url),
                    "first_seen": _when(target.first_seen), "last_seen": _when(target.last_seen),
                    "score": target.score, "reasons": list(target.reasons)},
@@ -304,7 +304,7 @@ _OWNER_TEXT_TEMPLATE = Environment(autoescape=False, **_OPTIONS).from_string(_OW
 _OWNER_HTML_TEMPLATE = Environment(autoescape=True, **_OPTIONS).from_string(_OWNER_HTML)
 
 
-def drafts_subject(brand: Brand, count: int, kind: str = "takedowns") -> str:
+def drafts_subject(brand: Brand, count: int) -> str:
     noun = "takedown draft" if count == 1 else "takedown drafts"
     return header_text(f"[impersonation-monitor] {brand.name}: {count} {noun} to review")
 
