@@ -157,13 +157,16 @@ def fold(text: str) -> str:
     return _SPACE_RE.sub(" ", text).strip()
 
 
-def skeleton(text: str) -> str:
-    """The confusable skeleton: ``fold`` plus lookalike sequences and digits-for-letters."""
-    text = fold(text).translate(_ASCII_LOOKALIKES)
+def _sequences(text: str) -> str:
     for seq, proto in _SEQUENCE_CONFUSABLES:
         if seq in text:
             text = text.replace(seq, proto)
     return text
+
+
+def skeleton(text: str) -> str:
+    """The confusable skeleton: ``fold`` plus lookalike sequences and digits-for-letters."""
+    return _sequences(fold(text).translate(_ASCII_LOOKALIKES))
 
 
 _NON_WORD_RE = re.compile(r"[^\w\u0E80-\u0EFF]+")
@@ -175,8 +178,10 @@ def words(text: str) -> list[str]:
 
 
 def condense(text: str) -> str:
-    """Skeleton with every separator removed: 'Lao-Airlines_Official' -> 'laoairlinesofficial'."""
-    return "".join(_NON_WORD_RE.split(skeleton(text).replace("_", " ")))
+    """Skeleton with every separator removed: 'Lao-Airlines_Official' -> 'laoairlinesofficial'.
+    Lookalike sequences are read again once the separators are gone ('r:n' reads 'rn', so 'm'),
+    so that condensing is idempotent."""
+    return _sequences("".join(_NON_WORD_RE.split(skeleton(text).replace("_", " "))))
 
 
 def lao_boundary_ok(text: str, start: int, end: int) -> bool:
