@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import string
 
-from hypothesis import example, given, HealthCheck, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from monitor.models import Candidate
