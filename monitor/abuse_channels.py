@@ -29,10 +29,6 @@ class AbuseChannelsError(ValueError):
     pass
 
 
-# What the monitor can fill in for a form's field (`answer:` in the file).
-ANSWERS = ("official", "target", "relation", "contact", "reasons")
-
-
 class Ask(_Frozen):
     """One thing a form or desk asks for, and which of the monitor's facts answers it
     (none: the owner fills it in)."""

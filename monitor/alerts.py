@@ -48,10 +48,11 @@ def message_id_for(dedup_key: str, mail_from: str) -> str:
     return f"<{hashlib.sha256(dedup_key.encode()).hexdigest()[:40]}@{header_text(domain)}>"
 
 
-def digest_dedup_key(brand_id: str, finding_ids: list[int], queued_at: dt.datetime) -> str:
-    ids = ",".join(str(i) for i in sorted(finding_ids))
-    digest = hashlib.sha256(f"{ids}@{queued_at.isoformat()}".encode()).hexdigest()[:32]
-    return f"digest:{brand_id}:{digest}"
+def digest_dedup_key(brand_id: str, ids: list[int], queued_at: dt.datetime, kind: str = "digest") -> str:
+    """The outbox key of one email: its kind, brand, the rows it carries and when it was queued."""
+    joined = ",".join(str(i) for i in sorted(ids))
+    digest = hashlib.sha256(f"{joined}@{queued_at.isoformat()}".encode()).hexdigest()[:32]
+    return f"{kind}:{brand_id}:{digest}"
 
 
 def imitated_identities(brand: Brand, kind: str, platform: str | None) -> tuple[str, ...]:

@@ -19,11 +19,10 @@ from typing import Any, Generic, TypeVar
 
 import dns.exception
 import dns.resolver
-import idna
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.abuse_channels import AbuseDirectory
-from monitor.domains import split_host
+from monitor.domains import ascii_host, make_resolver, registrable_domain
 from monitor.http import FetchError, Fetcher, forbidden_address
 from monitor.rdap import (
     RDAP_TYPES,
@@ -74,18 +73,6 @@ class Resolution:
     error: str | None = None
 
 
-def ascii_host(host: str) -> str:
-    try:
-        return idna.encode(host, uts46=True).decode("ascii")
-    except idna.IDNAError:
-        return host
-
-
-def registrable_domain(host: str) -> str:
-    parts = split_host(host)
-    return ascii_host(f"{parts.label}.{parts.suffix}" if parts.suffix else host)
-
-
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
@@ -99,7 +86,7 @@ class ContactFinder:
         self.fetcher = fetcher or Fetcher(settings, session_factory=factory)
         self.now = now
         self.ttl = dt.timedelta(hours=settings.lookup_ttl_hours)
-        self.resolver = self._resolver(settings.dns_nameserver)
+        self.resolver = make_resolver(settings.dns_nameserver, 5.0)
 
     # ------------------------------------------------------------ cache
 
@@ -250,19 +237,6 @@ class ContactFinder:
         if base is None:
             raise LookupFailed(f"no RDAP server for {address} in IANA's bootstrap")
         return parse_network(self._json(query_url(base, "ip", address)), address, server=base), f"rdap {base}"
-
-    @staticmethod
-    def _resolver(nameserver: str | None) -> dns.resolver.Resolver:
-        if nameserver:
-            host, _, port = nameserver.partition(":") if nameserver.count(":") == 1 else (nameserver, "", "")
-            resolver = dns.resolver.Resolver(configure=False)
-            resolver.nameservers = [host]
-            if port:
-                resolver.port = int(port)
-        else:
-            resolver = dns.resolver.Resolver()
-        resolver.lifetime = resolver.timeout = 5.0
-        return resolver
 
     def resolve(self, host: str) -> Resolution:
         """The addresses a host name resolves to (A, else AAAA); NXDOMAIN is a finding too."""

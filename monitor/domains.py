@@ -52,6 +52,36 @@ def normalize_host(host: str) -> str:
     return host
 
 
+def ascii_host(host: str) -> str:
+    """The IDNA (punycode) form of a host name, for DNS, RDAP and WHOIS queries."""
+    try:
+        return idna.encode(host, uts46=True).decode("ascii")
+    except idna.IDNAError:
+        return host
+
+
+def registrable_domain(host: str) -> str:
+    """The registrable domain of a host, in ASCII: 'www.laoairlines-deal.com' -> 'laoairlines-deal.com'."""
+    parts = split_host(host)
+    return ascii_host(f"{parts.label}.{parts.suffix}" if parts.suffix else host)
+
+
+def make_resolver(nameserver: str | None, timeout: float):  # noqa: ANN201 - dns.resolver.Resolver
+    """A DNS resolver: the system's, or MONITOR_DNS_NAMESERVER ('ip' or 'ip:port')."""
+    import dns.resolver
+
+    if nameserver:
+        host, _, port = nameserver.partition(":") if nameserver.count(":") == 1 else (nameserver, "", "")
+        resolver = dns.resolver.Resolver(configure=False)
+        resolver.nameservers = [host]
+        if port:
+            resolver.port = int(port)
+    else:
+        resolver = dns.resolver.Resolver()
+    resolver.lifetime = resolver.timeout = timeout
+    return resolver
+
+
 def is_address(host: str) -> bool:
     """An IP address (IPv6 with or without brackets), not a host name."""
     try:

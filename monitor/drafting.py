@@ -82,8 +82,8 @@ class Drafter:
         now = self.now()
         evidence = capture(self.fetcher, url, max_bytes=self.settings.evidence_max_bytes, now=now) if url else \
             Evidence(url or "", now, error="no URL to fetch")
-        if evidence.ip is None or address:
-            evidence = dataclasses.replace(evidence, ip=address or evidence.ip)
+        if address:  # where the domain resolves; else the address the page came from
+            evidence = dataclasses.replace(evidence, ip=address)
         gaps = list(addressing.gaps)
         if evidence.error:
             gaps.append(f"The page could not be saved as evidence: {evidence.error}.")

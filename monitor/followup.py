@@ -62,6 +62,11 @@ class TakedownState:
     reminder_sent_at: dt.datetime | None
     relaunched_at: dt.datetime | None
 
+    @classmethod
+    def of(cls, takedown) -> "TakedownState":  # noqa: ANN001 - a Takedown row
+        return cls(takedown.status, as_utc(takedown.drafted_at), as_utc(takedown.taken_down_at),
+                   as_utc(takedown.reminder_sent_at), as_utc(takedown.relaunched_at))
+
 
 def decide(state: TakedownState, seen: str, *, now: dt.datetime, reminder_days: int) -> str | None:
     """The event a check means: taken_down, reminder, relaunched, or None."""
@@ -162,9 +167,7 @@ def act(settings: Settings, checks: list[dict[str, Any]], *, smtp_url: str | Non
             takedown = session.get(Takedown, check["takedown_id"])
             if takedown is None:
                 continue
-            state = TakedownState(takedown.status, as_utc(takedown.drafted_at), as_utc(takedown.taken_down_at),
-                                  as_utc(takedown.reminder_sent_at), as_utc(takedown.relaunched_at))
-            event = decide(state, check["seen"], now=now, reminder_days=settings.takedown_reminder_days)
+            event = decide(TakedownState.of(takedown), check["seen"], now=now, reminder_days=settings.takedown_reminder_days)
             takedown.last_checked_at, takedown.last_check = now, f"{check['seen']}: {check['detail']}"[:2000]
             if event:
                 states[takedown.id] = {"event": event, "brand_id": takedown.brand_id, "finding_id": takedown.finding_id,
@@ -207,9 +210,9 @@ def _queue(settings: Settings, factory: sessionmaker[Session], registry, states:
     from sqlalchemy.exc import IntegrityError
 
     from monitor.alerts import digest_dedup_key
-    from monitor.outbox import new_alert
+    from monitor.outbox import draft_summary, new_alert
     from monitor.store.repo import mark_delivered
-    from monitor.takedown import DraftSummary, FollowUpEvent, build_followup_email
+    from monitor.takedown import FollowUpEvent, build_followup_email
 
     report: dict[str, Any] = {"taken_down": [], "reminders": [], "relaunched": [], "emails": []}
     for brand_id in sorted({s["brand_id"] for s in states.values()}):
@@ -223,10 +226,8 @@ def _queue(settings: Settings, factory: sessionmaker[Session], registry, states:
                 if state["brand_id"] != brand_id:
                     continue
                 takedown = session.get(Takedown, takedown_id, with_for_update=True)
-                current = TakedownState(takedown.status, as_utc(takedown.drafted_at), as_utc(takedown.taken_down_at),
-                                        as_utc(takedown.reminder_sent_at), as_utc(takedown.relaunched_at))
                 seen = {"taken_down": "gone", "reminder": "live", "relaunched": "live"}[state["event"]]
-                if decide(current, seen, now=now, reminder_days=settings.takedown_reminder_days) != state["event"]:
+                if decide(TakedownState.of(takedown), seen, now=now, reminder_days=settings.takedown_reminder_days) != state["event"]:
                     continue  # another run recorded it meanwhile
                 finding: Finding = takedown.finding
                 first_seen, drafted_at = as_utc(finding.first_seen), as_utc(takedown.drafted_at)
@@ -257,9 +258,8 @@ def _queue(settings: Settings, factory: sessionmaker[Session], registry, states:
             if not events:
                 session.rollback()
                 continue
-            summaries = [DraftSummary(t.id, t.finding.label, t.evidence_url, t.addressing, tuple(t.gaps),
-                                      t.message.encode("ascii")) for t in drafts]
-            dedup_key = "followup:" + digest_dedup_key(brand_id, [e.takedown_id for e in events], now).split(":", 1)[1]
+            summaries = [draft_summary(t) for t in drafts]
+            dedup_key = digest_dedup_key(brand_id, [e.takedown_id for e in events], now, kind="followup")
             message = build_followup_email(brand, events, summaries, mail_from=settings.mail_from, dedup_key=dedup_key,
                                            now=now, reminder_days=settings.takedown_reminder_days,
                                            recipients=settings.alert_recipients_override)

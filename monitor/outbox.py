@@ -40,6 +40,11 @@ class QueuedDigest:
     drafts_alert_id: int | None = None
 
 
+def draft_summary(takedown: Takedown) -> DraftSummary:
+    return DraftSummary(takedown.id, takedown.finding.label, takedown.evidence_url, takedown.addressing,
+                        tuple(takedown.gaps), takedown.message.encode("ascii"))
+
+
 def _drafts_alert(session: Session, brand: Brand, *, mail_from: str, now: dt.datetime, run_id: str | None,
                   recipients: tuple[str, ...], max_bytes: int) -> tuple[Alert | None, list[Takedown]]:
     """The email carrying the brand's takedown drafts not yet delivered (None when there are
@@ -53,10 +58,8 @@ def _drafts_alert(session: Session, brand: Brand, *, mail_from: str, now: dt.dat
         takedowns.append(takedown)
     if not takedowns:
         return None, []
-    findings = {t.finding_id: t.finding for t in takedowns}
-    drafts = [DraftSummary(t.id, findings[t.finding_id].label, t.evidence_url, t.addressing, tuple(t.gaps),
-                           t.message.encode("ascii")) for t in takedowns]
-    dedup_key = f"takedowns:{brand.id}:" + digest_dedup_key(brand.id, [t.id for t in takedowns], now).split(":")[-1]
+    drafts = [draft_summary(t) for t in takedowns]
+    dedup_key = digest_dedup_key(brand.id, [t.id for t in takedowns], now, kind="takedowns")
     message = build_drafts_email(brand, drafts, mail_from=mail_from, dedup_key=dedup_key, now=now,
                                  recipients=recipients)
     return new_alert(message, dedup_key, "takedowns", brand, recipients, now, run_id), takedowns

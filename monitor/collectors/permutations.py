@@ -16,6 +16,7 @@ import dns.resolver
 import dnstwist
 
 from monitor.collectors.base import LayoutChanged, Query, Window, load_json
+from monitor.domains import make_resolver
 from monitor.models import Candidate
 from monitor.registry import Brand
 
@@ -32,16 +33,7 @@ def permutations_of(domain: str) -> list[str]:
 
 class DnsChecker:
     def __init__(self, nameserver: str | None = None, timeout: float = 3.0):
-        if nameserver:
-            host, _, port = nameserver.partition(":") if nameserver.count(":") == 1 else (nameserver, "", "")
-            self.resolver = dns.resolver.Resolver(configure=False)
-            self.resolver.nameservers = [host]
-            if port:
-                self.resolver.port = int(port)
-        else:
-            self.resolver = dns.resolver.Resolver()
-        self.resolver.lifetime = timeout
-        self.resolver.timeout = timeout
+        self.resolver = make_resolver(nameserver, timeout)
 
     def status(self, domain: str) -> str:
         try:
