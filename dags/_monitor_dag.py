@@ -141,7 +141,7 @@ def build_monitor_dag(*, dag_id: str, schedule: str, doc_md: str, sources: list[
             from airflow.sdk import BaseHook
             from airflow.sdk.exceptions import AirflowNotFoundException
 
-            from monitor.mailer import smtp_url_from_connection
+            from monitor.notify.mailer import smtp_url_from_connection
             from monitor.pipeline import RunInfo
             from monitor.pipeline import alert as alert_run
 

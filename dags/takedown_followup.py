@@ -4,7 +4,7 @@ Re-checks every page with an open draft (and every page taken down within
 MONITOR_RELAUNCH_WATCH_DAYS): gone marks the finding taken down, still live after
 MONITOR_TAKEDOWN_REMINDER_DAYS reminds the owner once, back after removal is a new alert
 ("relaunched") with a new draft. Schedule: `MONITOR_FOLLOWUP_SCHEDULE` (default 06:00 UTC
-daily). Only wiring: the logic is in monitor.followup.
+daily). Only wiring: the logic is in monitor.takedown.followup.
 """
 
 from __future__ import annotations
@@ -34,13 +34,13 @@ from _monitor_dag import _pool, _settings, default_args  # noqa: E402
 def takedown_followup():
     @task
     def plan() -> list[int]:
-        from monitor.followup import plan_followup
+        from monitor.takedown.followup import plan_followup
 
         return plan_followup(_settings())
 
     @task(map_index_template="{{ map_label }}", pool=_pool())
     def recheck(takedown_id: int) -> dict:
-        from monitor.followup import recheck as recheck_one
+        from monitor.takedown.followup import recheck as recheck_one
 
         get_current_context()["map_label"] = f"takedown {takedown_id}"
         return recheck_one(_settings(), takedown_id)
@@ -52,8 +52,8 @@ def takedown_followup():
         from airflow.sdk import BaseHook
         from airflow.sdk.exceptions import AirflowNotFoundException
 
-        from monitor.followup import act as act_on, summarize_followup
-        from monitor.mailer import smtp_url_from_connection
+        from monitor.takedown.followup import act as act_on, summarize_followup
+        from monitor.notify.mailer import smtp_url_from_connection
 
         try:
             smtp_url = smtp_url_from_connection(BaseHook.get_connection("smtp_default"))

@@ -10,9 +10,10 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import IO
 
-from monitor.abuse_channels import AbuseChannelsError
+from monitor.clock import utcnow
+from monitor.takedown.channels import AbuseChannelsError
 from monitor.registry import RegistryError, load_registry
-from monitor.rules import load_rules
+from monitor.detection.rules import load_rules
 
 
 def _open_in(stack: ExitStack, name: str) -> IO[str]:
@@ -28,8 +29,8 @@ def _open_out(stack: ExitStack, name: str) -> IO[str]:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
-    from monitor.jsonl import score_lines, score_lines_parallel
-    from monitor.scoring import Scorer
+    from monitor.detection.jsonl import score_lines, score_lines_parallel
+    from monitor.detection.scoring import Scorer
 
     registry, rules = load_registry(args.brands), load_rules(args.rules)
     jobs = args.jobs or os.cpu_count() or 1
@@ -68,15 +69,15 @@ def cmd_collect(args: argparse.Namespace) -> int:
     import json
 
     from monitor.collectors import Window, build_collector, collect_brand
-    from monitor.http import Fetcher
+    from monitor.fetch.http import Fetcher
     from monitor.pipeline import parse_time
 
     settings = _settings()
     registry = load_registry(settings.brands_file)
     brands = [registry.brand(args.brand)] if args.brand else list(registry.brands)
     window = Window(parse_time(args.since, "--since"), parse_time(args.until, "--until"))
-    from monitor.rules import load_rules
-    from monitor.scoring import Scorer
+    from monitor.detection.rules import load_rules
+    from monitor.detection.scoring import Scorer
     from monitor.store.db import make_engine, session_factory
 
     # Politeness and robots.txt state are shared with the DAG's workers through the database.
@@ -105,7 +106,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = _settings()
     params = {"brands": args.brand or [], "sources": args.source or [], "dry_run": args.dry_run,
               "min_score": args.min_score, "window_start": args.since, "window_end": args.until}
-    now = dt.datetime.now(dt.timezone.utc)
+    now = utcnow()
     start, end = pipeline.resolve_window(None, None, params, now=now, lookback_hours=settings.lookback_hours)
     run = pipeline.RunInfo(f"cli__{now.strftime('%Y%m%dT%H%M%S')}", "cli", start.isoformat(), end.isoformat())
     stored = []
@@ -149,7 +150,7 @@ def cmd_findings(args: argparse.Namespace) -> int:
             data["sightings"] = len(finding.sightings)
             print(json.dumps(data, indent=2, default=str, ensure_ascii=False))
             return 0
-        mark_finding(session, args.id, args.mark, note=args.note, now=dt.datetime.now(dt.timezone.utc))
+        mark_finding(session, args.id, args.mark, note=args.note, now=utcnow())
         session.commit()
         print(f"finding {args.id} marked {finding.status}")
         return 0
@@ -157,7 +158,7 @@ def cmd_findings(args: argparse.Namespace) -> int:
 
 def _print_channels(path: str | None) -> int:
     """Validate the abuse-channel directory and show what the monitor understood of it."""
-    from monitor.abuse_channels import load_abuse_channels
+    from monitor.takedown.channels import load_abuse_channels
 
     path = path or str(_settings().abuse_channels_path)
     directory = load_abuse_channels(path)
@@ -215,7 +216,7 @@ def cmd_takedown(args: argparse.Namespace) -> int:
             data["html_bytes"] = len(takedown.html) if takedown.html is not None else None
             print(json.dumps(data, indent=2, default=str, ensure_ascii=False))
             return 0
-        mark_takedown(session, args.id, args.mark, note=args.note, now=dt.datetime.now(dt.timezone.utc))
+        mark_takedown(session, args.id, args.mark, note=args.note, now=utcnow())
         session.commit()
         print(f"takedown {args.id} marked {takedown.status}")
         return 0

@@ -11,7 +11,9 @@ import logging
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from monitor.clock import utcnow
 from monitor.settings import Settings
+from monitor.store.db import factory_for
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +70,6 @@ def resolve_window(interval_start: Any, interval_end: Any, params: dict[str, Any
     return start.astimezone(dt.timezone.utc), end.astimezone(dt.timezone.utc)
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
 
 
 def _registry(settings: Settings):  # noqa: ANN202
@@ -78,10 +78,6 @@ def _registry(settings: Settings):  # noqa: ANN202
     return load_registry(settings.brands_file)
 
 
-def _factory(settings: Settings):  # noqa: ANN202
-    from monitor.store.db import make_engine, session_factory
-
-    return session_factory(make_engine(settings.database_url))
 
 
 # ---------------------------------------------------------------- plan
@@ -120,19 +116,19 @@ def collect(settings: Settings, item: dict[str, str], run: RunInfo) -> dict[str,
     A source that fails is recorded as failed and returns its error: it does not raise, so
     other sources go on."""
     from monitor.collectors import Window, build_collector, collect_brand
-    from monitor.http import Fetcher
-    from monitor.rules import load_rules
-    from monitor.scoring import Scorer
+    from monitor.fetch.http import Fetcher
+    from monitor.detection.rules import load_rules
+    from monitor.detection.scoring import Scorer
     from monitor.store.repo import finish_collection_run, start_collection_run
 
     registry = _registry(settings)
     brand = registry.brand(item["brand"])
     window = Window(parse_time(run.window_start, "window_start"), parse_time(run.window_end, "window_end"))
-    factory = _factory(settings)
+    factory = factory_for(settings.database_url)
     with factory() as session:
         run_id = start_collection_run(session, source=item["source"], brand_id=brand.id,
                                       window_start=window.start, window_end=window.end,
-                                      dag_run_id=run.run_id, run_type=run.run_type, now=_now())
+                                      dag_run_id=run.run_id, run_type=run.run_type, now=utcnow())
         session.commit()
     candidates: list[dict[str, Any]] = []
     error: str | None = None
@@ -154,7 +150,7 @@ def collect(settings: Settings, item: dict[str, str], run: RunInfo) -> dict[str,
         log.exception("source %s for %s failed", item["source"], brand.id)
         error, status = f"{type(exc).__name__}: {exc}", "failed"
     with factory() as session:
-        finish_collection_run(session, run_id, now=_now(), status=status, queries=queries,
+        finish_collection_run(session, run_id, now=utcnow(), status=status, queries=queries,
                               candidates=len(candidates), error=error, layout_changed=layout_changed)
         session.commit()
     return {"collection_run_id": run_id, "brand": brand.id, "source": item["source"], "status": status,
@@ -167,15 +163,15 @@ def collect(settings: Settings, item: dict[str, str], run: RunInfo) -> dict[str,
 def score(settings: Settings, collected: dict[str, Any]) -> dict[str, Any]:
     """Score what one collection found; enrich the pages worth a look and score them again;
     keep the ones flagged for this collection's brand as finding inputs; check the canary."""
-    from monitor.enrich import Enricher
-    from monitor.rules import load_rules
-    from monitor.scoring import Scorer
+    from monitor.detection.enrich import Enricher
+    from monitor.detection.rules import load_rules
+    from monitor.detection.scoring import Scorer
 
     rules = load_rules(settings.rules_file)
     registry = _registry(settings)
     scorer = Scorer(registry, rules)
     shared = frozenset(rules.shared_hosting)
-    enricher = Enricher(settings, registry, _factory(settings))
+    enricher = Enricher(settings, registry, factory_for(settings.database_url))
     flagged = []
     official_seen = False
     broken: list[str] = []
@@ -203,8 +199,8 @@ def score(settings: Settings, collected: dict[str, Any]) -> dict[str, Any]:
 
 def _score_one(raw: dict[str, Any], collected: dict[str, Any], scorer, enricher, shared) -> tuple[dict | None, bool]:  # noqa: ANN001
     """(finding input or None, whether it is the brand's own official identity)."""
-    from monitor.identity import identity_of
-    from monitor.models import candidate_from_dict
+    from monitor.detection.identity import identity_of
+    from monitor.detection.models import candidate_from_dict
 
     candidate = candidate_from_dict(raw)
     result = scorer.score(candidate)
@@ -232,8 +228,8 @@ def store(settings: Settings, scored: dict[str, Any]) -> dict[str, Any]:
     from monitor.store.repo import FindingInput, finish_collection_run, upsert_findings
 
     items = [FindingInput(**f) for f in scored["flagged"]]
-    factory = _factory(settings)
-    now = _now()
+    factory = factory_for(settings.database_url)
+    now = utcnow()
     with factory() as session:
         new, updated = upsert_findings(session, items, collection_run_id=scored["collection_run_id"], now=now)
         finish_collection_run(session, scored["collection_run_id"], now=now, flagged=len(items),
@@ -250,13 +246,13 @@ def draft_takedowns(settings: Settings, params: dict[str, Any]) -> dict[str, Any
     """Draft a takedown request for each likely impersonation that has none yet (evidence
     captured now, abuse contacts looked up). Nothing is sent here: the alert step delivers
     the drafts to the owners. A dry run drafts nothing."""
-    from monitor.drafting import draft_for_brands
+    from monitor.takedown.drafting import draft_for_brands
 
     if params.get("dry_run"):
         return {"drafted": [], "failed": [], "skipped": "dry run: no takedown drafted"}
     registry = _registry(settings)
     brands = [registry.brand(b) for b in (params.get("brands") or registry.ids)]
-    report = draft_for_brands(settings, _factory(settings), brands)
+    report = draft_for_brands(settings, factory_for(settings.database_url), brands)
     return {"drafted": report.drafted, "failed": [{"finding_id": f, "error": e} for f, e in report.failed],
             "skipped": None}
 
@@ -265,9 +261,9 @@ def draft_takedowns(settings: Settings, params: dict[str, Any]) -> dict[str, Any
 
 def alert(settings: Settings, params: dict[str, Any], run: RunInfo, *, smtp_url: str | None) -> dict[str, Any]:
     """Queue one digest per brand with new findings, then send everything pending."""
-    from monitor.mailer import make_transport
-    from monitor.outbox import queue_digests, send_pending
-    from monitor.rules import load_rules
+    from monitor.notify.mailer import make_transport
+    from monitor.notify.outbox import queue_digests, send_pending
+    from monitor.detection.rules import load_rules
 
     registry = _registry(settings)
     brands = [registry.brand(b) for b in (params.get("brands") or registry.ids)]
@@ -284,19 +280,19 @@ def alert(settings: Settings, params: dict[str, Any], run: RunInfo, *, smtp_url:
     if run.run_type in RUN_TYPES_THAT_ARE_BACKFILLS and not params.get("send_backfill_alerts"):
         report["skipped"] = "backfill run: findings recorded, alerts left for the next scheduled run"
         return report
-    factory = _factory(settings)
+    factory = factory_for(settings.database_url)
     window = None
     if run.window_start and run.window_end:
         start, end = (parse_time(v, "window").strftime("%Y-%m-%d %H:%M UTC") for v in (run.window_start, run.window_end))
         window = f"{start} to {end}"
-    queued = queue_digests(factory, brands, min_score=int(min_score), mail_from=settings.mail_from, now=_now(),
+    queued = queue_digests(factory, brands, min_score=int(min_score), mail_from=settings.mail_from, now=utcnow(),
                            window=window, run_id=run.run_id, recipients=settings.alert_recipients_override,
                            drafts_max_bytes=settings.max_email_bytes)
     report["queued"] = [{"brand": q.brand_id, "alert_id": q.alert_id, "findings": q.findings,
                          "recipients": q.recipients, "drafts": q.drafts, "drafts_alert_id": q.drafts_alert_id}
                         for q in queued]
     sent = send_pending(factory, transport, sender=settings.mail_from, max_attempts=settings.max_send_attempts,
-                        now=_now())
+                        now=utcnow())
     report["sent"] = len(sent.sent)
     report["failed"] = [{"alert_id": i, "error": e} for i, e in sent.failed]
     report["dead"] = [{"alert_id": i, "error": e} for i, e in sent.dead]

@@ -16,9 +16,9 @@ from typing import Annotated, Any, TypeVar
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from monitor.domains import InvalidHost, is_valid_hostname, normalize_host
-from monitor.normalize import clean_text
-from monitor.platforms import canonical_platform, normalize_handle
+from monitor.detection.domains import InvalidHost, is_valid_hostname, normalize_host
+from monitor.detection.normalize import clean_text
+from monitor.detection.platforms import canonical_platform, normalize_handle
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 _SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -179,6 +179,15 @@ class Brand(_Frozen):
     @property
     def recipients(self) -> list[str]:
         return [owner.email for owner in self.owners]
+
+    def imitated_identities(self, kind: str, platform: str | None) -> tuple[str, ...]:
+        """The official identities a finding imitates: same-platform accounts for an account,
+        the official domains for a domain or page."""
+        if kind == "account":
+            same = [f"{a.platform}: {a.handle or a.page_id}" for a in self.official.accounts if a.platform == platform]
+            others = [f"{a.platform}: {a.handle or a.page_id}" for a in self.official.accounts]
+            return tuple(same or others)
+        return tuple(self.official.domains)
 
 
 class Registry(_Frozen):

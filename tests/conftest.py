@@ -35,14 +35,14 @@ def registry():
 
 @pytest.fixture(scope="session")
 def rules():
-    from monitor.rules import load_rules
+    from monitor.detection.rules import load_rules
 
     return load_rules()
 
 
 @pytest.fixture(scope="session")
 def scorer(registry, rules):
-    from monitor.scoring import Scorer
+    from monitor.detection.scoring import Scorer
 
     return Scorer(registry, rules)
 

@@ -6,9 +6,9 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from monitor.alerts import DigestItem, build_digest, digest_dedup_key
-from monitor.mailer import FileTransport, SmtpTransport, smtp_url_from_connection
-from monitor.outbox import queue_digests, send_pending
+from monitor.notify.digest import DigestItem, build_digest, digest_dedup_key
+from monitor.notify.mailer import FileTransport, SmtpTransport, smtp_url_from_connection
+from monitor.notify.outbox import queue_digests, send_pending
 from monitor.store.models import Alert, Finding
 from monitor.store.repo import FindingInput, upsert_findings
 from tests.conftest import parse_message

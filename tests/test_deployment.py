@@ -53,7 +53,7 @@ def test_the_image_installs_the_pinned_airflow():
 def test_recipients_override_reaches_the_digest(registry):
     import datetime as dt
 
-    from monitor.alerts import DigestItem, build_digest
+    from monitor.notify.digest import DigestItem, build_digest
     from monitor.settings import Settings
 
     settings = Settings.from_env({"MONITOR_ALERT_RECIPIENTS_OVERRIDE": "staging@example.org, qa@example.org"})

@@ -9,7 +9,7 @@ from collections import Counter
 import dnstwist
 import pytest
 
-from monitor.models import Candidate
+from monitor.detection.models import Candidate
 
 COMMON_WORDS = (
     "air line lines post times news hotel travel asia city star sun moon river road king royal green blue red "

@@ -14,8 +14,8 @@ import datetime as dt
 import pytest
 from werkzeug import Response
 
-from monitor.http import FetchError, Fetcher, RateLimited, RobotsDisallowed, retry_after_seconds
-from monitor.pages import parse_page
+from monitor.fetch.http import FetchError, Fetcher, RateLimited, RobotsDisallowed, retry_after_seconds
+from monitor.detection.pages import parse_page
 from monitor.settings import Settings
 
 FAST = dict(host_min_delay=0, http_timeout=1, http_deadline=2)
@@ -309,7 +309,7 @@ def test_429_cools_the_host_down_and_skips_it(httpserver, retry_after, expected)
 
 
 def test_cool_down_is_shared_through_the_database(httpserver, session_factory):
-    from monitor.hostgate import HostGate
+    from monitor.fetch.hostgate import HostGate
 
     httpserver.expect_request("/limited").respond_with_response(Response(status=503, headers={"Retry-After": "60"}))
     first = Fetcher(_open(), retries=0, session_factory=session_factory, extra_ports=(httpserver.port,))
@@ -322,7 +322,7 @@ def test_cool_down_is_shared_through_the_database(httpserver, session_factory):
 
 
 def test_min_delay_between_fetches_of_one_host(httpserver):
-    from monitor.hostgate import HostGate
+    from monitor.fetch.hostgate import HostGate
 
     slept = []
     gate = HostGate(min_delay=2.0, sleep=slept.append)
@@ -389,14 +389,14 @@ class _nullcontext:
 @pytest.mark.parametrize("address", ["::7f00:1", "::ffff:0:7f00:1", "fec0::1", "::ffff:10.0.0.1", "2002:7f00:1::1",
                                      "100.64.1.1", "240.0.0.1", "0.0.0.0", "::", "169.254.169.254", "fd00::1"])
 def test_forbidden_address_forms(address):
-    from monitor.http import forbidden_address
+    from monitor.fetch.http import forbidden_address
 
     assert forbidden_address(address)
 
 
 @pytest.mark.parametrize("address", ["93.184.215.14", "2606:2800:21f:cb07:6820:80da:af6b:8b2c", "1.1.1.1"])
 def test_public_addresses_pass(address):
-    from monitor.http import forbidden_address
+    from monitor.fetch.http import forbidden_address
 
     assert not forbidden_address(address)
 
@@ -454,7 +454,7 @@ def test_new_host_from_many_workers_at_once(session_factory):
     """Workers meeting a host for the first time together: no duplicate-row failure."""
     import threading
 
-    from monitor.hostgate import HostGate
+    from monitor.fetch.hostgate import HostGate
 
     errors = []
 

@@ -110,7 +110,7 @@ def test_followup_marks_gone_reminds_once_and_alerts_a_relaunch(followup_dag, ta
 # ---------------------------------------------------------------- the parts, on plain data and one page at a time
 
 def test_classify_never_takes_an_unknown_for_gone():
-    from monitor.followup import classify
+    from monitor.takedown.followup import classify
 
     markers = ("This content isn't available right now",)
     assert classify(status=404, error="HTTP 404", text="", unavailable=()) == ("gone", "HTTP 404")
@@ -129,7 +129,7 @@ def test_classify_never_takes_an_unknown_for_gone():
 
 
 def test_decide_gives_each_event_once():
-    from monitor.followup import TakedownState, decide
+    from monitor.takedown.followup import TakedownState, decide
 
     now = dt.datetime(2026, 11, 29, tzinfo=dt.timezone.utc)
     fresh = TakedownState("drafted", now - dt.timedelta(days=2), None, None, None)
@@ -152,7 +152,7 @@ def test_decide_gives_each_event_once():
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_recheck_sees_nxdomain_and_a_platform_removal_page(takedown_env):
     from monitor import pipeline
-    from monitor.followup import recheck
+    from monitor.takedown.followup import recheck
     from monitor.settings import Settings
 
     ids = seed_findings(takedown_env["url"], [FINDINGS[0], FINDINGS[3]])
@@ -177,8 +177,8 @@ def test_recheck_sees_nxdomain_and_a_platform_removal_page(takedown_env):
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_what_is_followed_up_and_redrafted(takedown_env):
     from monitor import pipeline
-    from monitor.drafting import findings_to_draft
-    from monitor.followup import plan_followup
+    from monitor.takedown.drafting import findings_to_draft
+    from monitor.takedown.followup import plan_followup
     from monitor.settings import Settings
     from monitor.store.models import Finding, Takedown
 

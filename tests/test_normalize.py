@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import unicodedata
 
-from monitor.domains import defang, normalize_host, split_host
-from monitor.normalize import clean_text, find_on_boundary, fold, skeleton, words
-from monitor.platforms import parse_account_url
+from monitor.detection.domains import defang, normalize_host, split_host
+from monitor.detection.normalize import clean_text, find_on_boundary, fold, skeleton, words
+from monitor.detection.platforms import parse_account_url
 
 
 def test_lao_survives_and_is_not_decomposed():

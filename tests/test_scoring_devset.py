@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.models import candidate_from_dict
+from monitor.detection.models import candidate_from_dict
 from tests.conftest import DATA, load_jsonl
 
 FLAGGED = ("impersonation", "suspicious")

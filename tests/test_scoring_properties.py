@@ -7,8 +7,8 @@ import string
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from monitor.models import Candidate
-from monitor.normalize import clean_text, condense, fold, skeleton
+from monitor.detection.models import Candidate
+from monitor.detection.normalize import clean_text, condense, fold, skeleton
 
 LAO = st.characters(min_codepoint=0x0E80, max_codepoint=0x0EFF)
 texts = st.text(alphabet=st.one_of(st.characters(), LAO), max_size=40)

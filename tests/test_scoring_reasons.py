@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from monitor.models import Candidate
+from monitor.detection.models import Candidate
 
 
 def _score(scorer, **fields):

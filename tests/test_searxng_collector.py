@@ -10,7 +10,7 @@ import pytest
 from monitor.collectors import Query, Window, collect_brand
 from monitor.collectors.base import LayoutChanged
 from monitor.collectors.searxng import SearxngCollector, build_queries, parse_results, time_range
-from monitor.http import Fetcher
+from monitor.fetch.http import Fetcher
 from monitor.settings import Settings
 from tests.conftest import FIXTURES
 

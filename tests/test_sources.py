@@ -17,7 +17,8 @@ from monitor.collectors import LayoutChanged, Query, Window
 from monitor.collectors.crtsh import parse_certificates
 from monitor.collectors.listing import parse_feed, parse_listing
 from monitor.collectors.nrd import list_url, parse_list
-from monitor.collectors.permutations import DnsChecker, PermutationsCollector, permutations_of
+from monitor.collectors.permutations import PermutationsCollector, permutations_of
+from monitor.fetch.dns import Dns
 from monitor.collectors.phishing import parse_openphish, parse_urlhaus
 from monitor.collectors.search_apis import parse_brave, parse_google
 from monitor.demo.dns import DemoDns
@@ -147,7 +148,7 @@ def test_permutations_registered_unregistered_and_unknown():
     assert permutations[0] == "laotel.com" and len(permutations) > 500
     registered = {"laotel.com": "203.0.113.10", "laotell.com": "203.0.113.11", "la0tel.com": "203.0.113.12"}
     with DemoDns(registered, failing={"laote1.com", "iaotel.com"}) as server:
-        collector = PermutationsCollector(DnsChecker(server.nameserver, timeout=1.0), workers=16)
+        collector = PermutationsCollector(Dns(server.nameserver, timeout=1.0), workers=16)
         raw = collector.fetch(Query("laotel.com", "lao-telecom"), ANY)
         found = sorted(c.domain for c in collector.parse(raw, Query("laotel.com", "lao-telecom"), ANY))
     assert found == ["la0tel.com", "laotel.com", "laotell.com"]

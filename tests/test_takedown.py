@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy import select
 from werkzeug import Response
 
-from monitor.abuse_channels import AbuseChannelsError, load_abuse_channels, parse_abuse_channels, route
-from monitor.rdap import domain_servers, ip_servers, parse_domain, parse_network, related_url
-from monitor.whois import WhoisNotFound, parse_whois
+from monitor.takedown.channels import AbuseChannelsError, load_abuse_channels, parse_abuse_channels, route
+from monitor.takedown.rdap import domain_servers, ip_servers, parse_domain, parse_network, related_url
+from monitor.takedown.whois import WhoisNotFound, parse_whois
 from tests.conftest import BRANDS_FILE, FIXTURES, ROOT, parse_message
 
 CHANNELS = ROOT / "config" / "abuse_channels.yaml"
@@ -403,8 +403,8 @@ def test_drafts_are_addressed_with_evidence_and_delivered_to_owners_only(takedow
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_lookups_are_served_from_the_cache(takedown_env):
-    from monitor.abuse_channels import load_abuse_channels
-    from monitor.contacts import ContactFinder
+    from monitor.takedown.channels import load_abuse_channels
+    from monitor.takedown.contacts import ContactFinder
     from monitor.settings import Settings
     from monitor.store.db import make_engine, session_factory
 
@@ -459,8 +459,8 @@ def test_cli_lists_shows_and_marks_takedowns(takedown_env, tmp_path, capsys):
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_a_bare_address_goes_to_its_network_and_malformed_rdap_is_a_gap(takedown_env):
     from monitor import pipeline
-    from monitor.abuse_channels import load_abuse_channels
-    from monitor.contacts import ContactFinder
+    from monitor.takedown.channels import load_abuse_channels
+    from monitor.takedown.contacts import ContactFinder
     from monitor.settings import Settings
     from monitor.store.db import make_engine, session_factory
     from monitor.store.models import Takedown
@@ -483,7 +483,7 @@ def test_a_bare_address_goes_to_its_network_and_malformed_rdap_is_a_gap(takedown
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_one_owners_email_carries_drafts_up_to_its_size_budget(takedown_env):
     from monitor import pipeline
-    from monitor.outbox import queue_digests
+    from monitor.notify.outbox import queue_digests
     from monitor.registry import load_registry
     from monitor.settings import Settings
     from monitor.store.db import make_engine, session_factory

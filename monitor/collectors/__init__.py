@@ -9,8 +9,8 @@ from monitor.collectors.base import Collector, CollectResult, LayoutChanged, Que
 from monitor.settings import SOURCE_DEFAULT_URLS
 
 if TYPE_CHECKING:
-    from monitor.http import Fetcher
-    from monitor.scoring import Scorer
+    from monitor.fetch.http import Fetcher
+    from monitor.detection.scoring import Scorer
     from monitor.settings import Settings
 
 SOURCES = tuple(SOURCE_DEFAULT_URLS)  # the one list of source names lives in settings
@@ -56,9 +56,10 @@ def build_collector(name: str, settings: "Settings", fetcher: "Fetcher", scorer:
 
         return UrlhausCollector(urls["urlhaus"], fetcher, scorer.might_resemble)
     if name == "permutations":
-        from monitor.collectors.permutations import DnsChecker, PermutationsCollector
+        from monitor.collectors.permutations import PermutationsCollector
+        from monitor.fetch.dns import Dns
 
-        return PermutationsCollector(DnsChecker(settings.dns_nameserver))
+        return PermutationsCollector(Dns(settings.dns_nameserver, timeout=3.0))
     if name == "listing":
         from monitor.collectors.listing import ListingCollector
 

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from collections.abc import Iterable
 from typing import Any, Protocol
 
-from monitor.http import FetchError
-from monitor.models import Candidate
+from monitor.fetch.http import FetchError
+from monitor.detection.models import Candidate
 from monitor.registry import Brand
 
 

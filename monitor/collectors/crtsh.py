@@ -10,9 +10,9 @@ import datetime as dt
 from collections.abc import Iterator
 
 from monitor.collectors.base import LayoutChanged, Query, Window, load_json
-from monitor.domains import under
-from monitor.http import Fetcher
-from monitor.models import Candidate
+from monitor.detection.domains import under
+from monitor.fetch.http import Fetcher
+from monitor.detection.models import Candidate
 from monitor.registry import Brand
 
 JSON_TYPES = ("application/json",)

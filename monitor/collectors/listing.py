@@ -15,10 +15,10 @@ from bs4 import BeautifulSoup
 from lxml import etree
 
 from monitor.collectors.base import LayoutChanged, Query, Window
-from monitor.http import HTML_TYPES, Fetcher
-from monitor.models import Candidate
-from monitor.normalize import clean_text
-from monitor.platforms import display_name_from_title, parse_account_url
+from monitor.fetch.http import HTML_TYPES, Fetcher
+from monitor.detection.models import Candidate
+from monitor.detection.normalize import clean_text
+from monitor.detection.platforms import display_name_from_title, parse_account_url
 from monitor.registry import Brand, Listing
 
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/xml", "text/xml")

@@ -1,6 +1,6 @@
 """Newly registered domains: a daily list from a configured URL, plain text (one domain a
 line) or a zip holding one. The list is downloaded to a file and read line by line; each
-name passes a cheap prefilter (monitor.scoring.Scorer.might_resemble) before it becomes a
+name passes a cheap prefilter (monitor.detection.scoring.Scorer.might_resemble) before it becomes a
 candidate, so a list of a million names never holds a million objects.
 
 The URL may contain {date} (YYYY-MM-DD of the window's last day) and {date_b64} (base64 of
@@ -18,9 +18,10 @@ import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from monitor.clock import utcnow
 from monitor.collectors.base import LayoutChanged, Query, Window
-from monitor.http import Fetcher
-from monitor.models import Candidate
+from monitor.fetch.http import Fetcher
+from monitor.detection.models import Candidate
 from monitor.registry import Brand
 
 LIST_TYPES = ("text/plain", "application/zip", "application/x-zip-compressed", "application/octet-stream")
@@ -99,7 +100,7 @@ class NrdCollector:
         return [Query("newly registered domains", brand.id)]
 
     def fetch(self, query: Query, window: Window) -> Path:
-        day = (window.end or dt.datetime.now(dt.timezone.utc)).date()
+        day = (window.end or utcnow()).date()
         url = list_url(self.url_template, day)
         # Every brand reads the same list: download it once per worker and reuse it.
         self.cache_dir.mkdir(parents=True, exist_ok=True)

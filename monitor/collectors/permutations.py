@@ -11,16 +11,13 @@ import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
-import dns.exception
-import dns.resolver
 import dnstwist
 
 from monitor.collectors.base import LayoutChanged, Query, Window, load_json
-from monitor.domains import make_resolver
-from monitor.models import Candidate
+from monitor.detection.models import Candidate
+from monitor.fetch.dns import REGISTERED, UNKNOWN, Dns
 from monitor.registry import Brand
 
-REGISTERED, UNREGISTERED, UNKNOWN = "registered", "unregistered", "unknown"
 
 
 def permutations_of(domain: str) -> list[str]:
@@ -29,22 +26,6 @@ def permutations_of(domain: str) -> list[str]:
     fuzzer.generate()
     others = sorted({p["domain"] for p in fuzzer.permutations() if p["fuzzer"] != "*original"})
     return [domain] + [d for d in others if d != domain]
-
-
-class DnsChecker:
-    def __init__(self, nameserver: str | None = None, timeout: float = 3.0):
-        self.resolver = make_resolver(nameserver, timeout)
-
-    def status(self, domain: str) -> str:
-        try:
-            self.resolver.resolve(domain, "A", raise_on_no_answer=False, search=False)
-            return REGISTERED  # an answer, or NOERROR/NODATA: the name exists
-        except dns.resolver.NXDOMAIN:
-            return UNREGISTERED
-        except (dns.resolver.NoNameservers, dns.exception.Timeout, dns.resolver.LifetimeTimeout):
-            return UNKNOWN
-        except dns.exception.DNSException:
-            return UNKNOWN
 
 
 def parse_statuses(raw: bytes) -> Iterator[Candidate]:
@@ -61,8 +42,8 @@ class PermutationsCollector:
     name = "permutations"
     canary = True  # the official domain itself is checked and must resolve
 
-    def __init__(self, checker: DnsChecker, workers: int = 32):
-        self.checker = checker
+    def __init__(self, dns: Dns, workers: int = 32):
+        self.dns = dns
         self.workers = workers
         self.unknown: list[str] = []
 
@@ -72,9 +53,9 @@ class PermutationsCollector:
     def fetch(self, query: Query, window: Window) -> bytes:
         domains = permutations_of(query.text)
         with ThreadPoolExecutor(self.workers) as pool:
-            statuses = dict(zip(domains, pool.map(self.checker.status, domains)))
+            statuses = dict(zip(domains, pool.map(self.dns.registration_status, domains)))
             retry = [d for d, s in statuses.items() if s == UNKNOWN]
-            statuses.update(zip(retry, pool.map(self.checker.status, retry)))
+            statuses.update(zip(retry, pool.map(self.dns.registration_status, retry)))
         self.unknown = [d for d, s in statuses.items() if s == UNKNOWN]
         return json.dumps(statuses).encode()
 

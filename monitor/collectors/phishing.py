@@ -14,8 +14,8 @@ import io
 from collections.abc import Callable, Iterator
 
 from monitor.collectors.base import LayoutChanged, Query, Window
-from monitor.http import Fetcher
-from monitor.models import Candidate
+from monitor.fetch.http import Fetcher
+from monitor.detection.models import Candidate
 from monitor.registry import Brand
 
 TEXT_TYPES = ("text/plain", "text/csv", "application/octet-stream")

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+from monitor.clock import utcnow
 from monitor.collectors.base import LayoutChanged, Query, Window, load_json
-from monitor.http import Fetcher
-from monitor.models import Candidate
-from monitor.platforms import display_name_from_title, parse_account_url
+from monitor.fetch.http import Fetcher
+from monitor.detection.models import Candidate
+from monitor.detection.platforms import display_name_from_title, parse_account_url
 from monitor.registry import Brand
 
 SITE_FILTERS = ("facebook.com", "instagram.com", "tiktok.com", "x.com", "t.me", "youtube.com")
@@ -22,7 +23,7 @@ def time_range(window: Window) -> str | None:
     """SearXNG's coarse time filter that covers a window ending about now; None otherwise."""
     if not window.start or not window.end:
         return None
-    now = dt.datetime.now(dt.timezone.utc)
+    now = utcnow()
     if now - window.end > dt.timedelta(days=1):
         return None  # a past window (backfill): the engine cannot restrict to it
     span = now - window.start

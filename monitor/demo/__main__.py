@@ -63,7 +63,7 @@ def demo_addresses(web_data: dict) -> dict[str, str]:
     documentation network, 203.0.113.0/24, whose RDAP the demo web serves) and the officials."""
     from urllib.parse import urlsplit
 
-    from monitor.platforms import platform_of_host
+    from monitor.detection.platforms import platform_of_host
 
     addresses = {name: "203.0.113.10" for name in web_data["registered_lookalikes"]}
     urls = [p["url"] for p in web_data["pages"]] + [e["url"] for e in web_data["listing"]["entries"]] + \

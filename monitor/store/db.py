@@ -11,10 +11,6 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
-
-
 def as_utc(value: dt.datetime | None) -> dt.datetime | None:
     """SQLite hands timezone-aware columns back naive: they were stored as UTC."""
     if value is None:
@@ -44,6 +40,11 @@ def make_engine(url: str) -> Engine:
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def factory_for(url: str) -> sessionmaker[Session]:
+    """Sessions on the database at url (Settings.database_url)."""
+    return session_factory(make_engine(url))
 
 
 def alembic_config(url: str):  # noqa: ANN201 - alembic.config.Config

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from protego import Protego
 from sqlalchemy.orm import Session, sessionmaker
 
+from monitor.clock import utcnow
 from monitor.store.db import as_utc
 from monitor.store.models import RobotsEntry
 from monitor.store.repo import insert_for
@@ -38,7 +39,7 @@ def decide(status: str, body: str | None, url: str, agent: str) -> bool:
 class RobotsPolicy:
     def __init__(self, fetch_robots: Callable[[str], tuple[int | None, bytes]], agent: str,
                  factory: sessionmaker[Session] | None = None,
-                 clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc)):
+                 clock: Callable[[], dt.datetime] = utcnow):
         """fetch_robots(url) -> (HTTP status or None for a network failure, body)."""
         self.fetch_robots = fetch_robots
         self.agent = agent

@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
-from monitor.domains import InvalidHost, host_of_url, normalize_host, split_host, under
-from monitor.models import Candidate
-from monitor.platforms import AccountRef, canonical_platform, normalize_handle, parse_account_url
+from monitor.detection.domains import InvalidHost, host_of_url, normalize_host, split_host, under
+from monitor.detection.models import Candidate
+from monitor.detection.platforms import AccountRef, canonical_platform, normalize_handle, parse_account_url
 
 
 @dataclass(frozen=True)

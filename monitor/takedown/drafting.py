@@ -1,5 +1,5 @@
 """Make takedown drafts for findings: capture the evidence, find who to write to, render the
-draft, store it. I/O around the pure parts (monitor.abuse_channels, monitor.takedown).
+draft, store it. I/O around the pure parts (monitor.takedown.channels, monitor.takedown.request).
 
 A draft is made once per finding and round (a relaunched page gets a new round); two workers
 drafting the same finding store one (the unique constraint decides)."""
@@ -14,18 +14,18 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitor.abuse_channels import AbuseDirectory, Route, load_abuse_channels, route
-from monitor.alerts import imitated_identities
-from monitor.contacts import ContactFinder
-from monitor.evidence import Evidence, capture
-from monitor.http import Fetcher
-from monitor.rdap import Registration
+from monitor.takedown.channels import AbuseDirectory, Route, load_abuse_channels, route
+from monitor.takedown.contacts import ContactFinder
+from monitor.takedown.evidence import Evidence, capture
+from monitor.fetch.http import Fetcher
+from monitor.takedown.rdap import Registration
 from monitor.registry import Brand
+from monitor.clock import utcnow
 from monitor.settings import Settings
 from monitor.store.db import as_utc
 from monitor.store.models import Finding, Takedown
 from monitor.store.repo import insert_for
-from monitor.takedown import Addressing, Target, address_channel, address_domain, build_request, templates
+from monitor.takedown.request import Addressing, Target, address_channel, address_domain, build_request, templates
 
 log = logging.getLogger(__name__)
 DRAFTABLE_STATUSES = ("new", "alerted", "confirmed")
@@ -37,13 +37,11 @@ class DraftReport:
     failed: list[tuple[int, str]] = field(default_factory=list)  # (finding id, error)
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
 
 
 class Drafter:
     def __init__(self, settings: Settings, factory: sessionmaker[Session], *, directory: AbuseDirectory | None = None,
-                 now=_now):  # noqa: ANN001
+                 now=utcnow):  # noqa: ANN001
         self.settings = settings
         self.factory = factory
         self.directory = directory or load_abuse_channels(settings.abuse_channels_path)
@@ -64,7 +62,7 @@ class Drafter:
             return address_domain(where.host, None, None, network.value, network.error, where.host, None,
                                   registrar_applies=False), None, where.host
         registration = self.contacts.registration(where.host)
-        resolution = self.contacts.resolve(where.host)
+        resolution = self.contacts.dns.resolve(where.host)
         address = resolution.addresses[0] if resolution.addresses else None
         network = self.contacts.network(address) if address else None
         addressing = address_domain(
@@ -91,7 +89,7 @@ class Drafter:
         target = Target(finding.id, finding.label, finding.kind, finding.platform, url, finding.score,
                         tuple(finding.reasons), as_utc(finding.first_seen), as_utc(finding.last_seen))
         key = f"takedown:{brand.id}:{finding.id}:{round_}"
-        message = build_request(brand, target, imitated_identities(brand, finding.kind, finding.platform), evidence,
+        message = build_request(brand, target, brand.imitated_identities(finding.kind, finding.platform), evidence,
                                 addressing, registration, envs=self.envs, key=key, now=now)
         values = dict(
             finding_id=finding.id, brand_id=brand.id, round=round_, status="drafted",

@@ -1,6 +1,6 @@
 """RDAP (RFC 9082/9083) and its bootstrap (RFC 9224): which server answers for a domain or an
 address, and what its answer says about the registrar, the network and their abuse contacts.
-Pure: the I/O is in monitor.contacts, through the hardened fetcher.
+Pure: the I/O is in monitor.takedown.contacts, through the hardened fetcher.
 
 Written here rather than taken from whoisit or ipwhois, which DESIGN.md first chose: both
 make their own HTTP requests (past the fetcher's address checks, deadline and size caps,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 
-from monitor.models import CandidateError, candidate_from_dict
-from monitor.scoring import Scorer
+from monitor.detection.models import CandidateError, candidate_from_dict
+from monitor.detection.scoring import Scorer
 
 
 def score_line(scorer: Scorer, line: str, number: int) -> tuple[str, bool]:

@@ -12,8 +12,8 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitor.alerts import DigestItem, build_digest, digest_dedup_key, imitated_identities
-from monitor.mailer import SendError, Transport
+from monitor.notify.digest import DigestItem, build_digest, digest_dedup_key
+from monitor.notify.mailer import SendError, Transport
 from monitor.registry import Brand
 from monitor.store.db import as_utc
 from monitor.store.models import Alert, Takedown
@@ -24,7 +24,7 @@ from monitor.store.repo import (
     mark_alerted,
     mark_delivered,
 )
-from monitor.takedown import DraftSummary, build_drafts_email
+from monitor.notify.owners import DraftSummary, build_drafts_email
 
 RETRY_BACKOFF = dt.timedelta(minutes=5)
 MAX_BACKOFF = dt.timedelta(hours=6)
@@ -88,7 +88,7 @@ def queue_digest(session: Session, brand: Brand, *, min_score: int, mail_from: s
     if findings:
         drafted = latest_takedown_ids(session, [f.id for f in findings])
         items = [DigestItem(f.id, f.label, f.kind, f.platform, f.url, f.score, f.verdict, tuple(f.reasons),
-                            as_utc(f.first_seen), imitated_identities(brand, f.kind, f.platform), drafted.get(f.id))
+                            as_utc(f.first_seen), brand.imitated_identities(f.kind, f.platform), drafted.get(f.id))
                  for f in findings]
         # The queue time is part of the key: a finding marked 'new' again is a new digest.
         dedup_key = digest_dedup_key(brand.id, [f.id for f in findings], now)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from monitor.normalize import clean_text
+from monitor.detection.normalize import clean_text
 
 # Host (without 'www.' / 'm.' etc.) -> platform name.
 PLATFORM_HOSTS = {

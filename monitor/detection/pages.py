@@ -12,7 +12,7 @@ from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup
 
-from monitor.normalize import clean_text
+from monitor.detection.normalize import clean_text
 
 MAX_EXCERPT = 2000
 _CARD_FIELD_RE = re.compile(r"card|cc-?num|cardnumber|cvv|cvc|expiry|exp-?date|ເລກບັດ", re.IGNORECASE)

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import idna
 import tldextract
 
-from monitor.normalize import clean_text
+from monitor.detection.normalize import clean_text
 
 _LABEL_RE = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 
@@ -64,22 +64,6 @@ def registrable_domain(host: str) -> str:
     """The registrable domain of a host, in ASCII: 'www.laoairlines-deal.com' -> 'laoairlines-deal.com'."""
     parts = split_host(host)
     return ascii_host(f"{parts.label}.{parts.suffix}" if parts.suffix else host)
-
-
-def make_resolver(nameserver: str | None, timeout: float):  # noqa: ANN201 - dns.resolver.Resolver
-    """A DNS resolver: the system's, or MONITOR_DNS_NAMESERVER ('ip' or 'ip:port')."""
-    import dns.resolver
-
-    if nameserver:
-        host, _, port = nameserver.partition(":") if nameserver.count(":") == 1 else (nameserver, "", "")
-        resolver = dns.resolver.Resolver(configure=False)
-        resolver.nameservers = [host]
-        if port:
-            resolver.port = int(port)
-    else:
-        resolver = dns.resolver.Resolver()
-    resolver.lifetime = resolver.timeout = timeout
-    return resolver
 
 
 def is_address(host: str) -> bool:

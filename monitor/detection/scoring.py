@@ -1,7 +1,7 @@
 """The impersonation scorer: a pure function of (candidate, registry, rules).
 
 The score is a sum of named, explainable signals whose weights come from the rules
-(monitor/data/scoring_rules.yaml). Per brand, the strongest *identity* signal (a domain,
+(monitor/detection/data/scoring_rules.yaml). Per brand, the strongest *identity* signal (a domain,
 handle, display name or title that resembles the brand) sets the base; a second kind of
 identity signal corroborates it; modifiers (lures, "official" claims, fan-page and
 scam-warning context, lure words in the host) move it only when there is an identity
@@ -18,9 +18,9 @@ from urllib.parse import unquote, urlsplit
 from rapidfuzz import process
 from rapidfuzz.distance import OSA, Levenshtein
 
-from monitor.domains import HostParts, InvalidHost, host_of_url, normalize_host, split_host, under
-from monitor.models import Candidate, Score
-from monitor.normalize import (
+from monitor.detection.domains import HostParts, InvalidHost, host_of_url, normalize_host, split_host, under
+from monitor.detection.models import Candidate, Score
+from monitor.detection.normalize import (
     clean_text,
     condense,
     find_on_boundary,
@@ -29,10 +29,10 @@ from monitor.normalize import (
     skeleton,
     words,
 )
-from monitor.identity import account_ref
-from monitor.platforms import AccountRef, parse_account_url, platform_of_host
+from monitor.detection.identity import account_ref
+from monitor.detection.platforms import AccountRef, parse_account_url, platform_of_host
 from monitor.registry import Brand, Registry
-from monitor.rules import Rules
+from monitor.detection.rules import Rules
 
 _SEPARATORS_RE = re.compile(r"[._\-]+")
 _IGNORED_SUBDOMAINS = {"www", "m", "mobile", "web", "en", "lo", "la"}

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from monitor.clock import utcnow
 from monitor.store.db import as_utc
 from monitor.store.models import HostState
 from monitor.store.repo import insert_for
@@ -25,13 +26,9 @@ class HostCoolingDown(Exception):
         self.host, self.until, self.reason = host, until, reason
 
 
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
-
-
 class HostGate:
     def __init__(self, factory: sessionmaker[Session] | None = None, *, min_delay: float = 1.0,
-                 clock: Callable[[], dt.datetime] = _utcnow, sleep: Callable[[float], None] = time.sleep):
+                 clock: Callable[[], dt.datetime] = utcnow, sleep: Callable[[float], None] = time.sleep):
         self.factory = factory
         self.min_delay = dt.timedelta(seconds=min_delay)
         self.clock = clock

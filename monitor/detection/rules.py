@@ -83,8 +83,8 @@ class Rules(_Frozen):
 def load_rules(path: str | Path | None = None) -> Rules:
     """The packaged default rules, or a rules file given by path."""
     if path is None:
-        text = resources.files("monitor").joinpath("data", "scoring_rules.yaml").read_text("utf-8")
-        source = "monitor/data/scoring_rules.yaml"
+        text = resources.files("monitor.detection").joinpath("data", "scoring_rules.yaml").read_text("utf-8")
+        source = "monitor/detection/data/scoring_rules.yaml"
     else:
         text = Path(path).read_text("utf-8")
         source = str(path)

@@ -12,19 +12,16 @@ import datetime as dt
 import ipaddress
 import json
 import logging
-import socket
-import time
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-import dns.exception
-import dns.resolver
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitor.abuse_channels import AbuseDirectory
-from monitor.domains import ascii_host, make_resolver, registrable_domain
-from monitor.http import FetchError, Fetcher, forbidden_address
-from monitor.rdap import (
+from monitor.takedown.channels import AbuseDirectory
+from monitor.detection.domains import registrable_domain
+from monitor.fetch.dns import Dns
+from monitor.fetch.http import FetchError, Fetcher, forbidden_address
+from monitor.takedown.rdap import (
     RDAP_TYPES,
     Network,
     RdapFormatError,
@@ -38,17 +35,16 @@ from monitor.rdap import (
     query_url,
     related_url,
 )
+from monitor.clock import utcnow
 from monitor.settings import Settings
 from monitor.store.db import as_utc
 from monitor.store.models import RegistrationLookup
 from monitor.store.repo import insert_for
-from monitor.whois import WhoisNotFound, parse_whois, referral
+from monitor.takedown.whois import WHOIS_PORT, WhoisFailed, WhoisNotFound, parse_whois, referral, whois_exchange
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 FAILURE_TTL = dt.timedelta(hours=6)
-WHOIS_PORT = 43
-WHOIS_MAX_BYTES = 200_000
 IANA_WHOIS = "whois.iana.org"
 
 
@@ -66,27 +62,18 @@ class Lookup(Generic[T]):
     cached: bool = False
 
 
-@dataclass(frozen=True)
-class Resolution:
-    status: str  # ok, nxdomain, unknown
-    addresses: tuple[str, ...] = ()
-    error: str | None = None
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
 
 
 class ContactFinder:
     def __init__(self, settings: Settings, factory: sessionmaker[Session], directory: AbuseDirectory, *,
-                 fetcher: Fetcher | None = None, now=_now):  # noqa: ANN001
+                 fetcher: Fetcher | None = None, now=utcnow):  # noqa: ANN001
         self.settings = settings
         self.factory = factory
         self.directory = directory
         self.fetcher = fetcher or Fetcher(settings, session_factory=factory)
         self.now = now
         self.ttl = dt.timedelta(hours=settings.lookup_ttl_hours)
-        self.resolver = make_resolver(settings.dns_nameserver, 5.0)
+        self.dns = Dns(settings.dns_nameserver)
 
     # ------------------------------------------------------------ cache
 
@@ -197,31 +184,17 @@ class ContactFinder:
         if override:
             address, port = override
         else:  # the configured resolver, like every other lookup of the monitor
-            resolution = self.resolve(server)
+            resolution = self.dns.resolve(server)
             if not resolution.addresses:
                 raise LookupFailed(f"WHOIS server {server}: {resolution.error or 'no address'}")
             address, port = resolution.addresses[0], WHOIS_PORT
             if not self.settings.allow_private_networks and forbidden_address(address):
                 raise LookupFailed(f"WHOIS server {server} resolves to a forbidden address {address}")
-        deadline = time.monotonic() + self.settings.http_deadline
-        chunks, size = [], 0
         try:
-            with socket.create_connection((address, port), timeout=self.settings.http_timeout) as sock:
-                sock.sendall(query.encode("idna" if not query.isascii() else "ascii") + b"\r\n")
-                while True:
-                    sock.settimeout(max(0.1, min(self.settings.http_timeout, deadline - time.monotonic())))
-                    chunk = sock.recv(16384)
-                    if not chunk:
-                        break
-                    size += len(chunk)
-                    if size > WHOIS_MAX_BYTES:
-                        raise LookupFailed(f"WHOIS server {server}: answer larger than {WHOIS_MAX_BYTES} bytes")
-                    chunks.append(chunk)
-                    if time.monotonic() > deadline:
-                        raise LookupFailed(f"WHOIS server {server}: no complete answer within the deadline")
-        except (OSError, socket.timeout) as exc:
-            raise LookupFailed(f"WHOIS server {server}: {type(exc).__name__}: {exc}") from None
-        return b"".join(chunks).decode("utf-8", errors="replace")
+            return whois_exchange(address, port, query, timeout=self.settings.http_timeout,
+                                  deadline=self.settings.http_deadline)
+        except WhoisFailed as exc:
+            raise LookupFailed(f"WHOIS server {server}: {exc}") from None
 
     # ------------------------------------------------------------ addresses
 
@@ -237,19 +210,3 @@ class ContactFinder:
         if base is None:
             raise LookupFailed(f"no RDAP server for {address} in IANA's bootstrap")
         return parse_network(self._json(query_url(base, "ip", address)), address, server=base), f"rdap {base}"
-
-    def resolve(self, host: str) -> Resolution:
-        """The addresses a host name resolves to (A, else AAAA); NXDOMAIN is a finding too."""
-        name = ascii_host(host)
-        addresses: list[str] = []
-        try:
-            for rdtype in ("A", "AAAA"):
-                answer = self.resolver.resolve(name, rdtype, raise_on_no_answer=False, search=False)
-                addresses += [r.to_text() for r in answer] if answer.rrset else []
-                if addresses:
-                    break
-        except dns.resolver.NXDOMAIN:
-            return Resolution("nxdomain", error=f"{name}: the domain does not exist (NXDOMAIN)")
-        except dns.exception.DNSException as exc:
-            return Resolution("unknown", error=f"{name}: DNS lookup failed ({type(exc).__name__})")
-        return Resolution("ok", tuple(addresses))

@@ -10,9 +10,9 @@ import logging
 
 from sqlalchemy import select
 
-from monitor.http import HTML_TYPES, FetchError, Fetcher
-from monitor.models import Candidate, Score
-from monitor.pages import parse_page
+from monitor.fetch.http import HTML_TYPES, FetchError, Fetcher
+from monitor.detection.models import Candidate, Score
+from monitor.detection.pages import parse_page
 from monitor.registry import Registry
 from monitor.settings import Settings
 
@@ -37,7 +37,7 @@ class Enricher:
         """A page enriched in an earlier run: fetched once, not again."""
         if self.factory is None:
             return None
-        from monitor.models import candidate_from_dict
+        from monitor.detection.models import candidate_from_dict
         from monitor.store.models import Finding
 
         with self.factory() as session:

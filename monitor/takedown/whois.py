@@ -1,5 +1,6 @@
 """WHOIS (RFC 3912) answers, for top-level domains without RDAP (e.g. .la through
-whois.nic.la): the registrar, its abuse contact and the creation date. Pure.
+whois.nic.la): the registrar, its abuse contact and the creation date. Parsing is pure;
+`whois_exchange` is the TCP client (port 43).
 
 WHOIS has no schema; registries write "Key: value" lines with their own key names. The keys
 below cover the ICANN-style layout most ccTLD registries copy, and the RIPE-style one."""
@@ -7,8 +8,10 @@ below cover the ICANN-style layout most ccTLD registries copy, and the RIPE-styl
 from __future__ import annotations
 
 import re
+import socket
+import time
 
-from monitor.rdap import Registration, usable_email
+from monitor.takedown.rdap import Registration, usable_email
 
 _EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 _REGISTRAR_KEYS = ("registrar", "registrar name", "sponsoring registrar", "registrar organization")
@@ -19,8 +22,43 @@ _CREATED_KEYS = ("creation date", "created", "created on", "registration time", 
 _NOT_FOUND = ("no match", "not found", "no entries found", "no data found", "domain not found", "available for")
 
 
+WHOIS_PORT = 43
+WHOIS_MAX_BYTES = 200_000
+
+
 class WhoisNotFound(LookupError):
     pass
+
+
+class WhoisFailed(OSError):
+    pass
+
+
+def whois_exchange(address: str, port: int, query: str, *, timeout: float, deadline: float,
+                   max_bytes: int = WHOIS_MAX_BYTES) -> str:
+    """One WHOIS query over TCP to an address the caller has already checked: a deadline on
+    the whole exchange, not only per read, and a size cap. I/O."""
+    until = time.monotonic() + deadline
+    chunks, size = [], 0
+    try:
+        with socket.create_connection((address, port), timeout=timeout) as sock:
+            sock.sendall(query.encode("idna" if not query.isascii() else "ascii") + b"\r\n")
+            while True:
+                sock.settimeout(max(0.1, min(timeout, until - time.monotonic())))
+                chunk = sock.recv(16384)
+                if not chunk:
+                    break
+                size += len(chunk)
+                if size > max_bytes:
+                    raise WhoisFailed(f"answer larger than {max_bytes} bytes")
+                chunks.append(chunk)
+                if time.monotonic() > until:
+                    raise WhoisFailed("no complete answer within the deadline")
+    except WhoisFailed:
+        raise
+    except OSError as exc:
+        raise WhoisFailed(f"{type(exc).__name__}: {exc}") from None
+    return b"".join(chunks).decode("utf-8", errors="replace")
 
 
 def fields(text: str) -> list[tuple[str, str]]:

@@ -8,7 +8,7 @@ from typing import Any
 KINDS = ("domain", "account", "page")
 VERDICTS = ("official", "impersonation", "suspicious", "unrelated")
 _TEXT_FIELDS = ("url", "domain", "platform", "handle", "name", "bio", "title", "text")
-# Added by page enrichment (monitor.enrich); optional in input.
+# Added by page enrichment (monitor.detection.enrich); optional in input.
 _FLAG_FIELDS = ("has_password_form", "has_card_form", "enriched")
 _COUNT_FIELDS = ("official_links",)
 

@@ -20,8 +20,8 @@ from urllib.parse import urlsplit
 
 from pydantic import field_validator, model_validator
 
-from monitor.domains import InvalidHost, is_address, normalize_host, under
-from monitor.platforms import canonical_platform, platform_of_host
+from monitor.detection.domains import InvalidHost, is_address, normalize_host, under
+from monitor.detection.platforms import canonical_platform, platform_of_host
 from monitor.registry import _EMAIL_RE, _Frozen, parse_yaml_model
 
 

@@ -20,9 +20,10 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitor.abuse_channels import load_abuse_channels, route
+from monitor.takedown.channels import load_abuse_channels, route
+from monitor.clock import utcnow
 from monitor.settings import Settings
-from monitor.store.db import as_utc
+from monitor.store.db import as_utc, factory_for
 from monitor.store.models import Finding, Takedown
 
 log = logging.getLogger(__name__)
@@ -84,21 +85,15 @@ def decide(state: TakedownState, seen: str, *, now: dt.datetime, reminder_days: 
 
 # ------------------------------------------------------------------ I/O
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
 
 
-def _factory(settings: Settings) -> sessionmaker[Session]:
-    from monitor.store.db import make_engine, session_factory
-
-    return session_factory(make_engine(settings.database_url))
 
 
 def plan_followup(settings: Settings, *, now: dt.datetime | None = None) -> list[int]:
     """Takedowns to re-check: open ones, and ones taken down within the watch period."""
-    now = now or _now()
+    now = now or utcnow()
     since = now - dt.timedelta(days=settings.relaunch_watch_days)
-    with _factory(settings)() as session:
+    with factory_for(settings.database_url)() as session:
         query = (select(Takedown.id).join(Finding, Finding.id == Takedown.finding_id).where(
             Takedown.relaunched_at.is_(None), Finding.status != "false_positive",
             or_(Takedown.status != "resolved", Takedown.taken_down_at >= since))
@@ -108,11 +103,11 @@ def plan_followup(settings: Settings, *, now: dt.datetime | None = None) -> list
 
 def recheck(settings: Settings, takedown_id: int) -> dict[str, Any]:
     """Look at one takedown's page now. Returns {takedown_id, seen, detail}."""
-    from monitor.contacts import ContactFinder
-    from monitor.http import HTML_TYPES, FetchError, Fetcher
-    from monitor.pages import parse_page
+    from monitor.fetch.dns import Dns
+    from monitor.fetch.http import HTML_TYPES, FetchError, Fetcher
+    from monitor.detection.pages import parse_page
 
-    factory = _factory(settings)
+    factory = factory_for(settings.database_url)
     directory = load_abuse_channels(settings.abuse_channels_path)
     with factory() as session:
         takedown = session.get(Takedown, takedown_id)
@@ -129,7 +124,7 @@ def recheck(settings: Settings, takedown_id: int) -> dict[str, Any]:
     fetcher = Fetcher(settings, session_factory=factory)
     dns_status = None
     if where.kind == "domain" and where.host:
-        dns_status = ContactFinder(settings, factory, directory, fetcher=fetcher).resolve(where.host).status
+        dns_status = Dns(settings.dns_nameserver).resolve(where.host).status
     status, error, text = None, None, ""
     if dns_status != "nxdomain":
         try:
@@ -153,13 +148,13 @@ def recheck(settings: Settings, takedown_id: int) -> dict[str, Any]:
 def act(settings: Settings, checks: list[dict[str, Any]], *, smtp_url: str | None, run_id: str | None,
         now: dt.datetime | None = None) -> dict[str, Any]:
     """Turn the checks into events, one email per brand with any, and send."""
-    from monitor.drafting import Drafter
-    from monitor.mailer import make_transport
-    from monitor.outbox import send_pending
+    from monitor.takedown.drafting import Drafter
+    from monitor.notify.mailer import make_transport
+    from monitor.notify.outbox import send_pending
     from monitor.registry import load_registry
 
-    now = now or _now()
-    factory = _factory(settings)
+    now = now or utcnow()
+    factory = factory_for(settings.database_url)
     registry = load_registry(settings.brands_file)
     states: dict[int, dict[str, Any]] = {}
     with factory() as session:
@@ -209,10 +204,10 @@ def _queue(settings: Settings, factory: sessionmaker[Session], registry, states:
            relaunch_drafts: dict[int, int], *, now: dt.datetime, run_id: str | None) -> dict[str, Any]:
     from sqlalchemy.exc import IntegrityError
 
-    from monitor.alerts import digest_dedup_key
-    from monitor.outbox import draft_summary, new_alert
+    from monitor.notify.digest import digest_dedup_key
+    from monitor.notify.outbox import draft_summary, new_alert
     from monitor.store.repo import mark_delivered
-    from monitor.takedown import FollowUpEvent, build_followup_email
+    from monitor.notify.owners import FollowUpEvent, build_followup_email
 
     report: dict[str, Any] = {"taken_down": [], "reminders": [], "relaunched": [], "emails": []}
     for brand_id in sorted({s["brand_id"] for s in states.values()}):

@@ -7,8 +7,8 @@
 - At most 5 redirects; a total deadline per request enforced by a watchdog that closes the
   connection (a server that drips a byte a second cannot hold a worker); a body cap counted
   after decompression; content types checked per call.
-- robots.txt honoured for page fetches (monitor.robots), per-host politeness and cool-downs
-  shared across processes (monitor.hostgate), 429/503 Retry-After honoured but capped,
+- robots.txt honoured for page fetches (monitor.fetch.robots), per-host politeness and cool-downs
+  shared across processes (monitor.fetch.hostgate), 429/503 Retry-After honoured but capped,
   retries with backoff on connection errors and 5xx.
 
 MONITOR_ALLOW_PRIVATE_NETWORKS=1 turns the address filter off: tests and the demo only.
@@ -33,9 +33,10 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from requests_hardened import Config, HTTPSession
 
-from monitor.domains import is_address
-from monitor.hostgate import HostCoolingDown, HostGate
-from monitor.robots import RobotsPolicy
+from monitor.clock import utcnow
+from monitor.detection.domains import is_address
+from monitor.fetch.hostgate import HostCoolingDown, HostGate
+from monitor.fetch.robots import RobotsPolicy
 from monitor.settings import Settings
 
 MAX_REDIRECTS = 5
@@ -348,7 +349,7 @@ class Fetcher:
         status = response.status_code
         host = (urlsplit(url).hostname or "").lower()
         if status in (429, 503):
-            wait = retry_after_seconds(response.headers.get("Retry-After"), dt.datetime.now(dt.timezone.utc))
+            wait = retry_after_seconds(response.headers.get("Retry-After"), utcnow())
             wait = min(wait if wait is not None else 300.0, MAX_RETRY_AFTER)
             until = self.gate.cool_down(host, wait, f"HTTP {status}")
             raise RateLimited(f"{url}: HTTP {status}; {host} cooled down until {until.isoformat(timespec='seconds')}",
