@@ -32,7 +32,8 @@ LAO_LEADING_VOWELS = frozenset("\u0EC0\u0EC1\u0EC2\u0EC3\u0EC4")
 LAO_ATTACHED_VOWELS = frozenset("\u0EB0\u0EB2\u0EB3\u0EBD")
 
 # Multi-letter lookalikes and digits-for-letters, applied after the per-character fold.
-_SEQUENCE_CONFUSABLES = (("rn", "m"), ("vv", "w"))
+# Read only inside a word (a token between separators): 'user-netflix' holds no 'm'.
+_SEQUENCE_CONFUSABLES = (("rn", "m"), ("vv", "w"), ("cl", "d"))
 # 'i' joins 'l': TR39 reads capital I as l, and case folding has already made it an i.
 _ASCII_LOOKALIKES = str.maketrans({"0": "o", "1": "l", "i": "l", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b"})
 
@@ -201,3 +202,56 @@ def find_on_boundary(text: str, needle: str) -> int:
             return start
         start = text.find(needle, start + 1)
     return -1
+
+
+def flat(text: str) -> str:
+    """``fold`` plus digits-for-letters, without the multi-letter sequences: the form in
+    which a brand key is looked for inside a label ('y0urnetflix' -> 'yournetflix')."""
+    return fold(text).translate(_ASCII_LOOKALIKES)
+
+
+def read_sequences(text: str) -> str:
+    """Lookalike sequences read as the letter they imitate ('rnicrosoft' -> 'microsoft').
+    Apply to one word at a time: a sequence across words is no lookalike."""
+    return _sequences(text)
+
+
+def flat_with_offsets(text: str) -> tuple[str, list[int]]:
+    """``flat`` of text with, for each output character, the index of the input character
+    it came from (plus one entry for the end), so that a match can be shown as written."""
+    if text.isascii():
+        out = text.lower().translate(_ASCII_LOOKALIKES)
+        if len(out) == len(text):
+            return out, list(range(len(text) + 1))
+    chars: list[str] = []
+    offsets: list[int] = []
+    for index, ch in enumerate(text):
+        folded = unicodedata.normalize("NFC", clean_text(ch).translate(_FOLD) if not ch.isspace() else " ")
+        folded = folded.translate(_ASCII_LOOKALIKES)
+        for c in folded:
+            chars.append(c)
+            offsets.append(index)
+    offsets.append(len(text))
+    return "".join(chars), offsets
+
+
+def sequences_with_offsets(text: str, offsets: list[int]) -> tuple[str, list[int]]:
+    """``read_sequences`` of a flat word, carrying the offsets along."""
+    if not any(seq in text for seq, _ in _SEQUENCE_CONFUSABLES):
+        return text, offsets
+    out: list[str] = []
+    new: list[int] = []
+    i = 0
+    while i < len(text):
+        for seq, proto in _SEQUENCE_CONFUSABLES:
+            if text.startswith(seq, i):
+                out.append(proto)
+                new.append(offsets[i])
+                i += len(seq)
+                break
+        else:
+            out.append(text[i])
+            new.append(offsets[i])
+            i += 1
+    new.append(offsets[len(text)])
+    return "".join(out), new

@@ -1,0 +1,204 @@
+"""The brand-key index: every string a candidate may imitate, looked up without a loop over brands.
+
+A *key* is a brand string in its flat form (``normalize.flat``: folded, digits read as
+letters, no separators): an official domain's label, an official handle, a name or alias.
+Each key is stored under its flat form and under the form with lookalike sequences read
+(``rn`` as ``m``), so that both spellings of a word find it.
+
+Lookups, each independent of the number of brands:
+
+- ``exact(text)``: the keys equal to text;
+- ``contained(text)``: the keys inside text, with their offsets (every substring whose length
+  is a key length is looked up in a dict);
+- ``typo(text)``: the keys within their allowed edits of the whole text (SymSpell's
+  symmetric deletions: text and key meet after at most d deletions each);
+- ``typo_inside(text)``: the keys within their allowed edits of a window of text (a key cut
+  into d+1 pieces keeps one piece intact under d edits: the pieces are indexed, and each
+  hit is verified on the few windows it allows);
+- ``might_match(text)``: cheap necessary condition of all the above (some piece of some key
+  occurs in text); what fails it matches nothing.
+
+The tests compare each lookup with a brute-force reference on random inputs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from itertools import combinations
+
+from rapidfuzz.distance import OSA
+
+from monitor.detection.normalize import read_sequences
+
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    """A brand string a domain label or handle may imitate."""
+
+    text: str  # flat form, no separators: 'laoalrllnes'
+    kind: str  # 'domain' (official label), 'handle' (official handle) or 'name' (name/alias)
+    shown: str  # as the owner writes it: 'laoairlines', 'Lao Airlines'
+    plain: str  # as written, lower-case, no separators: 'laoairlines'
+    brand: int  # index of the brand in the registry
+    suffix: str = ""  # official suffix for domain keys ('com')
+    platform: str = ""  # for handle keys
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    key: Key
+    start: int  # window of the looked-up text
+    end: int
+    distance: int  # OSA edits between the window and the key (in the form that matched)
+
+
+def _pieces(text: str, count: int) -> list[tuple[int, str]]:
+    """text cut into count nearly equal pieces, with their offsets."""
+    size, extra = divmod(len(text), count)
+    out, position = [], 0
+    for number in range(count):
+        length = size + (1 if number < extra else 0)
+        out.append((position, text[position:position + length]))
+        position += length
+    return out
+
+
+def _deletions(text: str, depth: int) -> set[str]:
+    out = {text}
+    frontier = {text}
+    for _ in range(depth):
+        frontier = {w[:i] + w[i + 1:] for w in frontier for i in range(len(w))}
+        out |= frontier
+    return out
+
+
+@dataclass
+class KeyIndex:
+    allowed: Callable[[int], int]  # edits allowed for a key of this length
+    min_piece: int = 2
+    _exact: dict[str, list[Key]] = field(default_factory=dict)
+    _deletes: dict[str, list[str]] = field(default_factory=dict)  # deletion -> key forms
+    _pieces: dict[str, list[tuple[str, int]]] = field(default_factory=dict)  # piece -> (key form, offset)
+    _lengths: set[int] = field(default_factory=set)
+    _piece_lengths: set[int] = field(default_factory=set)
+    _max_allowed: int = 0
+
+    def add(self, key: Key) -> None:
+        for form in {key.text, read_sequences(key.text)}:
+            if not form:
+                continue
+            known = form in self._exact
+            entries = self._exact.setdefault(form, [])
+            if key not in entries:
+                entries.append(key)
+            if known:
+                continue
+            self._lengths.add(len(form))
+            depth = self.allowed(len(form))
+            self._max_allowed = max(self._max_allowed, depth)
+            if depth:
+                for deletion in _deletions(form, depth):
+                    self._deletes.setdefault(deletion, []).append(form)
+                for offset, piece in _pieces(form, depth + 1):
+                    self._pieces.setdefault(piece, []).append((form, offset))
+                    self._piece_lengths.add(len(piece))
+            else:
+                self._pieces.setdefault(form, []).append((form, 0))
+                self._piece_lengths.add(len(form))
+
+    def extend(self, keys: Iterable[Key]) -> None:
+        for key in keys:
+            self.add(key)
+
+    # ---------------------------------------------------------------- lookups
+
+    def keys(self, form: str) -> list[Key]:
+        return self._exact.get(form, [])
+
+    def exact(self, text: str) -> list[Hit]:
+        return [Hit(k, 0, len(text), 0) for k in self._exact.get(text, ())]
+
+    def contained(self, text: str) -> list[Hit]:
+        out = []
+        n = len(text)
+        for length in self._lengths:
+            for start in range(0, n - length + 1):
+                keys = self._exact.get(text[start:start + length])
+                if keys:
+                    out.extend(Hit(k, start, start + length, 0) for k in keys)
+        return out
+
+    def typo(self, text: str) -> list[Hit]:
+        """Keys within their allowed edits of the whole text (at least one edit)."""
+        if not self._max_allowed:
+            return []
+        forms: set[str] = set()
+        for deletion in _deletions(text, self._max_allowed):
+            forms.update(self._deletes.get(deletion, ()))
+        out = []
+        for form in forms:
+            allowed = self.allowed(len(form))
+            if abs(len(form) - len(text)) > allowed:
+                continue
+            distance = OSA.distance(text, form, score_cutoff=allowed)
+            if 0 < distance <= allowed:
+                out.extend(Hit(k, 0, len(text), distance) for k in self._exact[form])
+        return out
+
+    def typo_inside(self, text: str) -> list[Hit]:
+        """Keys within their allowed edits (at least one) of a window of text; for each key
+        the closest window (fewest edits, then length nearest the key's)."""
+        best: dict[str, tuple[int, int, int, int]] = {}  # form -> (distance, |len diff|, start, end)
+        n = len(text)
+        for length in self._piece_lengths:
+            for position in range(0, n - length + 1):
+                for form, offset in self._pieces.get(text[position:position + length], ()):
+                    allowed = self.allowed(len(form))
+                    if not allowed:
+                        continue
+                    origin = position - offset
+                    for start in range(max(0, origin - allowed), min(n, origin + allowed) + 1):
+                        for size in range(max(1, len(form) - allowed), len(form) + allowed + 1):
+                            end = start + size
+                            if end > n:
+                                break
+                            distance = OSA.distance(form, text[start:end], score_cutoff=allowed)
+                            if distance > allowed or distance == 0:
+                                continue
+                            rank = (distance, abs(size - len(form)), start, end)
+                            if form not in best or rank < best[form]:
+                                best[form] = rank
+        out = []
+        for form, (distance, _, start, end) in best.items():
+            out.extend(Hit(k, start, end, distance) for k in self._exact[form])
+        return out
+
+    def might_match(self, text: str) -> bool:
+        """False only if no key, nor a typo of one, can be found in text by the lookups above."""
+        n = len(text)
+        for length in self._piece_lengths:
+            for start in range(0, n - length + 1):
+                if text[start:start + length] in self._pieces:
+                    return True
+        return False
+
+
+def brute_force(keys: Iterable[Key], allowed: Callable[[int], int], text: str) -> dict[str, set]:
+    """The reference the index is tested against: every key, every window, OSA distance."""
+    out: dict[str, set] = {"exact": set(), "contained": set(), "typo": set(), "typo_inside": set()}
+    for key in keys:
+        for form in {key.text, read_sequences(key.text)}:
+            if text == form:
+                out["exact"].add(key)
+            if form and form in text:
+                out["contained"].add(key)
+            limit = allowed(len(form))
+            if limit and 0 < OSA.distance(text, form) <= limit:
+                out["typo"].add(key)
+            if limit:
+                for start, end in combinations(range(len(text) + 1), 2):
+                    if 0 < OSA.distance(text[start:end], form) <= limit:
+                        out["typo_inside"].add(key)
+                        break
+    return out
