@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import sys
-
-# Airflow puts the dags folder on sys.path; tests and other loaders may not.
-if os.path.dirname(os.path.abspath(__file__)) not in sys.path:
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _monitor_dag import build_monitor_dag  # noqa: E402
+from monitor.airflow_dags import build_monitor_dag, parse_settings
 
 DOC = """
 ### brand_monitor
@@ -38,5 +32,5 @@ failed, so one broken source shows as an error, not a red run).
 Failure emails go to `MONITOR_OPS_EMAIL` when it is set (SmtpNotifier, `smtp_default`).
 """
 
-build_monitor_dag(dag_id="brand_monitor", schedule=os.environ.get("MONITOR_SCHEDULE", "0 * * * *"), doc_md=DOC,
-                  sources=[], tags=["brand-protection"])
+build_monitor_dag(dag_id="brand_monitor", schedule=parse_settings().schedule, doc_md=DOC, sources=[],
+                  tags=["brand-protection"])

@@ -4,13 +4,7 @@
 
 from __future__ import annotations
 
-import os
-import sys
-
-# Airflow puts the dags folder on sys.path; tests and other loaders may not.
-if os.path.dirname(os.path.abspath(__file__)) not in sys.path:
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _monitor_dag import build_monitor_dag  # noqa: E402
+from monitor.airflow_dags import build_monitor_dag, parse_settings
 
 DOC = """
 ### lookalike_domains
@@ -26,5 +20,5 @@ Same tasks, Params and re-running as `brand_monitor` (the `sources` Param defaul
 `permutations`). Schedule: `MONITOR_LOOKALIKE_SCHEDULE` (default 03:00 UTC daily).
 """
 
-build_monitor_dag(dag_id="lookalike_domains", schedule=os.environ.get("MONITOR_LOOKALIKE_SCHEDULE", "0 3 * * *"),
-                  doc_md=DOC, sources=["permutations"], tags=["brand-protection", "dns"])
+build_monitor_dag(dag_id="lookalike_domains", schedule=parse_settings().lookalike_schedule, doc_md=DOC,
+                  sources=["permutations"], tags=["brand-protection", "dns"])

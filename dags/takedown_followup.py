@@ -9,62 +9,6 @@ daily). Only wiring: the logic is in monitor.takedown.followup.
 
 from __future__ import annotations
 
-import os
-import sys
+from monitor.airflow_dags import build_followup_dag
 
-import pendulum
-from airflow.sdk import dag, get_current_context, task
-
-# Airflow puts the dags folder on sys.path; tests and other loaders may not.
-if os.path.dirname(os.path.abspath(__file__)) not in sys.path:
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _monitor_dag import _pool, _settings, default_args  # noqa: E402
-
-
-@dag(
-    dag_id="takedown_followup",
-    schedule=os.environ.get("MONITOR_FOLLOWUP_SCHEDULE", "0 6 * * *"),
-    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
-    catchup=False,
-    max_active_runs=1,
-    doc_md=__doc__,
-    tags=["impersonation-monitor", "takedowns"],
-    default_args=default_args(),
-)
-def takedown_followup():
-    @task
-    def plan() -> list[int]:
-        from monitor.takedown.followup import plan_followup
-
-        return plan_followup(_settings())
-
-    @task(map_index_template="{{ map_label }}", pool=_pool())
-    def recheck(takedown_id: int) -> dict:
-        from monitor.takedown.followup import recheck as recheck_one
-
-        get_current_context()["map_label"] = f"takedown {takedown_id}"
-        return recheck_one(_settings(), takedown_id)
-
-    @task(trigger_rule="all_done")
-    def act(checks: list[dict]) -> dict:
-        import logging
-
-        from airflow.sdk import BaseHook
-        from airflow.sdk.exceptions import AirflowNotFoundException
-
-        from monitor.takedown.followup import act as act_on, summarize_followup
-        from monitor.notify.mailer import smtp_url_from_connection
-
-        try:
-            smtp_url = smtp_url_from_connection(BaseHook.get_connection("smtp_default"))
-        except AirflowNotFoundException:
-            smtp_url = None
-        report = act_on(_settings(), [c for c in checks if c], smtp_url=smtp_url,
-                        run_id=get_current_context()["dag_run"].run_id)
-        logging.getLogger("airflow.task").info("%s", summarize_followup(report))
-        return report
-
-    act(recheck.expand(takedown_id=plan()))
-
-
-takedown_followup()
+build_followup_dag(doc_md=__doc__)

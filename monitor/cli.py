@@ -68,7 +68,8 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 def cmd_collect(args: argparse.Namespace) -> int:
     import json
 
-    from monitor.collectors import Window, build_collector, collect_brand
+    from monitor.collectors.base import Window, collect_brand
+    from monitor.collectors.sources import build_collector
     from monitor.fetch.http import Fetcher
     from monitor.pipeline import parse_time
 
@@ -117,8 +118,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     report = pipeline.alert(settings, params, run, smtp_url=None)
     print(pipeline.summarize(stored, report, drafts))
     try:
-        pipeline.check_sources(stored)
-    except pipeline.AllSourcesFailed as exc:
+        pipeline.check_run(stored)
+    except pipeline.RunVerdict as exc:
         print(f"monitor run: {exc}", file=sys.stderr)
         return 1
     return 0
@@ -160,8 +161,9 @@ def _print_channels(path: str | None) -> int:
     """Validate the abuse-channel directory and show what the monitor understood of it."""
     from monitor.takedown.channels import load_abuse_channels
 
-    path = path or str(_settings().abuse_channels_path)
-    directory = load_abuse_channels(path)
+    settings = _settings()
+    path = path or str(settings.abuse_channels_path)
+    directory = load_abuse_channels(path, shared_hosting=load_rules(settings.rules_file).shared_hosting)
 
     def show(key: str, channel) -> None:  # noqa: ANN001
         where = " and ".join(p for p in (channel.email, channel.form) if p)

@@ -8,20 +8,37 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any
 
-from monitor.clock import utcnow
+from monitor.clock import display_time, utcnow
+from monitor.collectors.sources import SOURCES
+from monitor.detection.models import FLAGGED_VERDICTS, OFFICIAL, UNRELATED
+from monitor.records import Record
+from monitor.registry import Brand, Registry
 from monitor.settings import Settings
 from monitor.store.db import factory_for
+from monitor.store.repo import FindingInput
+
+if TYPE_CHECKING:
+    from monitor.detection.enrich import Enricher
+    from monitor.detection.scoring import Scorer
 
 log = logging.getLogger(__name__)
 
 RUN_TYPES_THAT_ARE_BACKFILLS = {"backfill"}
 
 
+class BadRequest(ValueError):
+    """Params or a registry the run cannot use: fail at once, retrying cannot mend them."""
+
+
+class RunVerdict(RuntimeError):
+    """The run saw nothing: its plan failed, it planned nothing, or every collection failed."""
+
+
 @dataclass(frozen=True)
-class RunInfo:
+class RunInfo(Record):
     """Who asked for this run and for which window (from Airflow's context or the CLI)."""
 
     run_id: str | None
@@ -29,12 +46,60 @@ class RunInfo:
     window_start: str | None  # ISO 8601
     window_end: str | None
 
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "RunInfo":
-        return cls(**data)
+@dataclass(frozen=True)
+class PlanItem(Record):
+    brand: str
+    source: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.brand} · {self.source}"
+
+
+@dataclass(frozen=True)
+class CollectionOutcome(Record):
+    """What every step after collect reports about one collection."""
+
+    collection_run_id: int
+    brand: str
+    source: str
+    status: str  # ok, failed
+    error: str | None
+    layout_changed: bool
+    queries: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.brand} · {self.source}"
+
+
+@dataclass(frozen=True)
+class Collected(CollectionOutcome):
+    candidates: list[dict[str, Any]] = field(default_factory=list)
+    canary_expected: bool = False
+
+
+@dataclass(frozen=True)
+class Scored(CollectionOutcome):
+    candidates: int = 0
+    flagged: list[dict[str, Any]] = field(default_factory=list)  # FindingInput fields
+    canary: str = "n/a"  # ok, missing, n/a
+    enriched: int = 0
+
+
+@dataclass(frozen=True)
+class Stored(CollectionOutcome):
+    candidates: int = 0
+    canary: str = "n/a"
+    flagged: int = 0
+    new: int = 0
+    updated: int = 0
+
+
+def _outcome(record: CollectionOutcome, **changes: Any) -> dict[str, Any]:
+    """The fields every record carries, from the step before, with changes."""
+    return {f.name: getattr(record, f.name) for f in fields(CollectionOutcome)} | changes
 
 
 def parse_time(value: Any, name: str) -> dt.datetime | None:
@@ -46,7 +111,7 @@ def parse_time(value: Any, name: str) -> dt.datetime | None:
         try:
             parsed = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
         except ValueError:
-            raise ValueError(f"param {name}={value!r}: expected an ISO 8601 date-time") from None
+            raise BadRequest(f"param {name}={value!r}: expected an ISO 8601 date-time") from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
 
 
@@ -66,67 +131,72 @@ def resolve_window(interval_start: Any, interval_end: Any, params: dict[str, Any
             end = now
             start = now - dt.timedelta(hours=lookback_hours)
     if start >= end:
-        raise ValueError(f"window_start {start.isoformat()} is not before window_end {end.isoformat()}")
+        raise BadRequest(f"window_start {start.isoformat()} is not before window_end {end.isoformat()}")
     return start.astimezone(dt.timezone.utc), end.astimezone(dt.timezone.utc)
 
 
+def _registry(settings: Settings) -> Registry:
+    """The registry, or BadRequest naming the file, line and field."""
+    from monitor.registry import RegistryError, load_registry
+
+    try:
+        return load_registry(settings.brands_file)
+    except RegistryError as exc:
+        raise BadRequest(str(exc)) from None
 
 
-def _registry(settings: Settings):  # noqa: ANN202
-    from monitor.registry import load_registry
-
-    return load_registry(settings.brands_file)
-
-
+def requested_brands(settings: Settings, params: dict[str, Any]) -> list[Brand]:
+    """The brands a run's Params ask for (empty: all), or BadRequest naming the unknown one."""
+    registry = _registry(settings)
+    wanted = list(params.get("brands") or registry.ids)
+    unknown = [b for b in wanted if b not in registry.ids]
+    if unknown:
+        raise BadRequest(f"param brands: unknown brand {unknown[0]!r} (known: {', '.join(registry.ids)})")
+    return [registry.brand(b) for b in wanted]
 
 
 # ---------------------------------------------------------------- plan
 
-def plan(settings: Settings, params: dict[str, Any]) -> list[dict[str, str]]:
+def plan(settings: Settings, params: dict[str, Any]) -> list[PlanItem]:
     """Validate the registry and the Params, and list the (brand, source) pairs to collect."""
-    registry = _registry(settings)
-    wanted_brands = list(params.get("brands") or registry.ids)
-    unknown = [b for b in wanted_brands if b not in registry.ids]
-    if unknown:
-        raise ValueError(f"param brands: unknown brand {unknown[0]!r} (known: {', '.join(registry.ids)})")
+    brands = requested_brands(settings, params)
     explicit = bool(params.get("sources"))
     wanted_sources = list(params.get("sources") or settings.sources)
-    unknown = [s for s in wanted_sources if s not in settings.source_urls]
+    unknown = [s for s in wanted_sources if s not in SOURCES]
     if unknown:
-        raise ValueError(f"param sources: unknown source {unknown[0]!r} (known: {', '.join(sorted(settings.source_urls))})")
+        raise BadRequest(f"param sources: unknown source {unknown[0]!r} (known: {', '.join(SOURCES)})")
 
-    # Search APIs run only with their keys: left out of the default plan without them, an
-    # error (on the collection run) when asked for by name.
-    keyed = {"brave": bool(settings.brave_api_key), "google": bool(settings.google_api_key and settings.google_cx)}
-
-    def configured(brand_id: str, source: str) -> bool:
-        brand = registry.brand(brand_id)  # listing pages and feeds are configured per brand
-        if source in keyed and not keyed[source] and not explicit:
+    def configured(brand: Brand, source: str) -> bool:
+        spec = SOURCES[source]
+        # Sources with keys run only with them: left out of the default plan without them, an
+        # error (on the collection run) when asked for by name.
+        if not explicit and not all(getattr(settings, key.setting) for key in spec.keys):
             return False
-        return not ((source == "listing" and not brand.listings) or (source == "rss" and not brand.feeds))
+        # Listing pages and feeds are configured per brand.
+        return spec.needs_brand_field is None or bool(getattr(brand, spec.needs_brand_field))
 
-    return [{"brand": brand, "source": source} for brand in wanted_brands for source in wanted_sources
-            if configured(brand, source)]
+    return [PlanItem(brand.id, source) for brand in brands for source in wanted_sources if configured(brand, source)]
 
 
 # ---------------------------------------------------------------- collect
 
-def collect(settings: Settings, item: dict[str, str], run: RunInfo) -> dict[str, Any]:
+def collect(settings: Settings, item: PlanItem, run: RunInfo) -> Collected:
     """Run one source for one brand over the run's window; record the collection run.
     A source that fails is recorded as failed and returns its error: it does not raise, so
     other sources go on."""
-    from monitor.collectors import Window, build_collector, collect_brand
-    from monitor.fetch.http import Fetcher
+    from monitor.collectors.base import Window, collect_brand
+    from monitor.collectors.sources import build_collector
     from monitor.detection.rules import load_rules
     from monitor.detection.scoring import Scorer
+    from monitor.fetch.http import Fetcher
     from monitor.store.repo import finish_collection_run, start_collection_run
 
     registry = _registry(settings)
-    brand = registry.brand(item["brand"])
+    brand = registry.brand(item.brand)
     window = Window(parse_time(run.window_start, "window_start"), parse_time(run.window_end, "window_end"))
     factory = factory_for(settings.database_url)
     with factory() as session:
-        run_id = start_collection_run(session, source=item["source"], brand_id=brand.id,
+        run_id = start_collection_run(session, source=item.source, brand_id=brand.id,
                                       window_start=window.start, window_end=window.end,
                                       dag_run_id=run.run_id, run_type=run.run_type, now=utcnow())
         session.commit()
@@ -134,11 +204,9 @@ def collect(settings: Settings, item: dict[str, str], run: RunInfo) -> dict[str,
     error: str | None = None
     layout_changed = False
     queries = 0
-    canary_expected = False
     try:
         scorer = Scorer(registry, load_rules(settings.rules_file))
-        collector = build_collector(item["source"], settings, Fetcher(settings, session_factory=factory), scorer)
-        canary_expected = collector.canary
+        collector = build_collector(item.source, settings, Fetcher(settings, session_factory=factory), scorer)
         result = collect_brand(collector, brand, window)
         queries, layout_changed = result.queries, result.layout_changed
         candidates = [{**found.candidate.to_dict(), "query": found.query} for found in result.found]
@@ -147,20 +215,20 @@ def collect(settings: Settings, item: dict[str, str], run: RunInfo) -> dict[str,
             error = f"{len(result.errors)} of {result.queries} queries failed: {shown}"
         status = "failed" if result.failed else "ok"
     except Exception as exc:  # a broken collector must not take the other sources down
-        log.exception("source %s for %s failed", item["source"], brand.id)
+        log.exception("source %s for %s failed", item.source, brand.id)
         error, status = f"{type(exc).__name__}: {exc}", "failed"
     with factory() as session:
         finish_collection_run(session, run_id, now=utcnow(), status=status, queries=queries,
                               candidates=len(candidates), error=error, layout_changed=layout_changed)
         session.commit()
-    return {"collection_run_id": run_id, "brand": brand.id, "source": item["source"], "status": status,
-            "error": error, "layout_changed": layout_changed, "queries": queries, "candidates": candidates,
-            "canary_expected": canary_expected}
+    return Collected(collection_run_id=run_id, brand=brand.id, source=item.source, status=status, error=error,
+                     layout_changed=layout_changed, queries=queries, candidates=candidates,
+                     canary_expected=SOURCES[item.source].canary)
 
 
 # ---------------------------------------------------------------- score
 
-def score(settings: Settings, collected: dict[str, Any]) -> dict[str, Any]:
+def score(settings: Settings, collected: Collected) -> Scored:
     """Score what one collection found; enrich the pages worth a look and score them again;
     keep the ones flagged for this collection's brand as finding inputs; check the canary."""
     from monitor.detection.enrich import Enricher
@@ -175,7 +243,7 @@ def score(settings: Settings, collected: dict[str, Any]) -> dict[str, Any]:
     flagged = []
     official_seen = False
     broken: list[str] = []
-    for raw in collected["candidates"]:
+    for raw in collected.candidates:
         try:
             flagged_item, official = _score_one(raw, collected, scorer, enricher, shared)
         except Exception as exc:  # noqa: BLE001 - one odd record must not lose the batch
@@ -186,58 +254,55 @@ def score(settings: Settings, collected: dict[str, Any]) -> dict[str, Any]:
         if flagged_item is not None:
             flagged.append(flagged_item)
     canary = "n/a"
-    if collected.get("canary_expected") and collected["status"] != "failed":
+    if collected.canary_expected and collected.status != "failed":
         canary = "ok" if official_seen else "missing"
-    error = collected["error"]
+    error = collected.error
     if broken:
         error = "; ".join(filter(None, [error, f"{len(broken)} candidates could not be scored: {broken[0]}"]))
-    return {key: collected[key] for key in ("collection_run_id", "brand", "source", "status",
-                                            "layout_changed", "queries")} | {
-        "error": error, "candidates": len(collected["candidates"]), "flagged": flagged, "canary": canary,
-        "enriched": enricher.count}
+    return Scored(**_outcome(collected, error=error), candidates=len(collected.candidates), flagged=flagged,
+                  canary=canary, enriched=enricher.count)
 
 
-def _score_one(raw: dict[str, Any], collected: dict[str, Any], scorer, enricher, shared) -> tuple[dict | None, bool]:  # noqa: ANN001
+def _score_one(raw: dict[str, Any], collected: Collected, scorer: Scorer, enricher: Enricher,
+               shared: frozenset[str]) -> tuple[dict[str, Any] | None, bool]:
     """(finding input or None, whether it is the brand's own official identity)."""
     from monitor.detection.identity import identity_of
     from monitor.detection.models import candidate_from_dict
 
     candidate = candidate_from_dict(raw)
     result = scorer.score(candidate)
-    if result.verdict == "official":
-        return None, result.brand == collected["brand"]
-    if result.brand != collected["brand"] and result.verdict != "unrelated":
+    if result.verdict == OFFICIAL:
+        return None, result.brand == collected.brand
+    if result.brand != collected.brand and result.verdict != UNRELATED:
         return None, False  # another brand's look-alike: that brand's own collection records it
     if enricher.worth_it(candidate, result):
         candidate = enricher.enrich(candidate)
         result = scorer.score(candidate)
-    if result.verdict not in ("impersonation", "suspicious") or result.brand != collected["brand"]:
+    if result.verdict not in FLAGGED_VERDICTS or result.brand != collected.brand:
         return None, False
     identity = identity_of(candidate, shared)
-    return {
-        "brand_id": result.brand, "canonical_key": identity.key, "kind": candidate.kind,
-        "platform": identity.platform, "url": candidate.url, "label": identity.label, "score": result.score,
-        "verdict": result.verdict, "reasons": result.reasons, "candidate": candidate.to_dict(),
-        "source": collected["source"], "query": raw.get("query"),
-    }, False
+    return FindingInput(
+        brand_id=result.brand, canonical_key=identity.key, kind=candidate.kind, platform=identity.platform,
+        url=candidate.url, label=identity.label, score=result.score, verdict=result.verdict,
+        reasons=list(result.reasons), candidate=candidate.to_dict(), source=collected.source,
+        query=raw.get("query")).as_dict(), False
 
 
 # ---------------------------------------------------------------- store
 
-def store(settings: Settings, scored: dict[str, Any]) -> dict[str, Any]:
-    from monitor.store.repo import FindingInput, finish_collection_run, upsert_findings
+def store(settings: Settings, scored: Scored) -> Stored:
+    from monitor.store.repo import finish_collection_run, upsert_findings
 
-    items = [FindingInput(**f) for f in scored["flagged"]]
+    items = [FindingInput.from_dict(f) for f in scored.flagged]
     factory = factory_for(settings.database_url)
     now = utcnow()
     with factory() as session:
-        new, updated = upsert_findings(session, items, collection_run_id=scored["collection_run_id"], now=now)
-        finish_collection_run(session, scored["collection_run_id"], now=now, flagged=len(items),
-                              findings_new=new, findings_updated=updated, canary=scored.get("canary"))
+        new, updated = upsert_findings(session, items, collection_run_id=scored.collection_run_id, now=now)
+        finish_collection_run(session, scored.collection_run_id, now=now, flagged=len(items),
+                              findings_new=new, findings_updated=updated, canary=scored.canary)
         session.commit()
-    return {key: scored[key] for key in ("collection_run_id", "brand", "source", "status", "error",
-                                         "layout_changed", "queries", "candidates", "canary")} | {
-        "flagged": len(items), "new": new, "updated": updated}
+    return Stored(**_outcome(scored), candidates=scored.candidates, canary=scored.canary, flagged=len(items),
+                  new=new, updated=updated)
 
 
 # ---------------------------------------------------------------- takedown drafts
@@ -250,9 +315,7 @@ def draft_takedowns(settings: Settings, params: dict[str, Any]) -> dict[str, Any
 
     if params.get("dry_run"):
         return {"drafted": [], "failed": [], "skipped": "dry run: no takedown drafted"}
-    registry = _registry(settings)
-    brands = [registry.brand(b) for b in (params.get("brands") or registry.ids)]
-    report = draft_for_brands(settings, factory_for(settings.database_url), brands)
+    report = draft_for_brands(settings, factory_for(settings.database_url), requested_brands(settings, params))
     return {"drafted": report.drafted, "failed": [{"finding_id": f, "error": e} for f, e in report.failed],
             "skipped": None}
 
@@ -261,12 +324,11 @@ def draft_takedowns(settings: Settings, params: dict[str, Any]) -> dict[str, Any
 
 def alert(settings: Settings, params: dict[str, Any], run: RunInfo, *, smtp_url: str | None) -> dict[str, Any]:
     """Queue one digest per brand with new findings, then send everything pending."""
+    from monitor.detection.rules import load_rules
     from monitor.notify.mailer import make_transport
     from monitor.notify.outbox import queue_digests, send_pending
-    from monitor.detection.rules import load_rules
 
-    registry = _registry(settings)
-    brands = [registry.brand(b) for b in (params.get("brands") or registry.ids)]
+    brands = requested_brands(settings, params)
     rules = load_rules(settings.rules_file)
     min_score = params.get("min_score")
     if min_score is None:
@@ -283,8 +345,8 @@ def alert(settings: Settings, params: dict[str, Any], run: RunInfo, *, smtp_url:
     factory = factory_for(settings.database_url)
     window = None
     if run.window_start and run.window_end:
-        start, end = (parse_time(v, "window").strftime("%Y-%m-%d %H:%M UTC") for v in (run.window_start, run.window_end))
-        window = f"{start} to {end}"
+        window = (f"{display_time(parse_time(run.window_start, 'window_start'))} to "
+                  f"{display_time(parse_time(run.window_end, 'window_end'))}")
     queued = queue_digests(factory, brands, min_score=int(min_score), mail_from=settings.mail_from, now=utcnow(),
                            window=window, run_id=run.run_id, recipients=settings.alert_recipients_override,
                            drafts_max_bytes=settings.max_email_bytes)
@@ -301,31 +363,24 @@ def alert(settings: Settings, params: dict[str, Any], run: RunInfo, *, smtp_url:
 
 # ---------------------------------------------------------------- summary
 
-class AllSourcesFailed(RuntimeError):
-    pass
-
-
-def summarize(stored: list[dict[str, Any]], alert_report: dict[str, Any] | None,
+def summarize(stored: list[Stored], alert_report: dict[str, Any] | None,
               drafts_report: dict[str, Any] | None = None) -> str:
     """A plain-text table for the task log and the CLI. Pure."""
     header = ("source", "brand", "status", "canary", "queries", "candidates", "flagged", "new", "updated", "error")
     rows = [header]
-    for s in sorted(stored, key=lambda s: (s["source"], s["brand"])):
-        error = (s.get("error") or "-")
-        if s.get("layout_changed"):
+    for s in sorted(stored, key=lambda s: (s.source, s.brand)):
+        error = (s.error or "-")
+        if s.layout_changed:
             error = "LAYOUT CHANGED: " + error
-        canary = s.get("canary") or "n/a"
-        rows.append((s["source"], s["brand"], s["status"], "MISSING" if canary == "missing" else canary,
-                     str(s.get("queries", 0)), str(s.get("candidates", 0)),
-                     str(s.get("flagged", 0)), str(s.get("new", 0)), str(s.get("updated", 0)),
+        rows.append((s.source, s.brand, s.status, "MISSING" if s.canary == "missing" else s.canary,
+                     str(s.queries), str(s.candidates), str(s.flagged), str(s.new), str(s.updated),
                      error if len(error) <= 120 else error[:117] + "..."))
     widths = [max(len(r[i]) for r in rows) for i in range(len(header) - 1)]
     lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(r[:-1])) + "  " + r[-1] for r in rows]
-    totals = {k: sum(int(s.get(k, 0)) for s in stored) for k in ("candidates", "flagged", "new", "updated")}
-    lines.append(f"total: {totals['candidates']} candidates, {totals['flagged']} flagged, "
-                 f"{totals['new']} new findings, {totals['updated']} updated, "
-                 f"{sum(1 for s in stored if s['status'] == 'failed')} failed collections")
-    missing = [f"{s['source']}/{s['brand']}" for s in stored if s.get("canary") == "missing"]
+    lines.append(f"total: {sum(s.candidates for s in stored)} candidates, {sum(s.flagged for s in stored)} flagged, "
+                 f"{sum(s.new for s in stored)} new findings, {sum(s.updated for s in stored)} updated, "
+                 f"{sum(1 for s in stored if s.status == 'failed')} failed collections")
+    missing = [f"{s.source}/{s.brand}" for s in stored if s.canary == "missing"]
     if missing:
         lines.append(f"canary missing (the source did not return the brand's own official identity): "
                      f"{', '.join(missing)}")
@@ -346,17 +401,20 @@ def summarize(stored: list[dict[str, Any]], alert_report: dict[str, Any] | None,
                          f"({sum(q['findings'] for q in queued)} findings), "
                          f"{sum(1 for q in queued if q.get('drafts'))} takedown-draft emails "
                          f"({sum(q.get('drafts', 0) for q in queued)} drafts), "
-                         f"{alert_report.get('sent', 0)} sent, {len(alert_report.get('failed', []))} failed and "
-                         f"pending retry, {len(alert_report.get('dead', []))} dead-lettered "
+                         f"{alert_report.get('sent', 0)} sent, {len(alert_report.get('failed', []))} pending retry, "
+                         f"{len(alert_report.get('dead', []))} dead-lettered "
                          f"(via {alert_report.get('transport')})")
             for dead in alert_report.get("dead", []):
                 lines.append(f"  DEAD alert {dead['alert_id']}: {dead['error']}")
             for failed in alert_report.get("failed", []):
-                lines.append(f"  pending alert {failed['alert_id']}: {failed['error']}")
+                lines.append(f"  PENDING alert {failed['alert_id']} (will be retried): {failed['error']}")
     return "\n".join(lines)
 
 
-def check_sources(stored: list[dict[str, Any]]) -> None:
-    """Fail the run when every collection failed: the monitor saw nothing at all."""
-    if stored and all(s["status"] == "failed" for s in stored):
-        raise AllSourcesFailed(f"all {len(stored)} collections failed; first error: {stored[0].get('error')}")
+def check_run(stored: list[Stored]) -> None:
+    """Fail the run when it saw nothing: no collection reached the store (the plan failed, or
+    planned nothing), or every collection failed."""
+    if not stored:
+        raise RunVerdict("no collection was stored: the plan failed or planned nothing (see the plan task's log)")
+    if all(s.status == "failed" for s in stored):
+        raise RunVerdict(f"all {len(stored)} collections failed; first error: {stored[0].error}")

@@ -16,7 +16,7 @@ from typing import Annotated, Any, TypeVar
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from monitor.detection.domains import InvalidHost, is_valid_hostname, normalize_host
+from monitor.detection.domains import InvalidHost, is_http_url, is_valid_hostname, normalize_host
 from monitor.detection.normalize import clean_text
 from monitor.detection.platforms import canonical_platform, normalize_handle
 
@@ -98,7 +98,7 @@ class Listing(_Frozen):
     @field_validator("url")
     @classmethod
     def _url(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
+        if not is_http_url(value):
             raise ValueError(f"{value!r} is not an http(s) URL")
         return value
 
@@ -159,7 +159,7 @@ class Brand(_Frozen):
     @classmethod
     def _feeds(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for url in value:
-            if not url.startswith(("http://", "https://")):
+            if not is_http_url(url):
                 raise ValueError(f"{url!r} is not an http(s) URL")
         return value
 
@@ -380,6 +380,16 @@ def parse_yaml_model(text: str, path: str, model: type[ModelT], *, what: str, to
         if len(distinct) > 1:
             message += f" (and {len(distinct) - 1} more error{'s' if len(distinct) > 2 else ''})"
         raise error(message) from None
+
+
+def brand_ids_in(path: str | Path) -> list[str]:
+    """The brand ids a brands file names, read leniently (no validation): for the trigger
+    form's choices. Empty when the file cannot be read; `load_registry` says why."""
+    try:
+        data = yaml.load(Path(path).read_text("utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        return [str(b["id"]) for b in data["brands"] if isinstance(b, dict) and isinstance(b.get("id"), str)]
+    except Exception:  # noqa: BLE001 - any unreadable file: no choices; plan reports the error
+        return []
 
 
 def parse_registry(text: str, path: str = "<brands>") -> Registry:

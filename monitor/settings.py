@@ -7,30 +7,16 @@ A bad value fails with the variable's name.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-SOURCE_DEFAULT_URLS = {
-    # Public defaults; each is overridden by MONITOR_<SOURCE>_URL.
-    "searxng": "https://searx.be",
-    "brave": "https://api.search.brave.com",
-    "google": "https://www.googleapis.com",
-    "crtsh": "https://crt.sh",
-    # A daily list of newly registered domains; {date} / {date_b64} are filled in per day.
-    "nrd": "https://www.whoisds.com/whois-database/newly-registered-domains/{date_b64}/nrd",
-    "openphish": "https://openphish.com/feed.txt",
-    "urlhaus": "https://urlhaus.abuse.ch/downloads/csv_recent/",
-    # Not fetched over HTTP: listed so that every source has a name here.
-    "permutations": "dns:",
-    "listing": "brands.yaml",
-    "rss": "brands.yaml",
-}
+from monitor.detection.domains import is_http_url
+from monitor.collectors.sources import BRAND_MONITOR_SOURCES, SOURCES
 
-
-# brand_monitor's sources; 'permutations' has a DAG of its own (lookalike_domains). Search
-# APIs without keys are left out of the plan (monitor.pipeline.plan).
-DEFAULT_SOURCES = ("searxng", "brave", "google", "crtsh", "nrd", "openphish", "urlhaus", "listing", "rss")
+# Public defaults from the source table; each is overridden by MONITOR_<SOURCE>_URL.
+SOURCE_DEFAULT_URLS = {name: spec.default_url or "brands.yaml" for name, spec in SOURCES.items()}
 
 
 class SettingsError(ValueError):
@@ -82,11 +68,19 @@ def _emails(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     return addresses
 
 
-def _http_url(env: Mapping[str, str], name: str, default: str) -> str:
+def _cron(env: Mapping[str, str], name: str, default: str) -> str:
+    value = (env.get(name) or default).strip()
+    fields = value.split()
+    if not (value.startswith("@") or len(fields) == 5) or any(not f.isprintable() for f in fields):
+        raise SettingsError(f"{name}={value!r}: expected a cron expression of five fields (or @daily, @hourly)")
+    return value
+
+
+def _http_url(env: Mapping[str, str], name: str, default: str, *, slash: bool = True) -> str:
     value = env.get(name) or default
-    if not value.startswith(("http://", "https://")):
+    if not is_http_url(value):
         raise SettingsError(f"{name}={value!r}: expected an http(s) URL")
-    return value if value.endswith("/") else value + "/"
+    return value if value.endswith("/") or not slash else value + "/"
 
 
 def _overrides(env: Mapping[str, str], name: str) -> dict[str, tuple[str, int]]:
@@ -116,12 +110,15 @@ class Settings:
     allow_private_networks: bool = False
     user_agent: str = "impersonation-monitor/0.1 (+https://github.com/impersonation-monitor)"
     source_urls: dict[str, str] = field(default_factory=lambda: dict(SOURCE_DEFAULT_URLS))
-    sources: tuple[str, ...] = DEFAULT_SOURCES
+    sources: tuple[str, ...] = BRAND_MONITOR_SOURCES
     alert_min_score: int | None = None  # None: the rules' suspicious threshold
     max_send_attempts: int = 5
     lookback_hours: int = 24
-    schedule: str = "0 * * * *"
-    ops_email: str | None = None
+    schedule: str = "0 * * * *"  # brand_monitor
+    lookalike_schedule: str = "0 3 * * *"
+    followup_schedule: str = "0 6 * * *"
+    fetch_pool: str = "monitor_fetch"  # the Airflow pool of fetching tasks; 'none' for no pool
+    ops_email: str | None = None  # task failures are mailed here
     http_timeout: int = 20  # seconds per read
     http_deadline: int = 60  # seconds for a whole response
     host_min_delay: float = 1.0  # seconds between two fetches of one host
@@ -162,15 +159,16 @@ class Settings:
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
         env = os.environ if env is None else env
         urls = dict(SOURCE_DEFAULT_URLS)
-        for name in list(urls):
-            override = env.get(f"MONITOR_{name.upper()}_URL")
+        for name, spec in SOURCES.items():
+            override = env.get(spec.url_env)
             if override:
-                if name in {"permutations", "listing", "rss"}:
-                    raise SettingsError(f"MONITOR_{name.upper()}_URL: {name} takes its targets from brands.yaml")
-                if not override.startswith(("http://", "https://")):
-                    raise SettingsError(f"MONITOR_{name.upper()}_URL={override!r}: expected an http(s) URL")
-                urls[name] = override
-        sources = tuple(s.strip() for s in env.get("MONITOR_SOURCES", ",".join(DEFAULT_SOURCES)).split(",") if s.strip())
+                if spec.default_url is None:
+                    raise SettingsError(f"{spec.url_env}: {name} has no base URL (its targets come from brands.yaml "
+                                        f"or DNS)")
+                urls[name] = _http_url(env, spec.url_env, spec.default_url, slash=False)
+        keys = {key.setting: env.get(key.env) or None for spec in SOURCES.values() for key in spec.keys}
+        sources = tuple(s.strip() for s in env.get("MONITOR_SOURCES", ",".join(BRAND_MONITOR_SOURCES)).split(",")
+                        if s.strip())
         unknown = [s for s in sources if s not in urls]
         if unknown:
             raise SettingsError(f"MONITOR_SOURCES: unknown source {unknown[0]!r} (known: {', '.join(sorted(urls))})")
@@ -189,8 +187,11 @@ class Settings:
             alert_min_score=None if not min_score else _int(env, "MONITOR_ALERT_MIN_SCORE", 0, 0, 100),
             max_send_attempts=_int(env, "MONITOR_MAX_SEND_ATTEMPTS", 5, 1, 100),
             lookback_hours=_int(env, "MONITOR_LOOKBACK_HOURS", 24, 1, 24 * 365),
-            schedule=env.get("MONITOR_SCHEDULE") or cls.schedule,
-            ops_email=env.get("MONITOR_OPS_EMAIL") or None,
+            schedule=_cron(env, "MONITOR_SCHEDULE", cls.schedule),
+            lookalike_schedule=_cron(env, "MONITOR_LOOKALIKE_SCHEDULE", cls.lookalike_schedule),
+            followup_schedule=_cron(env, "MONITOR_FOLLOWUP_SCHEDULE", cls.followup_schedule),
+            fetch_pool=env.get("MONITOR_FETCH_POOL", cls.fetch_pool).strip(),
+            ops_email=(_emails(env, "MONITOR_OPS_EMAIL") or (None,))[0],
             http_timeout=_int(env, "MONITOR_HTTP_TIMEOUT", 20, 1, 600),
             http_deadline=_int(env, "MONITOR_HTTP_DEADLINE", 60, 1, 3600),
             host_min_delay=_int(env, "MONITOR_HOST_MIN_DELAY_MS", 1000, 0, 600_000) / 1000,
@@ -198,9 +199,7 @@ class Settings:
             http_retries=_int(env, "MONITOR_HTTP_RETRIES", 2, 0, 10),
             http_backoff=_int(env, "MONITOR_HTTP_BACKOFF_MS", 1000, 0, 600_000) / 1000,
             contact_url=contact,
-            brave_api_key=env.get("MONITOR_BRAVE_API_KEY") or None,
-            google_api_key=env.get("MONITOR_GOOGLE_API_KEY") or None,
-            google_cx=env.get("MONITOR_GOOGLE_CX") or None,
+            **keys,
             dns_nameserver=env.get("MONITOR_DNS_NAMESERVER") or None,
             enrich_min_score=_int(env, "MONITOR_ENRICH_MIN_SCORE", 40, 0, 101),
             resolve_overrides=_overrides(env, "MONITOR_HTTP_RESOLVE"),
@@ -217,3 +216,28 @@ class Settings:
             max_email_bytes=_int(env, "MONITOR_MAX_EMAIL_BYTES", 10_000_000, 100_000, 1_000_000_000),
             user_agent=env.get("MONITOR_USER_AGENT") or f"impersonation-monitor/0.1 (+{contact})",
         )
+
+
+def _connection_value(connection: Any, fields: tuple[str, ...]) -> str:
+    for name in fields:
+        value = (connection.extra_dejson.get(name.removeprefix("extra.")) if name.startswith("extra.")
+                 else getattr(connection, name, None))
+        if value:
+            return str(value)
+    return ""
+
+
+def settings_with_keys(sources: list[str], connection: Callable[[str], Any],
+                       env: Mapping[str, str] | None = None) -> Settings:
+    """Settings from the environment, with the keys of the named sources taken from
+    connections (connection(conn_id) -> an Airflow Connection or None) where the environment
+    has none. The source table says which key comes from which connection field."""
+    env = dict(os.environ if env is None else env)
+    for name in sources:
+        for key in SOURCES[name].keys if name in SOURCES else ():
+            if env.get(key.env):
+                continue
+            found = connection(key.connection)
+            if found is not None:
+                env[key.env] = _connection_value(found, key.connection_fields)
+    return Settings.from_env(env)

@@ -11,8 +11,11 @@ import pytest
 
 from tests.conftest import ROOT
 
-# Files listed in dags/.airflowignore (shared wiring) define no DAG of their own.
-DAG_FILES = sorted(p for p in (ROOT / "dags").glob("*.py") if not p.name.startswith("_"))
+DAG_FILES = sorted((ROOT / "dags").glob("*.py"))
+# At parse time a DAG file imports the wiring and the light configuration modules only; the
+# steps (scoring, fetching, storage, email, takedowns) are imported inside the tasks.
+TASK_TIME_MODULES = ("monitor.pipeline", "monitor.store", "monitor.fetch", "monitor.notify", "monitor.takedown",
+                     "monitor.detection.scoring", "monitor.detection.enrich", "monitor.cli")
 
 # Parse each file in a fresh interpreter where sockets and database engines are booby-trapped:
 # a DAG file that touches either at parse time fails this test.
@@ -26,7 +29,6 @@ import sqlalchemy
 from airflow.dag_processing.dagbag import DagBag
 sqlalchemy.create_engine = refuse
 started = time.perf_counter()
-sys.path.insert(0, str(__import__("pathlib").Path(sys.argv[1]).parent))  # as Airflow does for the dags folder
 bag = DagBag(dag_folder=sys.argv[1], bundle_name="probe")
 elapsed = time.perf_counter() - started
 print(json.dumps({
@@ -61,7 +63,9 @@ def test_parse_time_under_one_second(parsed):
 
 
 def test_heavy_imports_stay_inside_tasks(parsed):
-    assert parsed["monitor_modules"] == [], parsed["monitor_modules"]
+    assert "monitor.airflow_dags" in parsed["monitor_modules"]
+    heavy = [m for m in parsed["monitor_modules"] if m.startswith(TASK_TIME_MODULES)]
+    assert heavy == [], heavy
 
 
 def test_tags_retries_and_docs(parsed):

@@ -34,14 +34,14 @@ def test_window_prefers_params_then_interval_then_lookback():
 def test_plan_validates_params():
     settings = Settings(brands_file=BRANDS_FILE, sources=("searxng",))
     assert len(pipeline.plan(settings, {})) == 6
-    assert pipeline.plan(settings, {"brands": ["laopost"]}) == [{"brand": "laopost", "source": "searxng"}]
-    with pytest.raises(ValueError, match="param brands: unknown brand 'lao-air'"):
+    assert pipeline.plan(settings, {"brands": ["laopost"]}) == [pipeline.PlanItem("laopost", "searxng")]
+    with pytest.raises(pipeline.BadRequest, match="param brands: unknown brand 'lao-air'"):
         pipeline.plan(settings, {"brands": ["lao-air"]})
-    with pytest.raises(ValueError, match="param sources: unknown source 'bing'"):
+    with pytest.raises(pipeline.BadRequest, match="param sources: unknown source 'bing'"):
         pipeline.plan(settings, {"sources": ["bing"]})
 
 
-def _run(settings: Settings, params: dict, run_type: str = "manual") -> tuple[list[dict], dict]:
+def _run(settings: Settings, params: dict, run_type: str = "manual") -> tuple[list[pipeline.Stored], dict]:
     run = pipeline.RunInfo(f"{run_type}-{dt.datetime.now().timestamp()}", run_type,
                            "2026-11-28T10:00:00+00:00", "2026-11-28T11:00:00+00:00")
     stored = [pipeline.store(settings, pipeline.score(settings, pipeline.collect(settings, item, run)))
@@ -65,7 +65,7 @@ def test_false_positive_is_not_alerted_in_the_next_run(demo_settings, session_fa
     # first run: record only
     stored, report = _run(demo_settings, {"brands": ["lao-telecom"], "dry_run": True})
     assert report["skipped"].startswith("dry run") and not list((demo_settings.outbox_dir).glob("*.eml"))
-    assert stored[0]["new"] == 2
+    assert stored[0].new == 2
     with session_factory() as session:
         gift = session.scalars(select(Finding).where(Finding.canonical_key == "facebook:laotelecom.gift")).one()
         mark_finding(session, gift.id, "false-positive", note="campaign run by the brand", now=NOW)
@@ -83,7 +83,7 @@ def test_backfill_records_but_does_not_mail_unless_asked(demo_settings, session_
     from monitor.store.models import Alert, Finding
 
     stored, report = _run(demo_settings, {"brands": ["laopost"]}, run_type="backfill")
-    assert stored[0]["new"] == 3 and report["skipped"].startswith("backfill run")
+    assert stored[0].new == 3 and report["skipped"].startswith("backfill run")
     with session_factory() as session:
         assert session.scalars(select(Alert)).all() == []
         assert {f.status for f in session.scalars(select(Finding))} == {"new"}
@@ -96,23 +96,23 @@ def test_backfill_records_but_does_not_mail_unless_asked(demo_settings, session_
 
 def test_summary_table_and_verdict():
     stored = [
-        {"source": "searxng", "brand": "laopost", "status": "ok", "queries": 21, "candidates": 3, "flagged": 2,
-         "new": 2, "updated": 0, "error": None},
-        {"source": "searxng", "brand": "tholakhong", "status": "failed", "queries": 7, "candidates": 0,
-         "flagged": 0, "new": 0, "updated": 0, "error": "7 of 7 queries failed: HTTP 500", "layout_changed": True},
+        pipeline.Stored(1, "laopost", "searxng", "ok", None, False, 21, candidates=3, flagged=2, new=2),
+        pipeline.Stored(2, "tholakhong", "searxng", "failed", "7 of 7 queries failed: HTTP 500", True, 7),
     ]
     table = pipeline.summarize(stored, {"queued": [{"findings": 2}], "sent": 1, "failed": [],
                                         "dead": [{"alert_id": 3, "error": "550 no such user"}], "transport": "smtp://x"})
     assert "LAYOUT CHANGED: 7 of 7 queries failed" in table
     assert "1 dead-lettered" in table and "DEAD alert 3: 550 no such user" in table
-    pipeline.check_sources(stored)  # one source working is enough
-    with pytest.raises(pipeline.AllSourcesFailed):
-        pipeline.check_sources([stored[1]])
+    pipeline.check_run(stored)  # one source working is enough
+    with pytest.raises(pipeline.RunVerdict, match="all 1 collections failed"):
+        pipeline.check_run([stored[1]])
+    with pytest.raises(pipeline.RunVerdict, match="no collection was stored"):
+        pipeline.check_run([])
 
 
 def test_canary_ok_when_the_source_returns_the_official_identity(demo_settings):
     stored, _ = _run(demo_settings, {"brands": ["lao-airlines", "tholakhong"], "dry_run": True})
-    assert {s["brand"]: s["canary"] for s in stored} == {"lao-airlines": "ok", "tholakhong": "ok"}
+    assert {s.brand: s.canary for s in stored} == {"lao-airlines": "ok", "tholakhong": "ok"}
 
 
 def test_canary_missing_is_reported(tmp_path, migrated_url):
@@ -126,6 +126,6 @@ def test_canary_missing_is_reported(tmp_path, migrated_url):
                             sources=("searxng",), extra_ports=(web.port,),
                             resolve_overrides={"*": ("127.0.0.1", web.port)})
         stored, report = _run(settings, {"brands": ["tholakhong"], "dry_run": True})
-    assert stored[0]["canary"] == "missing"
+    assert stored[0].canary == "missing"
     assert "canary missing (the source did not return the brand's own official identity): searxng/tholakhong" in \
         pipeline.summarize(stored, report)

@@ -38,11 +38,6 @@ class Window:
     start: dt.datetime | None
     end: dt.datetime | None
 
-    def describe(self) -> str:
-        if not self.start or not self.end:
-            return "no window"
-        return f"{self.start.isoformat()} .. {self.end.isoformat()}"
-
 
 @dataclass(frozen=True)
 class Found:
@@ -69,10 +64,7 @@ class CollectResult:
 
 
 class Collector(Protocol):
-    name: str
-    # Whether the source should return one of the brand's official identities (the canary):
-    # a search for "Lao Airlines" must find laoairlines.com; a newly-registered list need not.
-    canary: bool
+    name: str  # its name in the source table (monitor.collectors.sources)
 
     def queries(self, brand: Brand) -> list[Query]: ...
 

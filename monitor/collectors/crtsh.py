@@ -55,7 +55,6 @@ def parse_certificates(raw: bytes, official_domains: tuple[str, ...], window: Wi
 
 class CrtshCollector:
     name = "crtsh"
-    canary = True
 
     def __init__(self, base_url: str, fetcher: Fetcher, terms):  # noqa: ANN001 - terms(brand_id) -> list[str]
         self.base_url = base_url.rstrip("/")

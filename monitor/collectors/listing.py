@@ -17,6 +17,7 @@ from lxml import etree
 from monitor.collectors.base import LayoutChanged, Query, Window
 from monitor.fetch.http import HTML_TYPES, Fetcher
 from monitor.detection.models import Candidate
+from monitor.detection.domains import is_http_url
 from monitor.detection.normalize import clean_text
 from monitor.detection.platforms import display_name_from_title, parse_account_url
 from monitor.registry import Brand, Listing
@@ -43,7 +44,7 @@ def parse_listing(raw: bytes, page_url: str, listing: Listing) -> Iterator[Candi
         if link is None or not link.get("href"):
             continue
         url = urljoin(page_url, str(link["href"]))
-        if not url.startswith(("http://", "https://")):
+        if not is_http_url(url):
             continue
         title_element = item.select_one(listing.title) if listing.title else link
         title = clean_text(title_element.get_text(" ")) if title_element else None
@@ -97,7 +98,6 @@ def parse_feed(raw: bytes, window: Window) -> Iterator[Candidate]:
 
 class ListingCollector:
     name = "listing"
-    canary = False
 
     def __init__(self, fetcher: Fetcher):
         self.fetcher = fetcher
@@ -119,7 +119,6 @@ class ListingCollector:
 
 class RssCollector:
     name = "rss"
-    canary = False
 
     def __init__(self, fetcher: Fetcher):
         self.fetcher = fetcher

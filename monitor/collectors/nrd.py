@@ -87,7 +87,6 @@ def parse_list(raw: bytes | Path, resembles: Callable[[str], bool]) -> Iterator[
 
 class NrdCollector:
     name = "nrd"
-    canary = False  # official domains are not newly registered
 
     def __init__(self, url_template: str, fetcher: Fetcher, resembles: Callable[[str], bool],
                  cache_dir: Path | None = None):

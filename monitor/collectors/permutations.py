@@ -40,7 +40,6 @@ def parse_statuses(raw: bytes) -> Iterator[Candidate]:
 
 class PermutationsCollector:
     name = "permutations"
-    canary = True  # the official domain itself is checked and must resolve
 
     def __init__(self, dns: Dns, workers: int = 32):
         self.dns = dns

@@ -55,7 +55,6 @@ def parse_urlhaus(raw: bytes, resembles: Callable[[str], bool], window: Window) 
 
 class OpenPhishCollector:
     name = "openphish"
-    canary = False
 
     def __init__(self, url: str, fetcher: Fetcher, resembles: Callable[[str], bool]):
         self.url, self.fetcher, self.resembles = url, fetcher, resembles
@@ -72,7 +71,6 @@ class OpenPhishCollector:
 
 class UrlhausCollector:
     name = "urlhaus"
-    canary = False
 
     def __init__(self, url: str, fetcher: Fetcher, resembles: Callable[[str], bool]):
         self.url, self.fetcher, self.resembles = url, fetcher, resembles

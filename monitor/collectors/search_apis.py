@@ -65,7 +65,6 @@ def parse_google(raw: bytes) -> Iterator[Candidate]:
 
 class BraveCollector:
     name = "brave"
-    canary = True
 
     def __init__(self, base_url: str, api_key: str, fetcher: Fetcher):
         self.base_url, self.api_key, self.fetcher = base_url.rstrip("/"), api_key, fetcher
@@ -86,7 +85,6 @@ class BraveCollector:
 
 class GoogleCollector:
     name = "google"
-    canary = True
 
     def __init__(self, base_url: str, api_key: str, engine_id: str, fetcher: Fetcher):
         self.base_url, self.api_key, self.engine_id, self.fetcher = base_url.rstrip("/"), api_key, engine_id, fetcher

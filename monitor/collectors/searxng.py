@@ -65,7 +65,6 @@ def parse_results(raw: bytes, query: Query) -> list[Candidate]:
 
 class SearxngCollector:
     name = "searxng"
-    canary = True
 
     def __init__(self, base_url: str, fetcher: Fetcher):
         self.base_url = base_url.rstrip("/")

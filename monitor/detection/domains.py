@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import idna
-import tldextract
 
 from monitor.detection.normalize import clean_text
 
@@ -22,8 +21,12 @@ class InvalidHost(ValueError):
 
 
 @functools.lru_cache(maxsize=1)
-def _extractor() -> tldextract.TLDExtract:
-    # The PSL snapshot bundled with tldextract: no network, no cache directory.
+def _extractor():  # noqa: ANN202 - tldextract.TLDExtract
+    # Imported here: tldextract pulls in requests, and DAG files parse settings (which use
+    # this module) in well under a second. The PSL snapshot bundled with tldextract: no
+    # network, no cache directory.
+    import tldextract
+
     return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 
 
@@ -112,6 +115,16 @@ def host_of_url(url: str) -> str | None:
         return parts.hostname
     except ValueError:
         return None
+
+
+def is_http_url(value: str, *, schemes: tuple[str, ...] = ("http", "https")) -> bool:
+    """An absolute URL with one of the schemes and a host: the one check of every configured
+    or scraped URL (brands.yaml, the channels file, settings, listings, RDAP links)."""
+    try:
+        parts = urlsplit(value)
+        return parts.scheme.lower() in schemes and bool(parts.hostname) and value.isprintable()
+    except ValueError:  # a bad IPv6 literal or port
+        return False
 
 
 def under(host: str, domain: str) -> bool:

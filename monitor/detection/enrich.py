@@ -11,7 +11,7 @@ import logging
 from sqlalchemy import select
 
 from monitor.fetch.http import HTML_TYPES, FetchError, Fetcher
-from monitor.detection.models import Candidate, Score
+from monitor.detection.models import OFFICIAL, Candidate, Score
 from monitor.detection.pages import parse_page
 from monitor.registry import Registry
 from monitor.settings import Settings
@@ -30,7 +30,7 @@ class Enricher:
 
     def worth_it(self, candidate: Candidate, result: Score) -> bool:
         return (candidate.kind in ("page", "domain") and not candidate.enriched
-                and result.verdict != "official" and result.score >= self.settings.enrich_min_score
+                and result.verdict != OFFICIAL and result.score >= self.settings.enrich_min_score
                 and (candidate.url or candidate.domain) is not None)
 
     def _known(self, url: str) -> Candidate | None:

@@ -7,6 +7,8 @@ from typing import Any
 
 KINDS = ("domain", "account", "page")
 VERDICTS = ("official", "impersonation", "suspicious", "unrelated")
+OFFICIAL, IMPERSONATION, SUSPICIOUS, UNRELATED = VERDICTS
+FLAGGED_VERDICTS = (IMPERSONATION, SUSPICIOUS)  # a finding: alerted; an impersonation gets a takedown draft
 _TEXT_FIELDS = ("url", "domain", "platform", "handle", "name", "bio", "title", "text")
 # Added by page enrichment (monitor.detection.enrich); optional in input.
 _FLAG_FIELDS = ("has_password_form", "has_card_form", "enriched")

@@ -11,6 +11,7 @@ import hashlib
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 
+from monitor.detection.models import IMPERSONATION
 from monitor.clock import display_time
 from monitor.detection.domains import defang
 from monitor.notify.message import header_text, owner_message, render_pair
@@ -54,8 +55,8 @@ def _context(brand: Brand, items: list[DigestItem], window: str | None, run_id: 
         }
 
     ordered = sorted(items, key=lambda i: (-i.score, i.label))
-    impersonations = [view(i) for i in ordered if i.verdict == "impersonation"]
-    suspicious = [view(i) for i in ordered if i.verdict != "impersonation"]
+    impersonations = [view(i) for i in ordered if i.verdict == IMPERSONATION]
+    suspicious = [view(i) for i in ordered if i.verdict != IMPERSONATION]
     return {
         "brand": brand,
         "counts": {"impersonation": len(impersonations), "suspicious": len(suspicious)},
@@ -68,7 +69,7 @@ def _context(brand: Brand, items: list[DigestItem], window: str | None, run_id: 
 
 
 def digest_subject(brand: Brand, items: list[DigestItem]) -> str:
-    impersonations = sum(1 for i in items if i.verdict == "impersonation")
+    impersonations = sum(1 for i in items if i.verdict == IMPERSONATION)
     suspicious = len(items) - impersonations
     parts = []
     if impersonations:

@@ -11,6 +11,8 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from monitor.detection.models import FLAGGED_VERDICTS
+from monitor.records import Record
 from monitor.store.db import as_utc
 from monitor.store.models import FINDING_STATUSES, TAKEDOWN_STATUSES, CollectionRun, Finding, Sighting, Takedown
 
@@ -26,7 +28,7 @@ MARKS = {
 
 
 @dataclass(frozen=True)
-class FindingInput:
+class FindingInput(Record):
     brand_id: str
     canonical_key: str
     kind: str
@@ -141,7 +143,7 @@ def claim_new_findings(session: Session, brand_id: str, *, min_score: int) -> li
     alert them."""
     query = (select(Finding)
              .where(Finding.brand_id == brand_id, Finding.status == "new", Finding.score >= min_score,
-                    Finding.verdict.in_(("impersonation", "suspicious")))
+                    Finding.verdict.in_(FLAGGED_VERDICTS))
              .order_by(Finding.id)
              .with_for_update(skip_locked=True))
     return list(session.scalars(query))
@@ -219,3 +221,35 @@ def list_takedowns(session: Session, *, brand_id: str | None = None, status: str
             raise ValueError(f"unknown status {status!r} (one of: {', '.join(TAKEDOWN_STATUSES)})")
         query = query.where(Takedown.status == status)
     return list(session.scalars(query))
+
+
+# ---------------------------------------------------------------- follow-up status changes
+
+def record_check(takedown: Takedown, seen: str, detail: str, now: dt.datetime) -> None:
+    """What the daily follow-up saw of a takedown's page."""
+    takedown.last_checked_at, takedown.last_check = now, f"{seen}: {detail}"[:2000]
+
+
+def record_taken_down(takedown: Takedown, now: dt.datetime) -> tuple[float, float]:
+    """The page is gone: the takedown is resolved and its finding taken down. Returns the
+    hours from first seen, and from the draft, to the takedown."""
+    finding = takedown.finding
+    hours_seen = (now - as_utc(finding.first_seen)).total_seconds() / 3600
+    hours_draft = (now - as_utc(takedown.drafted_at)).total_seconds() / 3600
+    takedown.taken_down_at, takedown.status, takedown.resolved_at = now, "resolved", now
+    takedown.hours_first_seen_to_down, takedown.hours_draft_to_down = hours_seen, hours_draft
+    finding.status, finding.status_changed_at = "taken_down", now
+    return hours_seen, hours_draft
+
+
+def record_reminder(takedown: Takedown, now: dt.datetime) -> None:
+    """The owner was reminded once that the page is still live."""
+    takedown.reminder_sent_at = now
+
+
+def record_relaunch(takedown: Takedown, now: dt.datetime) -> None:
+    """A page taken down is back: its finding is alerted again (a new round of draft follows)."""
+    takedown.relaunched_at = now
+    finding = takedown.finding
+    finding.status, finding.status_changed_at = "alerted", now
+    finding.status_note = f"relaunched {now:%Y-%m-%d}: back after it was taken down"

@@ -20,8 +20,9 @@ from urllib.parse import urlsplit
 
 from pydantic import field_validator, model_validator
 
-from monitor.detection.domains import InvalidHost, is_address, normalize_host, under
+from monitor.detection.domains import InvalidHost, is_address, is_http_url, normalize_host, under
 from monitor.detection.platforms import canonical_platform, platform_of_host
+from monitor.settings import Settings
 from monitor.registry import _EMAIL_RE, _Frozen, parse_yaml_model
 
 
@@ -63,7 +64,7 @@ class Channel(_Frozen):
     @field_validator("form", "source")
     @classmethod
     def _url(cls, value: str | None) -> str | None:
-        if value is not None and not value.startswith("https://"):
+        if value is not None and not is_http_url(value, schemes=("https",)):
             raise ValueError(f"{value!r} is not an https:// URL")
         return value
 
@@ -108,12 +109,31 @@ class AbuseDirectory(_Frozen):
         return channel.unavailable_text if channel else ()
 
 
-def parse_abuse_channels(text: str, path: str = "<abuse_channels>") -> AbuseDirectory:
-    return parse_yaml_model(text, path, AbuseDirectory, what="abuse_channels.yaml", top="'platforms'",
-                            error=AbuseChannelsError)
+def parse_abuse_channels(text: str, path: str = "<abuse_channels>",
+                         shared_hosting: tuple[str, ...] | None = None) -> AbuseDirectory:
+    """shared_hosting: the scoring rules' list of shared hosts, the one place that says which
+    hosts are shared; every hosting channel here must name one of them."""
+    directory = parse_yaml_model(text, path, AbuseDirectory, what="abuse_channels.yaml", top="'platforms'",
+                                 error=AbuseChannelsError)
+    if shared_hosting is not None:
+        known = set(shared_hosting)
+        for suffix in directory.hosting:
+            if suffix not in known:
+                raise AbuseChannelsError(f"{path}: field 'hosting.{suffix}': {suffix!r} is not in the scoring "
+                                         f"rules' shared_hosting list; add it there, so that detection and "
+                                         f"routing agree on which hosts are shared")
+    return directory
 
 
-def load_abuse_channels(path: str | Path) -> AbuseDirectory:
+def load_channels_for(settings: Settings) -> AbuseDirectory:
+    """The operator's channels file, checked against the scoring rules in force."""
+    from monitor.detection.rules import load_rules
+
+    return load_abuse_channels(settings.abuse_channels_path,
+                               shared_hosting=load_rules(settings.rules_file).shared_hosting)
+
+
+def load_abuse_channels(path: str | Path, shared_hosting: tuple[str, ...] | None = None) -> AbuseDirectory:
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -121,7 +141,7 @@ def load_abuse_channels(path: str | Path) -> AbuseDirectory:
         raise AbuseChannelsError(f"{path}: no such file") from None
     except UnicodeDecodeError as exc:
         raise AbuseChannelsError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    return parse_abuse_channels(text, str(path))
+    return parse_abuse_channels(text, str(path), shared_hosting)
 
 
 @dataclass(frozen=True)

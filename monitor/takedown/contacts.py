@@ -18,7 +18,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.takedown.channels import AbuseDirectory
-from monitor.detection.domains import registrable_domain
+from monitor.detection.domains import is_http_url, registrable_domain
 from monitor.fetch.dns import Dns
 from monitor.fetch.http import FetchError, Fetcher, forbidden_address
 from monitor.takedown.rdap import (
@@ -160,7 +160,8 @@ class ContactFinder:
         response = self._json(query_url(base, "domain", domain))
         registry = parse_domain(response, domain, server=base)
         related = related_url(response)
-        if related and (related.startswith("https://") or self.settings.allow_private_networks):
+        if related and is_http_url(related, schemes=("https",) if not self.settings.allow_private_networks
+                                      else ("https", "http")):
             try:  # a thin registry (.com): the registrar's own record names its abuse desk
                 registry = merge(registry, parse_domain(self._json(related), domain, server=related))
             except (LookupFailed, RdapFormatError) as exc:

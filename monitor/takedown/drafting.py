@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitor.takedown.channels import AbuseDirectory, Route, load_abuse_channels, route
+from monitor.detection.models import IMPERSONATION
+from monitor.takedown.channels import AbuseDirectory, Route, load_channels_for, route
 from monitor.takedown.contacts import ContactFinder
 from monitor.takedown.evidence import Evidence, capture
 from monitor.fetch.http import Fetcher
@@ -44,7 +45,7 @@ class Drafter:
                  now=utcnow):  # noqa: ANN001
         self.settings = settings
         self.factory = factory
-        self.directory = directory or load_abuse_channels(settings.abuse_channels_path)
+        self.directory = directory or load_channels_for(settings)
         self.envs = templates(settings.takedown_templates_path)  # checked before any fetching
         self.fetcher = Fetcher(settings, session_factory=factory)
         self.contacts = ContactFinder(settings, factory, self.directory, fetcher=self.fetcher, now=now)
@@ -117,7 +118,7 @@ def findings_to_draft(session: Session, brand_id: str, limit: int) -> list[tuple
               .group_by(Takedown.finding_id).subquery())
     query = (select(Finding, rounds.c.last)
              .outerjoin(rounds, rounds.c.finding_id == Finding.id)
-             .where(Finding.brand_id == brand_id, Finding.verdict == "impersonation",
+             .where(Finding.brand_id == brand_id, Finding.verdict == IMPERSONATION,
                     Finding.status.in_(DRAFTABLE_STATUSES), Finding.id.not_in(current))
              .order_by(Finding.id).limit(limit))
     return [(finding, (last or 0) + 1) for finding, last in session.execute(query)]

@@ -20,11 +20,14 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitor.takedown.channels import load_abuse_channels, route
+from monitor.takedown.channels import load_channels_for, route
 from monitor.clock import utcnow
+from monitor.records import Record
+from monitor.registry import Registry
 from monitor.settings import Settings
 from monitor.store.db import as_utc, factory_for
 from monitor.store.models import Finding, Takedown
+from monitor.store.repo import record_check
 
 log = logging.getLogger(__name__)
 GONE_STATUSES = (404, 410)
@@ -89,37 +92,71 @@ def decide(state: TakedownState, seen: str, *, now: dt.datetime, reminder_days: 
 
 
 
-def plan_followup(settings: Settings, *, now: dt.datetime | None = None) -> list[int]:
+@dataclass(frozen=True)
+class FollowupItem(Record):
+    takedown_id: int
+    brand_id: str
+    url: str | None
+
+    @property
+    def label(self) -> str:
+        """The mapped task's label in the Airflow UI: brand and page."""
+        url = self.url or "-"
+        return f"{self.brand_id} · {url if len(url) <= 80 else url[:77] + '...'}"
+
+
+@dataclass(frozen=True)
+class Check(Record):
+    """What one re-check saw: gone, live or unknown, and the detail in words."""
+
+    takedown_id: int
+    seen: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class Event:
+    """A check that means something: taken_down, reminder or relaunched."""
+
+    kind: str
+    check: Check
+    brand_id: str
+    finding_id: int
+    round: int
+
+
+def plan_followup(settings: Settings, *, now: dt.datetime | None = None) -> list[FollowupItem]:
     """Takedowns to re-check: open ones, and ones taken down within the watch period."""
     now = now or utcnow()
     since = now - dt.timedelta(days=settings.relaunch_watch_days)
     with factory_for(settings.database_url)() as session:
-        query = (select(Takedown.id).join(Finding, Finding.id == Takedown.finding_id).where(
-            Takedown.relaunched_at.is_(None), Finding.status != "false_positive",
-            or_(Takedown.status != "resolved", Takedown.taken_down_at >= since))
-            .order_by(Takedown.id))
-        return list(session.scalars(query))
+        query = (select(Takedown.id, Takedown.brand_id, Takedown.evidence_url)
+                 .join(Finding, Finding.id == Takedown.finding_id).where(
+                     Takedown.relaunched_at.is_(None), Finding.status != "false_positive",
+                     or_(Takedown.status != "resolved", Takedown.taken_down_at >= since))
+                 .order_by(Takedown.id))
+        return [FollowupItem(*row) for row in session.execute(query)]
 
 
-def recheck(settings: Settings, takedown_id: int) -> dict[str, Any]:
-    """Look at one takedown's page now. Returns {takedown_id, seen, detail}."""
+def recheck(settings: Settings, takedown_id: int) -> Check:
+    """Look at one takedown's page now."""
     from monitor.fetch.dns import Dns
     from monitor.fetch.http import HTML_TYPES, FetchError, Fetcher
     from monitor.detection.pages import parse_page
 
     factory = factory_for(settings.database_url)
-    directory = load_abuse_channels(settings.abuse_channels_path)
+    directory = load_channels_for(settings)
     with factory() as session:
         takedown = session.get(Takedown, takedown_id)
         if takedown is None:
-            return {"takedown_id": takedown_id, "seen": "unknown", "detail": "no such takedown"}
+            return Check(takedown_id, "unknown", "no such takedown")
         finding = takedown.finding
         url, platform = takedown.evidence_url, finding.platform
         domain = (finding.candidate or {}).get("domain")
         status_when_drafted, resolved_when_drafted = takedown.http_status, takedown.resolved_ip is not None
         drafted_html = takedown.html
     if not url:
-        return {"takedown_id": takedown_id, "seen": "unknown", "detail": "no URL to check"}
+        return Check(takedown_id, "unknown", "no URL to check")
     where = route(directory, platform=platform, url=url, domain=domain)
     fetcher = Fetcher(settings, session_factory=factory)
     dns_status = None
@@ -142,10 +179,10 @@ def recheck(settings: Settings, takedown_id: int) -> dict[str, Any]:
     seen, detail = classify(status=status, error=error, text=text, unavailable=markers,
                             dns=dns_status, status_when_drafted=status_when_drafted,
                             resolved_when_drafted=resolved_when_drafted)
-    return {"takedown_id": takedown_id, "seen": seen, "detail": detail}
+    return Check(takedown_id, seen, detail)
 
 
-def act(settings: Settings, checks: list[dict[str, Any]], *, smtp_url: str | None, run_id: str | None,
+def act(settings: Settings, checks: list[Check], *, smtp_url: str | None, run_id: str | None,
         now: dt.datetime | None = None) -> dict[str, Any]:
     """Turn the checks into events, one email per brand with any, and send."""
     from monitor.takedown.drafting import Drafter
@@ -156,42 +193,38 @@ def act(settings: Settings, checks: list[dict[str, Any]], *, smtp_url: str | Non
     now = now or utcnow()
     factory = factory_for(settings.database_url)
     registry = load_registry(settings.brands_file)
-    states: dict[int, dict[str, Any]] = {}
+    events: list[Event] = []
     with factory() as session:
         for check in checks:
-            takedown = session.get(Takedown, check["takedown_id"])
+            takedown = session.get(Takedown, check.takedown_id)
             if takedown is None:
                 continue
-            event = decide(TakedownState.of(takedown), check["seen"], now=now, reminder_days=settings.takedown_reminder_days)
-            takedown.last_checked_at, takedown.last_check = now, f"{check['seen']}: {check['detail']}"[:2000]
-            if event:
-                states[takedown.id] = {"event": event, "brand_id": takedown.brand_id, "finding_id": takedown.finding_id,
-                                       "round": takedown.round, "detail": check["detail"]}
+            kind = decide(TakedownState.of(takedown), check.seen, now=now, reminder_days=settings.takedown_reminder_days)
+            record_check(takedown, check.seen, check.detail, now)
+            if kind:
+                events.append(Event(kind, check, takedown.brand_id, takedown.finding_id, takedown.round))
         session.commit()
     # New drafts for relaunched pages: fetched and looked up before the transaction below.
     relaunch_drafts: dict[int, int] = {}
-    relaunches = [(tid, s) for tid, s in states.items() if s["event"] == "relaunched"]
+    relaunches = [e for e in events if e.kind == "relaunched" and e.brand_id in registry.ids]
     if relaunches:
         drafter = Drafter(settings, factory)
-        for takedown_id, state in relaunches:
-            if state["brand_id"] not in registry.ids:
-                continue
-            brand = registry.brand(state["brand_id"])
+        for event in relaunches:
             with factory() as session:
-                finding = session.get(Takedown, takedown_id).finding
+                finding = session.get(Takedown, event.check.takedown_id).finding
                 session.expunge(finding)
             try:
-                new_id = drafter.draft(brand, finding, round_=state["round"] + 1)
+                new_id = drafter.draft(registry.brand(event.brand_id), finding, round_=event.round + 1)
             except Exception:  # noqa: BLE001 - the relaunch is still alerted, without a draft
-                log.exception("new draft for relaunched finding %s failed", state["finding_id"])
+                log.exception("new draft for relaunched finding %s failed", event.finding_id)
                 new_id = None
             if new_id is None:  # drafted by an earlier, interrupted run
                 with factory() as session:
                     new_id = session.scalar(select(Takedown.id).where(
-                        Takedown.finding_id == state["finding_id"], Takedown.round == state["round"] + 1))
+                        Takedown.finding_id == event.finding_id, Takedown.round == event.round + 1))
             if new_id is not None:
-                relaunch_drafts[takedown_id] = new_id
-    report = _queue(settings, factory, registry, states, relaunch_drafts, now=now, run_id=run_id)
+                relaunch_drafts[event.check.takedown_id] = new_id
+    report = _queue(settings, factory, registry, events, relaunch_drafts, now=now, run_id=run_id)
     transport = make_transport(smtp_url or settings.smtp_url, settings.outbox_dir)
     sent = send_pending(factory, transport, sender=settings.mail_from, max_attempts=settings.max_send_attempts,
                         now=now)
@@ -200,62 +233,55 @@ def act(settings: Settings, checks: list[dict[str, Any]], *, smtp_url: str | Non
     return report
 
 
-def _queue(settings: Settings, factory: sessionmaker[Session], registry, states: dict[int, dict[str, Any]],  # noqa: ANN001
+def _queue(settings: Settings, factory: sessionmaker[Session], registry: Registry, events: list[Event],
            relaunch_drafts: dict[int, int], *, now: dt.datetime, run_id: str | None) -> dict[str, Any]:
     from sqlalchemy.exc import IntegrityError
 
     from monitor.notify.digest import digest_dedup_key
     from monitor.notify.outbox import draft_summary, new_alert
-    from monitor.store.repo import mark_delivered
+    from monitor.store.repo import mark_delivered, record_relaunch, record_reminder, record_taken_down
     from monitor.notify.owners import FollowUpEvent, build_followup_email
 
     report: dict[str, Any] = {"taken_down": [], "reminders": [], "relaunched": [], "emails": []}
-    for brand_id in sorted({s["brand_id"] for s in states.values()}):
+    for brand_id in sorted({e.brand_id for e in events}):
         if brand_id not in registry.ids:
             log.warning("brand %s is no longer in the registry: its takedowns are not followed up", brand_id)
             continue
         brand = registry.brand(brand_id)
         with factory() as session:
-            events, drafts = [], []
-            for takedown_id, state in sorted(states.items()):
-                if state["brand_id"] != brand_id:
+            shown, drafts = [], []
+            for event in sorted(events, key=lambda e: e.check.takedown_id):
+                if event.brand_id != brand_id:
                     continue
-                takedown = session.get(Takedown, takedown_id, with_for_update=True)
-                seen = {"taken_down": "gone", "reminder": "live", "relaunched": "live"}[state["event"]]
-                if decide(TakedownState.of(takedown), seen, now=now, reminder_days=settings.takedown_reminder_days) != state["event"]:
+                takedown = session.get(Takedown, event.check.takedown_id, with_for_update=True)
+                if decide(TakedownState.of(takedown), event.check.seen, now=now,
+                          reminder_days=settings.takedown_reminder_days) != event.kind:
                     continue  # another run recorded it meanwhile
-                finding: Finding = takedown.finding
-                first_seen, drafted_at = as_utc(finding.first_seen), as_utc(takedown.drafted_at)
-                event = FollowUpEvent(state["event"], takedown.id, finding.label, takedown.evidence_url,
-                                      state["detail"], drafted_at, takedown.status)
-                if state["event"] == "taken_down":
-                    hours_seen = (now - first_seen).total_seconds() / 3600
-                    hours_draft = (now - drafted_at).total_seconds() / 3600
-                    takedown.taken_down_at, takedown.status, takedown.resolved_at = now, "resolved", now
-                    takedown.hours_first_seen_to_down, takedown.hours_draft_to_down = hours_seen, hours_draft
-                    finding.status, finding.status_changed_at = "taken_down", now
-                    event = dataclasses.replace(event, hours_first_seen=hours_seen, hours_draft=hours_draft)
+                email_event = FollowUpEvent(event.kind, takedown.id, takedown.finding.label, takedown.evidence_url,
+                                            event.check.detail, as_utc(takedown.drafted_at), takedown.status)
+                if event.kind == "taken_down":
+                    hours_seen, hours_draft = record_taken_down(takedown, now)
+                    email_event = dataclasses.replace(email_event, hours_first_seen=hours_seen,
+                                                      hours_draft=hours_draft)
                     report["taken_down"].append(takedown.id)
-                elif state["event"] == "reminder":
-                    takedown.reminder_sent_at = now
+                elif event.kind == "reminder":
+                    record_reminder(takedown, now)
                     report["reminders"].append(takedown.id)
                 else:
-                    takedown.relaunched_at = now
-                    finding.status, finding.status_changed_at = "alerted", now
-                    finding.status_note = f"relaunched {now:%Y-%m-%d}: back after it was taken down"
+                    record_relaunch(takedown, now)
                     report["relaunched"].append(takedown.id)
                     # locked: brand_monitor's alert step skips it meanwhile (SKIP LOCKED)
                     new = session.get(Takedown, relaunch_drafts[takedown.id], with_for_update=True) \
                         if takedown.id in relaunch_drafts else None
                     if new is not None and new.delivered_alert_id is None:
                         drafts.append(new)
-                events.append(event)
-            if not events:
+                shown.append(email_event)
+            if not shown:
                 session.rollback()
                 continue
             summaries = [draft_summary(t) for t in drafts]
-            dedup_key = digest_dedup_key(brand_id, [e.takedown_id for e in events], now, kind="followup")
-            message = build_followup_email(brand, events, summaries, mail_from=settings.mail_from, dedup_key=dedup_key,
+            dedup_key = digest_dedup_key(brand_id, [e.takedown_id for e in shown], now, kind="followup")
+            message = build_followup_email(brand, shown, summaries, mail_from=settings.mail_from, dedup_key=dedup_key,
                                            now=now, reminder_days=settings.takedown_reminder_days,
                                            recipients=settings.alert_recipients_override)
             alert = new_alert(message, dedup_key, "followup", brand, settings.alert_recipients_override, now, run_id)
@@ -269,7 +295,7 @@ def _queue(settings: Settings, factory: sessionmaker[Session], registry, states:
                 # another run delivered or recorded these meanwhile: the next run sees the rest
                 session.rollback()
                 continue
-            report["emails"].append({"brand": brand_id, "alert_id": alert.id, "events": len(events),
+            report["emails"].append({"brand": brand_id, "alert_id": alert.id, "events": len(shown),
                                      "drafts": len(drafts)})
     return report
 

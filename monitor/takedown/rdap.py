@@ -18,6 +18,9 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+
+from monitor.detection.domains import is_http_url
+
 RDAP_TYPES = ("application/rdap+json", "application/json")
 # An address fit for a To header: one mailbox, ASCII, nothing a header could be split on.
 _MAILBOX_RE = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
@@ -92,7 +95,7 @@ def related_url(response: dict[str, Any]) -> str | None:
         if not isinstance(link, dict):
             continue
         rel, href, kind = link.get("rel"), link.get("href"), str(link.get("type") or "")
-        if rel in ("related", "registration") and isinstance(href, str) and href.startswith(("https://", "http://")) \
+        if rel in ("related", "registration") and isinstance(href, str) and is_http_url(href) \
                 and (not kind or "json" in kind):
             return href
     return None

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from monitor.collectors import Query, Window, collect_brand
+from monitor.collectors.base import Query, Window, collect_brand
 from monitor.collectors.base import LayoutChanged
 from monitor.collectors.searxng import SearxngCollector, build_queries, parse_results, time_range
 from monitor.fetch.http import Fetcher

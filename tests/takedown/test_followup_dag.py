@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import ROOT, parse_message
-from tests.test_takedown import FINDINGS, local_internet, seed_findings, takedown_env  # noqa: F401 - fixtures
+from tests.takedown.test_takedown import FINDINGS, local_internet, seed_findings, takedown_env  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.airflow
 
@@ -152,7 +152,7 @@ def test_decide_gives_each_event_once():
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_recheck_sees_nxdomain_and_a_platform_removal_page(takedown_env):
     from monitor import pipeline
-    from monitor.takedown.followup import recheck
+    from monitor.takedown.followup import Check, recheck
     from monitor.settings import Settings
 
     ids = seed_findings(takedown_env["url"], [FINDINGS[0], FINDINGS[3]])
@@ -163,15 +163,14 @@ def test_recheck_sees_nxdomain_and_a_platform_removal_page(takedown_env):
 
         by_finding = {t.finding_id: t.id for t in session.scalars(select(Takedown))}
     assert len(drafted) == 2
-    assert recheck(settings, by_finding[ids[FINDINGS[3][1]]])["seen"] == "live"
+    assert recheck(settings, by_finding[ids[FINDINGS[3][1]]]).seen == "live"
     del takedown_env["dns"].records["laotel-gift.top"]  # the registry pulled the domain
-    assert recheck(settings, by_finding[ids[FINDINGS[3][1]]]) == {
-        "takedown_id": by_finding[ids[FINDINGS[3][1]]], "seen": "gone",
-        "detail": "the domain no longer exists (NXDOMAIN)"}
+    assert recheck(settings, by_finding[ids[FINDINGS[3][1]]]) == Check(
+        by_finding[ids[FINDINGS[3][1]]], "gone", "the domain no longer exists (NXDOMAIN)")
     takedown_env["web"].pages[("www.facebook.com", "/laoairlines.promo2026")] = (
         "Facebook", "This content isn't available right now")
     result = recheck(settings, by_finding[ids[FINDINGS[0][1]]])
-    assert result["seen"] == "gone" and "isn't available" in result["detail"]
+    assert result.seen == "gone" and "isn't available" in result.detail
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -188,7 +187,9 @@ def test_what_is_followed_up_and_redrafted(takedown_env):
     factory = _factory(takedown_env["url"])
     with factory() as session:
         by_finding = {t.finding_id: t for t in session.scalars(select(Takedown))}
-        assert sorted(plan_followup(settings)) == sorted(t.id for t in by_finding.values())
+        planned = plan_followup(settings)
+        assert sorted(i.takedown_id for i in planned) == sorted(t.id for t in by_finding.values())
+        assert all(i.label.startswith("lao-airlines · https://") for i in planned)
         # a false positive is not followed up; a relaunch whose new draft failed is drafted again
         session.get(Finding, ids[FINDINGS[1][1]]).status = "false_positive"
         relaunched = by_finding[ids[FINDINGS[0][1]]]

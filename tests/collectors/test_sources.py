@@ -13,7 +13,7 @@ import pytest
 from werkzeug import Response
 
 from monitor.cli import main
-from monitor.collectors import LayoutChanged, Query, Window
+from monitor.collectors.base import LayoutChanged, Query, Window
 from monitor.collectors.crtsh import parse_certificates
 from monitor.collectors.listing import parse_feed, parse_listing
 from monitor.collectors.nrd import list_url, parse_list
@@ -282,10 +282,10 @@ def test_canary_per_source(collect_env, migrated_url, source, payload, official,
                         brave_api_key="k", google_api_key="k", google_cx="c", enrich_min_score=101)
     brand = "lao-airlines" if source == "crtsh" else "laopost"
     run = pipeline.RunInfo("r", "manual", "2026-11-28T10:00:00+00:00", "2026-11-28T11:00:00+00:00")
-    scored = pipeline.score(settings, pipeline.collect(settings, {"brand": brand, "source": source}, run))
-    assert scored["canary"] == "ok"
-    other = pipeline.score(settings, pipeline.collect(settings, {"brand": "tholakhong", "source": source}, run))
-    assert other["canary"] == "missing"
+    scored = pipeline.score(settings, pipeline.collect(settings, pipeline.PlanItem(brand, source), run))
+    assert scored.canary == "ok"
+    other = pipeline.score(settings, pipeline.collect(settings, pipeline.PlanItem("tholakhong", source), run))
+    assert other.canary == "missing"
 
 
 def test_nrd_refuses_a_file_without_lines(scorer):
@@ -303,7 +303,7 @@ def test_crtsh_keeps_every_name_on_a_certificate():
     from monitor.collectors.base import collect_brand
 
     class OneCertificate:
-        name, canary = "crtsh", True
+        name = "crtsh"
 
         def queries(self, brand):
             return [Query("%laoairlines%", brand.id)]
@@ -325,9 +325,9 @@ def test_a_record_that_cannot_be_scored_does_not_lose_the_batch(tmp_path, migrat
     from monitor.settings import Settings
 
     settings = Settings(database_url=migrated_url, brands_file=BRANDS_FILE, enrich_min_score=101)
-    collected = {"collection_run_id": 1, "brand": "lao-airlines", "source": "rss", "status": "ok", "error": None,
+    collected = pipeline.Collected.from_dict({"collection_run_id": 1, "brand": "lao-airlines", "source": "rss", "status": "ok", "error": None,
                  "layout_changed": False, "queries": 1, "canary_expected": False, "candidates": [
                      {"id": "bad", "kind": "page", "url": "https://laoairlines-pay.com]/login", "title": "Lao Airlines"},
-                     {"id": "good", "kind": "domain", "domain": "laoairlines-promo.top"}]}
+                     {"id": "good", "kind": "domain", "domain": "laoairlines-promo.top"}]})
     scored = pipeline.score(settings, collected)
-    assert [f["canonical_key"] for f in scored["flagged"]][-1] == "domain:laoairlines-promo.top"
+    assert [f["canonical_key"] for f in scored.flagged][-1] == "domain:laoairlines-promo.top"

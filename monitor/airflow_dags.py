@@ -1,0 +1,278 @@
+"""The Airflow wiring the DAG files call: the one module of the package, with monitor.ui,
+that imports Airflow. Only wiring: every task calls a step of monitor.pipeline (or
+monitor.takedown.followup), imported inside the task so that parsing a DAG file stays fast
+and touches no network or database. The DAG files (dags/) import this installed module, so
+no DAG file changes sys.path or imports another's names.
+
+Tasks that return a dict say `multiple_outputs=False`: with an `-> dict` annotation Airflow
+would otherwise push each key as an XCom of its own."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+import pendulum
+from airflow.sdk import CronDataIntervalTimetable, Param, dag, get_current_context, task
+from airflow.sdk.exceptions import AirflowFailException
+
+from monitor.collectors.sources import SOURCE_NAMES
+from monitor.settings import Settings, SettingsError, settings_with_keys
+
+if TYPE_CHECKING:
+    from airflow.sdk import Connection
+
+FETCH_POOL = "monitor_fetch"  # outbound fetching; created by `make run` / `make demo` (see README)
+
+
+def parse_settings() -> Settings:
+    """Settings at parse time (schedules, pool, ops email). A bad value is the DAG file's import
+    error, shown in the Airflow UI with the variable's name."""
+    return Settings.from_env()
+
+
+def _connection(conn_id: str) -> Connection | None:
+    from airflow.sdk import BaseHook
+    from airflow.sdk.exceptions import AirflowNotFoundException
+
+    try:
+        return BaseHook.get_connection(conn_id)
+    except AirflowNotFoundException:
+        return None
+
+
+def task_settings(sources: list[str] | None = None) -> Settings:
+    """Settings inside a task; for the named sources, their keys from Airflow connections where
+    the environment has none (the source table says which). A bad setting fails the task at
+    once: retrying cannot mend configuration."""
+    try:
+        return settings_with_keys(sources or [], _connection)
+    except SettingsError as exc:
+        raise AirflowFailException(f"configuration: {exc}") from None
+
+
+def smtp_url() -> str | None:
+    """The `smtp_default` connection as an SMTP URL, when Airflow has one."""
+    from monitor.notify.mailer import smtp_url_from_connection
+
+    found = _connection("smtp_default")
+    return smtp_url_from_connection(found) if found is not None else None
+
+
+def failure_callbacks(settings: Settings) -> list:
+    if not settings.ops_email:
+        return []
+    from airflow.providers.smtp.notifications.smtp import SmtpNotifier
+
+    return [SmtpNotifier(to=settings.ops_email, from_email=settings.mail_from,
+                         subject="[impersonation-monitor] {{ ti.dag_id }}.{{ ti.task_id }} failed")]
+
+
+def default_args(settings: Settings) -> dict[str, Any]:
+    """Every task of every monitor DAG: retried with backoff, failures mailed to ops."""
+    return {
+        "owner": "brand-protection",
+        "retries": 2,
+        "retry_delay": dt.timedelta(minutes=1),
+        "retry_exponential_backoff": True,
+        "max_retry_delay": dt.timedelta(minutes=20),
+        "on_failure_callback": failure_callbacks(settings),
+    }
+
+
+def fetch_pool(settings: Settings) -> str | None:
+    # MONITOR_FETCH_POOL=none runs without a pool (dag.test() in a fresh Airflow home).
+    return None if settings.fetch_pool.lower() in ("", "none") else settings.fetch_pool
+
+
+def brand_ids_for_form(settings: Settings) -> list[str]:
+    """The brand ids offered in the trigger form. Read leniently here: the registry is
+    validated by `plan`, which fails the run with the file, line and field when it is bad."""
+    from monitor.registry import brand_ids_in
+
+    return brand_ids_in(settings.brands_file)
+
+
+def _fail_on_bad_request(exc: Exception) -> AirflowFailException:
+    """Bad Params or a bad registry: fail at once, with no retry."""
+    return AirflowFailException(str(exc))
+
+
+def build_monitor_dag(*, dag_id: str, schedule: str, doc_md: str, sources: list[str], tags: list[str]):  # noqa: ANN201
+    settings = parse_settings()
+    brand_choices = brand_ids_for_form(settings)
+    brand_items: dict[str, Any] = {"type": "string"}
+    if brand_choices:
+        brand_items["enum"] = brand_choices
+
+    @dag(
+        dag_id=dag_id,
+        schedule=CronDataIntervalTimetable(schedule, timezone="UTC"),
+        start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+        catchup=False,
+        max_active_runs=1,
+        doc_md=doc_md,
+        tags=["impersonation-monitor", *tags],
+        default_args=default_args(settings),
+        params={
+            # "empty: all" Params allow null, so the trigger form does not mark them required.
+            "brands": Param([], type=["null", "array"], items=brand_items, examples=brand_choices or None,
+                            description="Brand ids; empty: all brands."),
+            "sources": Param(sources, type=["null", "array"], items={"type": "string", "enum": list(SOURCE_NAMES)},
+                             examples=list(SOURCE_NAMES), description="Source names; empty: MONITOR_SOURCES."),
+            "min_score": Param(None, type=["null", "integer"], minimum=0, maximum=100,
+                               description="Alert threshold; empty: MONITOR_ALERT_MIN_SCORE or the rules' threshold."),
+            "dry_run": Param(False, type="boolean", description="Collect, score and store, but send no email."),
+            "window_start": Param(None, type=["null", "string"], description="ISO 8601; overrides the data interval."),
+            "window_end": Param(None, type=["null", "string"], description="ISO 8601; overrides the data interval."),
+            "send_backfill_alerts": Param(False, type="boolean", description="Let backfill runs send digests."),
+        },
+    )
+    def monitor_dag() -> None:
+        pool = fetch_pool(settings)
+
+        @task  # bad Params or a bad registry raise AirflowFailException: no retry
+        def plan() -> list[dict]:
+            from monitor.pipeline import BadRequest
+            from monitor.pipeline import plan as plan_items
+
+            try:
+                return [item.as_dict() for item in plan_items(task_settings(list(SOURCE_NAMES)),
+                                                              dict(get_current_context()["params"]))]
+            except BadRequest as exc:
+                raise _fail_on_bad_request(exc) from None
+
+        @task(multiple_outputs=False)
+        def window() -> dict:
+            from monitor.pipeline import BadRequest, RunInfo, resolve_window
+
+            context = get_current_context()
+            try:
+                start, end = resolve_window(context.get("data_interval_start"), context.get("data_interval_end"),
+                                            dict(context["params"]), now=pendulum.now("UTC"),
+                                            lookback_hours=task_settings().lookback_hours)
+            except BadRequest as exc:
+                raise _fail_on_bad_request(exc) from None
+            dag_run = context["dag_run"]
+            run_type = getattr(dag_run.run_type, "value", str(dag_run.run_type))
+            return RunInfo(dag_run.run_id, run_type, start.isoformat(), end.isoformat()).as_dict()
+
+        @task(map_index_template="{{ map_label }}", pool=pool, multiple_outputs=False)
+        def collect(item: dict, run: dict) -> dict:
+            from monitor.pipeline import PlanItem, RunInfo
+            from monitor.pipeline import collect as collect_item
+
+            planned = PlanItem.from_dict(item)
+            get_current_context()["map_label"] = planned.label
+            return collect_item(task_settings([planned.source]), planned, RunInfo.from_dict(run)).as_dict()
+
+        @task(map_index_template="{{ map_label }}", pool=pool, multiple_outputs=False)
+        def score(collected: dict) -> dict:
+            from monitor.pipeline import Collected
+            from monitor.pipeline import score as score_collected
+
+            record = Collected.from_dict(collected)
+            get_current_context()["map_label"] = record.label
+            return score_collected(task_settings(), record).as_dict()
+
+        @task(map_index_template="{{ map_label }}", multiple_outputs=False)
+        def store(scored: dict) -> dict:
+            from monitor.pipeline import Scored
+            from monitor.pipeline import store as store_scored
+
+            record = Scored.from_dict(scored)
+            get_current_context()["map_label"] = record.label
+            return store_scored(task_settings(), record).as_dict()
+
+        @task(trigger_rule="all_done", pool=pool, multiple_outputs=False)
+        def takedowns(stored: list[dict]) -> dict:
+            from monitor.pipeline import BadRequest, draft_takedowns
+
+            list(stored)  # wait for every store; drafts are made for what the database holds
+            try:
+                return draft_takedowns(task_settings(), dict(get_current_context()["params"]))
+            except BadRequest as exc:
+                raise _fail_on_bad_request(exc) from None
+
+        @task(trigger_rule="all_done", multiple_outputs=False)
+        def alert(stored: list[dict], run: dict, drafts: dict) -> dict:
+            from monitor.pipeline import BadRequest, RunInfo
+            from monitor.pipeline import alert as alert_run
+
+            # drafts: only to wait for the takedown drafts, which the digests name
+            list(stored)  # wait for every store; the digests read the database
+            try:
+                return alert_run(task_settings(), dict(get_current_context()["params"]), RunInfo.from_dict(run),
+                                 smtp_url=smtp_url())
+            except BadRequest as exc:
+                raise _fail_on_bad_request(exc) from None
+
+        # No retries: failing here is a verdict on this run's collections, not a transient error.
+        @task(trigger_rule="all_done", retries=0, multiple_outputs=False)
+        def summary(stored: list[dict], report: dict, drafts: dict) -> dict:
+            import logging
+
+            from monitor.pipeline import RunVerdict, Stored, check_run, summarize
+
+            records = [Stored.from_dict(s) for s in stored if s]  # a failed store leaves no XCom
+            logging.getLogger("airflow.task").info("%s summary\n%s", dag_id,
+                                                   summarize(records, report or {}, drafts or {}))
+            try:
+                check_run(records)
+            except RunVerdict as exc:
+                raise AirflowFailException(str(exc)) from None
+            return {"collections": len(records), "failed": sum(1 for s in records if s.status == "failed")}
+
+        items = plan()
+        run = window()
+        stored = store.expand(scored=score.expand(collected=collect.partial(run=run).expand(item=items)))
+        drafts = takedowns(stored)
+        summary(stored, alert(stored, run, drafts), drafts)
+
+    return monitor_dag()
+
+
+def build_followup_dag(*, doc_md: str):  # noqa: ANN201
+    settings = parse_settings()
+
+    @dag(
+        dag_id="takedown_followup",
+        schedule=settings.followup_schedule,
+        start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+        catchup=False,
+        max_active_runs=1,
+        doc_md=doc_md,
+        tags=["impersonation-monitor", "takedowns"],
+        default_args=default_args(settings),
+    )
+    def takedown_followup() -> None:
+        @task
+        def plan() -> list[dict]:
+            from monitor.takedown.followup import plan_followup
+
+            return [item.as_dict() for item in plan_followup(task_settings())]
+
+        @task(map_index_template="{{ map_label }}", pool=fetch_pool(settings), multiple_outputs=False)
+        def recheck(item: dict) -> dict:
+            from monitor.takedown.followup import FollowupItem
+            from monitor.takedown.followup import recheck as recheck_one
+
+            planned = FollowupItem.from_dict(item)
+            get_current_context()["map_label"] = planned.label
+            return recheck_one(task_settings(), planned.takedown_id).as_dict()
+
+        @task(trigger_rule="all_done", multiple_outputs=False)
+        def act(checks: list[dict]) -> dict:
+            import logging
+
+            from monitor.takedown.followup import Check, summarize_followup
+            from monitor.takedown.followup import act as act_on
+
+            report = act_on(task_settings(), [Check.from_dict(c) for c in checks if c], smtp_url=smtp_url(),
+                            run_id=get_current_context()["dag_run"].run_id)
+            logging.getLogger("airflow.task").info("%s", summarize_followup(report))
+            return report
+
+        act(recheck.expand(item=plan()))
+
+    return takedown_followup()
