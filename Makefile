@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install test demo run bench clean
+.PHONY: install test lint demo run bench clean
 
 # `make run`: Airflow standalone on this machine (SQLite metadata, .eml outbox).
 RUN_ENV := PATH=$(CURDIR)/$(VENV)/bin:$$PATH AIRFLOW_HOME=$(CURDIR)/var/airflow AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/dags \
@@ -22,6 +22,9 @@ install: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check monitor dags tests bench
 
 demo: $(STAMP)
 	$(PY) -m monitor.demo

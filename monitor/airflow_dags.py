@@ -98,7 +98,7 @@ def _fail_on_bad_request(exc: Exception) -> AirflowFailException:
     return AirflowFailException(str(exc))
 
 
-def build_monitor_dag(*, dag_id: str, schedule: str, doc_md: str, sources: list[str], tags: list[str]):  # noqa: ANN201
+def build_monitor_dag(*, dag_id: str, schedule: str, doc_md: str, sources: list[str], tags: list[str]):
     settings = parse_settings()
     brand_choices = brand_ids_for_form(settings)
     brand_items: dict[str, Any] = {"type": "string"}
@@ -232,7 +232,7 @@ def build_monitor_dag(*, dag_id: str, schedule: str, doc_md: str, sources: list[
     return monitor_dag()
 
 
-def build_followup_dag(*, doc_md: str):  # noqa: ANN201
+def build_followup_dag(*, doc_md: str):
     settings = parse_settings()
 
     @dag(

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import IO
 
 from monitor.clock import utcnow
-from monitor.takedown.channels import AbuseChannelsError
-from monitor.registry import RegistryError, load_registry
 from monitor.detection.rules import load_rules
+from monitor.registry import RegistryError, load_registry
+from monitor.takedown.channels import AbuseChannelsError
 
 
 def _open_in(stack: ExitStack, name: str) -> IO[str]:
@@ -50,7 +50,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _settings():  # noqa: ANN202
+def _settings():
     from monitor.settings import Settings
 
     return Settings.from_env()
@@ -100,7 +100,6 @@ def cmd_collect(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    import datetime as dt
 
     from monitor import pipeline
 
@@ -126,7 +125,6 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_findings(args: argparse.Namespace) -> int:
-    import datetime as dt
     import json
 
     from monitor.store.db import make_engine, session_factory
@@ -165,7 +163,7 @@ def _print_channels(path: str | None) -> int:
     path = path or str(settings.abuse_channels_path)
     directory = load_abuse_channels(path, shared_hosting=load_rules(settings.rules_file).shared_hosting)
 
-    def show(key: str, channel) -> None:  # noqa: ANN001
+    def show(key: str, channel) -> None:
         where = " and ".join(p for p in (channel.email, channel.form) if p)
         print(f"  {key:<18} {channel.name}: {where}  (checked {channel.checked}, {channel.source})")
 
@@ -184,7 +182,6 @@ def _print_channels(path: str | None) -> int:
 
 
 def cmd_takedown(args: argparse.Namespace) -> int:
-    import datetime as dt
 
     from monitor.store.db import make_engine, session_factory
     from monitor.store.models import Takedown

@@ -8,7 +8,7 @@ DISPLAY_FORMAT = "%Y-%m-%d %H:%M UTC"
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def display_time(value: dt.datetime | None) -> str:
@@ -16,5 +16,5 @@ def display_time(value: dt.datetime | None) -> str:
     if value is None:
         return "-"
     if value.tzinfo is None:  # SQLite hands back naive datetimes; every stored time is UTC
-        value = value.replace(tzinfo=dt.timezone.utc)
-    return value.astimezone(dt.timezone.utc).strftime(DISPLAY_FORMAT)
+        value = value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC).strftime(DISPLAY_FORMAT)

@@ -112,7 +112,7 @@ def parse_time(value: Any, name: str) -> dt.datetime | None:
             parsed = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
         except ValueError:
             raise BadRequest(f"param {name}={value!r}: expected an ISO 8601 date-time") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
 def resolve_window(interval_start: Any, interval_end: Any, params: dict[str, Any], *, now: dt.datetime,
@@ -132,7 +132,7 @@ def resolve_window(interval_start: Any, interval_end: Any, params: dict[str, Any
             start = now - dt.timedelta(hours=lookback_hours)
     if start >= end:
         raise BadRequest(f"window_start {start.isoformat()} is not before window_end {end.isoformat()}")
-    return start.astimezone(dt.timezone.utc), end.astimezone(dt.timezone.utc)
+    return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
 
 
 def _registry(settings: Settings) -> Registry:

@@ -75,7 +75,7 @@ class Account(_Frozen):
         return handle
 
     @model_validator(mode="after")
-    def _some_identity(self) -> "Account":
+    def _some_identity(self) -> Account:
         if not self.handle and not self.page_id:
             raise ValueError("an account needs a handle or a page_id")
         return self
@@ -107,7 +107,8 @@ class Listing(_Frozen):
     def _selector(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        from soupsieve import SelectorSyntaxError, compile as compile_selector
+        from soupsieve import SelectorSyntaxError
+        from soupsieve import compile as compile_selector
 
         try:
             compile_selector(value)
@@ -137,7 +138,7 @@ class Verification(_Frozen):
     note: str = ""
 
     @model_validator(mode="after")
-    def _who_and_when(self) -> "Verification":
+    def _who_and_when(self) -> Verification:
         if self.confirmed and not (self.by and self.on):
             raise ValueError("a confirmed registry entry needs 'by' and 'on'")
         return self
@@ -171,7 +172,7 @@ class Brand(_Frozen):
         return value
 
     @model_validator(mode="after")
-    def _has_identity(self) -> "Brand":
+    def _has_identity(self) -> Brand:
         if not self.official.domains and not self.official.accounts:
             raise ValueError("a brand needs at least one official domain or account")
         return self
@@ -194,7 +195,7 @@ class Registry(_Frozen):
     brands: tuple[Brand, ...] = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _unique(self) -> "Registry":
+    def _unique(self) -> Registry:
         seen: dict[str, int] = {}
         for index, brand in enumerate(self.brands):
             if brand.id in seen:
@@ -230,7 +231,7 @@ class _LocatedError(ValueError):
 class _StrictLoader(yaml.SafeLoader):
     """SafeLoader that refuses duplicate keys (PyYAML silently keeps the last one)."""
 
-    def construct_mapping(self, node, deep=False):  # noqa: ANN001 - PyYAML signature
+    def construct_mapping(self, node, deep=False):  # PyYAML signature
         seen: set[Any] = set()
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=True)

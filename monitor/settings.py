@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from monitor.detection.domains import is_http_url
 from monitor.collectors.sources import BRAND_MONITOR_SOURCES, SOURCES
+from monitor.detection.domains import is_http_url
 
 # Public defaults from the source table; each is overridden by MONITOR_<SOURCE>_URL.
 SOURCE_DEFAULT_URLS = {name: spec.default_url or "brands.yaml" for name, spec in SOURCES.items()}
@@ -156,7 +156,7 @@ class Settings:
         return self.takedown_templates_dir or self.brands_file.parent / "takedown"
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
         urls = dict(SOURCE_DEFAULT_URLS)
         for name, spec in SOURCES.items():

@@ -97,7 +97,8 @@ def migrated_url(database_url):
 
 @pytest.fixture
 def session_factory(migrated_url):
-    from monitor.store.db import make_engine, session_factory as factory
+    from monitor.store.db import make_engine
+    from monitor.store.db import session_factory as factory
 
     engine = make_engine(migrated_url)
     yield factory(engine)
@@ -150,8 +151,6 @@ def parse_message(data: bytes):
     from email import policy
 
     return email.message_from_bytes(data, policy=policy.default)
-
-
 
 
 @pytest.fixture(scope="module")

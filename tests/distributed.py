@@ -22,7 +22,7 @@ BIN = Path(sys.executable).parent
 
 
 class Topology:
-    def __init__(self, postgres_url: str, redis_url: str, web, smtp_port: int, workdir: Path,  # noqa: ANN001
+    def __init__(self, postgres_url: str, redis_url: str, web, smtp_port: int, workdir: Path,
                  workers: int = 2, executor: str = "CeleryExecutor", extra_env: dict[str, str] | None = None):
         from tests.conftest import free_port
 
@@ -72,7 +72,7 @@ class Topology:
             self.processes.append(subprocess.Popen([str(BIN / "airflow"), *command], env=self.env, stdout=out,
                                                    stderr=subprocess.STDOUT, start_new_session=True))
 
-    def __enter__(self) -> "Topology":
+    def __enter__(self) -> Topology:
         with self.admin.connect() as connection:
             connection.execute(text(f'CREATE DATABASE "{self.airflow_db}"'))
             connection.execute(text(f'CREATE DATABASE "{self.monitor_db}"'))
@@ -156,7 +156,7 @@ class Topology:
             if not page["task_instances"] or len(instances) >= page["total_entries"]:
                 return instances
 
-    def monitor_engine(self):  # noqa: ANN201
+    def monitor_engine(self):
         return create_engine(self.env["MONITOR_DATABASE_URL"])
 
     def __exit__(self, *exc: object) -> None:

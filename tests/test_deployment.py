@@ -58,7 +58,7 @@ def test_recipients_override_reaches_the_digest(registry):
 
     settings = Settings.from_env({"MONITOR_ALERT_RECIPIENTS_OVERRIDE": "staging@example.org, qa@example.org"})
     assert settings.alert_recipients_override == ("staging@example.org", "qa@example.org")
-    now = dt.datetime(2026, 11, 28, tzinfo=dt.timezone.utc)
+    now = dt.datetime(2026, 11, 28, tzinfo=dt.UTC)
     item = DigestItem(1, "x", "domain", None, None, 90, "impersonation", ("r",), now)
     message = build_digest(registry.brand("laopost"), [item], mail_from="m@example.org", dedup_key="k", now=now,
                            recipients=settings.alert_recipients_override)

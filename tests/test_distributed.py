@@ -4,7 +4,6 @@ database, Redis as broker (this machine's servers), triggered through the REST A
 
 from __future__ import annotations
 
-import email
 import os
 import time
 
@@ -81,7 +80,7 @@ def test_overlapping_runs_and_a_backfill_duplicate_nothing(topology):
     messages_before = len(topology.sink.messages)
     for _ in range(2):
         topology.trigger("brand_monitor", {})
-    now = dt.datetime.now(dt.timezone.utc).replace(minute=0, second=0, microsecond=0)
+    now = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
     # three past hours: the intervals starting 4, 3 and 2 hours ago (the last one already ran)
     topology.backfill("brand_monitor", (now - dt.timedelta(hours=4)).isoformat(), (now - dt.timedelta(hours=2)).isoformat(),
                       {"send_backfill_alerts": True})

@@ -12,7 +12,7 @@ from monitor.demo.web import DemoWeb
 from monitor.settings import Settings
 from tests.conftest import BRANDS_FILE
 
-NOW = dt.datetime(2026, 11, 28, 12, 30, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 11, 28, 12, 30, tzinfo=dt.UTC)
 
 
 def test_window_prefers_params_then_interval_then_lookback():

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
-from dataclasses import dataclass, field
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from monitor.fetch.http import FetchError
 from monitor.detection.models import Candidate
+from monitor.fetch.http import FetchError
 from monitor.registry import Brand
 
 

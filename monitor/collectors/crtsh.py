@@ -11,8 +11,8 @@ from collections.abc import Iterator
 
 from monitor.collectors.base import LayoutChanged, Query, Window, load_json
 from monitor.detection.domains import under
-from monitor.fetch.http import Fetcher
 from monitor.detection.models import Candidate
+from monitor.fetch.http import Fetcher
 from monitor.registry import Brand
 
 JSON_TYPES = ("application/json",)
@@ -26,7 +26,7 @@ def _timestamp(entry: dict) -> dt.datetime | None:
                 parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
             except ValueError:
                 continue
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
     return None
 
 
@@ -56,7 +56,7 @@ def parse_certificates(raw: bytes, official_domains: tuple[str, ...], window: Wi
 class CrtshCollector:
     name = "crtsh"
 
-    def __init__(self, base_url: str, fetcher: Fetcher, terms):  # noqa: ANN001 - terms(brand_id) -> list[str]
+    def __init__(self, base_url: str, fetcher: Fetcher, terms):  # terms(brand_id) -> list[str]
         self.base_url = base_url.rstrip("/")
         self.fetcher = fetcher
         self.terms = terms

@@ -15,11 +15,11 @@ from bs4 import BeautifulSoup
 from lxml import etree
 
 from monitor.collectors.base import LayoutChanged, Query, Window
-from monitor.fetch.http import HTML_TYPES, Fetcher
-from monitor.detection.models import Candidate
 from monitor.detection.domains import is_http_url
+from monitor.detection.models import Candidate
 from monitor.detection.normalize import clean_text
 from monitor.detection.platforms import display_name_from_title, parse_account_url
+from monitor.fetch.http import HTML_TYPES, Fetcher
 from monitor.registry import Brand, Listing
 
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/xml", "text/xml")
@@ -63,7 +63,7 @@ def _when(text: str | None) -> dt.datetime | None:
             when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
             return None
-    return when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
 
 
 def parse_feed(raw: bytes, window: Window) -> Iterator[Candidate]:

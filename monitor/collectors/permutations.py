@@ -19,7 +19,6 @@ from monitor.fetch.dns import REGISTERED, UNKNOWN, Dns
 from monitor.registry import Brand
 
 
-
 def permutations_of(domain: str) -> list[str]:
     """dnstwist's permutations of a domain, the domain itself first. Pure."""
     fuzzer = dnstwist.Fuzzer(domain)
@@ -52,9 +51,9 @@ class PermutationsCollector:
     def fetch(self, query: Query, window: Window) -> bytes:
         domains = permutations_of(query.text)
         with ThreadPoolExecutor(self.workers) as pool:
-            statuses = dict(zip(domains, pool.map(self.dns.registration_status, domains)))
+            statuses = dict(zip(domains, pool.map(self.dns.registration_status, domains), strict=True))
             retry = [d for d, s in statuses.items() if s == UNKNOWN]
-            statuses.update(zip(retry, pool.map(self.dns.registration_status, retry)))
+            statuses.update(zip(retry, pool.map(self.dns.registration_status, retry), strict=True))
         self.unknown = [d for d, s in statuses.items() if s == UNKNOWN]
         return json.dumps(statuses).encode()
 

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 
 from monitor.collectors.base import LayoutChanged, Query, Window, load_json
 from monitor.collectors.searxng import JSON_TYPES, build_queries, time_range
-from monitor.fetch.http import Fetcher
 from monitor.detection.models import Candidate
 from monitor.detection.platforms import display_name_from_title, parse_account_url
+from monitor.fetch.http import Fetcher
 from monitor.registry import Brand
 
 _BRAVE_FRESHNESS = {"day": "pd", "week": "pw", "month": "pm", "year": "py"}

@@ -10,12 +10,21 @@ import datetime as dt
 
 from monitor.clock import utcnow
 from monitor.collectors.base import LayoutChanged, Query, Window, load_json
-from monitor.fetch.http import Fetcher
 from monitor.detection.models import Candidate
-from monitor.detection.platforms import display_name_from_title, parse_account_url
+from monitor.detection.platforms import PLATFORM_HOSTS, display_name_from_title, parse_account_url
+from monitor.fetch.http import Fetcher
 from monitor.registry import Brand
 
-SITE_FILTERS = ("facebook.com", "instagram.com", "tiktok.com", "x.com", "t.me", "youtube.com")
+
+def _site_filters() -> tuple[str, ...]:
+    """One `site:` filter per platform: its main host, the first in the platform table."""
+    main: dict[str, str] = {}
+    for host, platform in PLATFORM_HOSTS.items():
+        main.setdefault(platform, host)
+    return tuple(main.values())
+
+
+SITE_FILTERS = _site_filters()
 JSON_TYPES = ("application/json",)
 
 

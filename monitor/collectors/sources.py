@@ -34,7 +34,7 @@ class SourceSpec:
     # The public default base URL (MONITOR_<NAME>_URL overrides it); None: not fetched from a
     # base URL (its targets come from brands.yaml, or it asks DNS).
     default_url: str | None
-    factory: Callable[["Settings", "Fetcher", "Scorer"], "Collector"]
+    factory: Callable[[Settings, Fetcher, Scorer], Collector]
     # brand: queries are made from each brand's names; brand_config: it reads a per-brand list
     # in brands.yaml (named by needs_brand_field) and is planned only for brands that have one.
     scope: Literal["brand", "brand_config"] = "brand"
@@ -55,7 +55,7 @@ class SourceNotConfigured(ValueError):
     pass
 
 
-def _keys(settings: "Settings", spec: SourceSpec) -> list[Any]:
+def _keys(settings: Settings, spec: SourceSpec) -> list[Any]:
     values = [getattr(settings, key.setting) for key in spec.keys]
     if not all(values):
         missing = ", ".join(k.env for k, v in zip(spec.keys, values, strict=True) if not v)
@@ -63,64 +63,64 @@ def _keys(settings: "Settings", spec: SourceSpec) -> list[Any]:
     return values
 
 
-def _searxng(settings, fetcher, scorer):  # noqa: ANN001, ANN202 - factories share one signature
+def _searxng(settings, fetcher, scorer):  # factories share one signature
     from monitor.collectors.searxng import SearxngCollector
 
     return SearxngCollector(settings.source_urls["searxng"], fetcher)
 
 
-def _brave(settings, fetcher, scorer):  # noqa: ANN001, ANN202
+def _brave(settings, fetcher, scorer):
     from monitor.collectors.search_apis import BraveCollector
 
     (api_key,) = _keys(settings, SOURCES["brave"])
     return BraveCollector(settings.source_urls["brave"], api_key, fetcher)
 
 
-def _google(settings, fetcher, scorer):  # noqa: ANN001, ANN202
+def _google(settings, fetcher, scorer):
     from monitor.collectors.search_apis import GoogleCollector
 
     api_key, engine_id = _keys(settings, SOURCES["google"])
     return GoogleCollector(settings.source_urls["google"], api_key, engine_id, fetcher)
 
 
-def _crtsh(settings, fetcher, scorer):  # noqa: ANN001, ANN202
+def _crtsh(settings, fetcher, scorer):
     from monitor.collectors.crtsh import CrtshCollector
 
     return CrtshCollector(settings.source_urls["crtsh"], fetcher, scorer.search_terms)
 
 
-def _nrd(settings, fetcher, scorer):  # noqa: ANN001, ANN202
+def _nrd(settings, fetcher, scorer):
     from monitor.collectors.nrd import NrdCollector
 
     return NrdCollector(settings.source_urls["nrd"], fetcher, scorer.might_resemble)
 
 
-def _openphish(settings, fetcher, scorer):  # noqa: ANN001, ANN202
+def _openphish(settings, fetcher, scorer):
     from monitor.collectors.phishing import OpenPhishCollector
 
     return OpenPhishCollector(settings.source_urls["openphish"], fetcher, scorer.might_resemble)
 
 
-def _urlhaus(settings, fetcher, scorer):  # noqa: ANN001, ANN202
+def _urlhaus(settings, fetcher, scorer):
     from monitor.collectors.phishing import UrlhausCollector
 
     return UrlhausCollector(settings.source_urls["urlhaus"], fetcher, scorer.might_resemble)
 
 
-def _permutations(settings, fetcher, scorer):  # noqa: ANN001, ANN202
+def _permutations(settings, fetcher, scorer):
     from monitor.collectors.permutations import PermutationsCollector
     from monitor.fetch.dns import Dns
 
     return PermutationsCollector(Dns(settings.dns_nameserver, timeout=3.0))
 
 
-def _listing(settings, fetcher, scorer):  # noqa: ANN001, ANN202
+def _listing(settings, fetcher, scorer):
     from monitor.collectors.listing import ListingCollector
 
     return ListingCollector(fetcher)
 
 
-def _rss(settings, fetcher, scorer):  # noqa: ANN001, ANN202
+def _rss(settings, fetcher, scorer):
     from monitor.collectors.listing import RssCollector
 
     return RssCollector(fetcher)
@@ -148,7 +148,7 @@ SOURCE_NAMES = tuple(SOURCES)
 BRAND_MONITOR_SOURCES = tuple(name for name, spec in SOURCES.items() if spec.in_brand_monitor)
 
 
-def build_collector(name: str, settings: "Settings", fetcher: "Fetcher", scorer: "Scorer") -> "Collector":
+def build_collector(name: str, settings: Settings, fetcher: Fetcher, scorer: Scorer) -> Collector:
     """The collector for a source name, from settings."""
     spec = SOURCES.get(name)
     if spec is None:

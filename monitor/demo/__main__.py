@@ -19,12 +19,10 @@ from collections import Counter
 from email import policy
 from pathlib import Path
 
+from monitor.collectors.sources import BRAND_MONITOR_SOURCES
 from monitor.demo.dns import DemoDns
 from monitor.demo.web import DemoWeb, load_web
 from monitor.demo.whois import DemoWhois
-from monitor.settings import DEFAULT_SOURCES
-
-SOURCES_OF_BRAND_MONITOR = DEFAULT_SOURCES
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "var" / "demo"
@@ -44,7 +42,7 @@ def demo_environment(web: DemoWeb, dns_server: DemoDns, whois: DemoWhois) -> dic
         "MONITOR_BRANDS_FILE": str(brands_file),
         "MONITOR_OUTBOX_DIR": str(DEMO / "outbox"),  # no SMTP: the digests become .eml files
         "MONITOR_DNS_NAMESERVER": dns_server.nameserver,
-        "MONITOR_SOURCES": ",".join(SOURCES_OF_BRAND_MONITOR),
+        "MONITOR_SOURCES": ",".join(BRAND_MONITOR_SOURCES),
     })
     # Every source and every site on the demo web, which runs on loopback (production never
     # fetches from there) on a port of its own.
@@ -178,7 +176,7 @@ def main() -> int:
         run([str(bin_dir / "airflow"), "db", "migrate"], env, log, "Airflow metadata database")
         run([str(bin_dir / "airflow"), "pools", "set", "monitor_fetch", "8", "outbound fetching of impersonation-monitor"],
             env, log, "Airflow pool monitor_fetch")
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         conf = json.dumps({"window_start": (now - dt.timedelta(hours=2)).isoformat(), "window_end": now.isoformat()})
         run([str(bin_dir / "airflow"), "dags", "test", "-c", conf, "brand_monitor"], env, log,
             "airflow dags test brand_monitor")

@@ -54,14 +54,14 @@ class DemoDns:
         while not self._stop.is_set():
             try:
                 wire, client = self.sock.recvfrom(4096)
-            except (socket.timeout, OSError):
+            except (TimeoutError, OSError):
                 continue
             try:
                 self.sock.sendto(self._answer(wire), client)
             except Exception:  # a malformed query must not stop the server
                 continue
 
-    def __enter__(self) -> "DemoDns":
+    def __enter__(self) -> DemoDns:
         self.thread.start()
         return self
 
@@ -69,4 +69,3 @@ class DemoDns:
         self._stop.set()
         self.thread.join(timeout=2)
         self.sock.close()
-

@@ -159,7 +159,7 @@ class DemoWeb:
 
     @staticmethod
     def _recently(minutes: int = 20) -> dt.datetime:
-        return dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=minutes)
+        return dt.datetime.now(dt.UTC) - dt.timedelta(minutes=minutes)
 
     def _rdap(self, path: str) -> tuple[int, str, bytes]:
         """RDAP as registries and RIRs answer it: IANA's bootstrap files, domains, networks."""
@@ -186,7 +186,7 @@ class DemoWeb:
             registrar = config.get("registrars", {}).get(name.rsplit(".", 1)[-1])
             if registrar is None:
                 return not_found
-            registered = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=config.get("registered_days_ago", 6))
+            registered = dt.datetime.now(dt.UTC) - dt.timedelta(days=config.get("registered_days_ago", 6))
             body = {"objectClassName": "domain", "ldhName": name, "rdapConformance": ["rdap_level_0"],
                     "status": ["client transfer prohibited"],
                     "entities": [{"objectClassName": "entity", "roles": ["registrar"], "handle": registrar["iana_id"],
@@ -313,14 +313,14 @@ class DemoWeb:
 
     def source_environment(self) -> dict[str, str]:
         """MONITOR_* settings that point every source at this demo web."""
-        return {
-            "MONITOR_SEARXNG_URL": self.url,
-            "MONITOR_BRAVE_URL": f"{self.url}/brave", "MONITOR_BRAVE_API_KEY": "demo",
-            "MONITOR_GOOGLE_URL": f"{self.url}/google", "MONITOR_GOOGLE_API_KEY": "demo", "MONITOR_GOOGLE_CX": "demo",
-            "MONITOR_CRTSH_URL": f"{self.url}/crtsh",
-            "MONITOR_NRD_URL": f"{self.url}/nrd/{{date}}.txt",
-            "MONITOR_OPENPHISH_URL": f"{self.url}/openphish/feed.txt",
-            "MONITOR_URLHAUS_URL": f"{self.url}/urlhaus/",
+        from monitor.collectors.sources import SOURCES
+
+        env = {}
+        for spec in SOURCES.values():  # every source the demo web answers for, with demo keys
+            if spec.demo_path is not None:
+                env[spec.url_env] = self.url + spec.demo_path
+                env.update({key.env: "demo" for key in spec.keys})
+        return env | {
             "MONITOR_ALLOW_PRIVATE_NETWORKS": "1",
             "MONITOR_EXTRA_PORTS": str(self.port),
             "MONITOR_HTTP_RESOLVE": f"*=127.0.0.1:{self.port}",
@@ -339,7 +339,7 @@ class DemoWeb:
                 brand["feeds"] = [f"{self.url}/rss/classifieds.xml"]
         return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
 
-    def __enter__(self) -> "DemoWeb":
+    def __enter__(self) -> DemoWeb:
         self.thread.start()
         return self
 

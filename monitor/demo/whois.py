@@ -30,7 +30,7 @@ class DemoWhois:
     def port(self) -> int:
         return self.server.server_address[1]
 
-    def __enter__(self) -> "DemoWhois":
+    def __enter__(self) -> DemoWhois:
         self.thread.start()
         return self
 

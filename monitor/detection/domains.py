@@ -21,7 +21,7 @@ class InvalidHost(ValueError):
 
 
 @functools.lru_cache(maxsize=1)
-def _extractor():  # noqa: ANN202 - tldextract.TLDExtract
+def _extractor():  # tldextract.TLDExtract
     # Imported here: tldextract pulls in requests, and DAG files parse settings (which use
     # this module) in well under a second. The PSL snapshot bundled with tldextract: no
     # network, no cache directory.

@@ -10,9 +10,9 @@ import logging
 
 from sqlalchemy import select
 
-from monitor.fetch.http import HTML_TYPES, FetchError, Fetcher
 from monitor.detection.models import OFFICIAL, Candidate, Score
 from monitor.detection.pages import parse_page
+from monitor.fetch.http import HTML_TYPES, Fetcher, FetchError
 from monitor.registry import Registry
 from monitor.settings import Settings
 
@@ -21,7 +21,7 @@ MAX_PAGE_BYTES = 2_000_000
 
 
 class Enricher:
-    def __init__(self, settings: Settings, registry: Registry, factory=None):  # noqa: ANN001
+    def __init__(self, settings: Settings, registry: Registry, factory=None):
         self.settings = settings
         self.official = tuple(d for b in registry.brands for d in b.official.domains)
         self.factory = factory

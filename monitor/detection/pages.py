@@ -12,6 +12,7 @@ from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup
 
+from monitor.detection.domains import under
 from monitor.detection.normalize import clean_text
 
 MAX_EXCERPT = 2000
@@ -28,7 +29,6 @@ class PageInfo:
     has_card_form: bool
     has_otp_form: bool
     official_links: tuple[str, ...] = field(default_factory=tuple)
-    links: tuple[str, ...] = field(default_factory=tuple)
 
 
 def parse_page(raw: bytes, url: str, official_domains: tuple[str, ...] = ()) -> PageInfo:
@@ -45,19 +45,16 @@ def parse_page(raw: bytes, url: str, official_domains: tuple[str, ...] = ()) -> 
     inputs = soup.find_all("input")
     has_password = any((i.get("type") or "").lower() == "password" for i in inputs)
 
-    def described(element) -> str:  # noqa: ANN001 - a bs4 Tag
+    def described(element) -> str:  # a bs4 Tag
         return " ".join(str(element.get(a) or "") for a in ("name", "id", "placeholder", "autocomplete", "aria-label"))
 
     has_card = any(_CARD_FIELD_RE.search(described(i)) for i in inputs)
     has_otp = any(_OTP_FIELD_RE.search(described(i)) for i in inputs)
-    links, official = [], []
+    official = []
     for anchor in soup.find_all("a", href=True)[:2000]:
         target = urljoin(url, str(anchor["href"]))
         host = (urlsplit(target).hostname or "").lower()
-        if not host:
-            continue
-        links.append(target)
-        if any(host == d or host.endswith("." + d) for d in official_domains):
+        if host and any(under(host, d) for d in official_domains):
             official.append(target)
     return PageInfo(title or None, description, text, has_password, has_card, has_otp,
-                    tuple(dict.fromkeys(official))[:20], tuple(dict.fromkeys(links))[:200])
+                    tuple(dict.fromkeys(official))[:20])

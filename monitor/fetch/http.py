@@ -29,9 +29,9 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from requests_hardened import Config, HTTPSession
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-from requests_hardened import Config, HTTPSession
 
 from monitor.clock import utcnow
 from monitor.detection.domains import is_address
@@ -85,7 +85,7 @@ def retry_after_seconds(value: str | None, now: dt.datetime) -> float | None:
     except (TypeError, ValueError, IndexError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.timezone.utc)
+        when = when.replace(tzinfo=dt.UTC)
     return max(0.0, (when - now).total_seconds())
 
 
@@ -177,7 +177,7 @@ class _ResolveOverrideAdapter(HTTPAdapter):
         super().__init__()
         self.overrides = overrides
 
-    def build_connection_pool_key_attributes(self, request, verify, cert=None):  # noqa: ANN001,ANN201
+    def build_connection_pool_key_attributes(self, request, verify, cert=None):
         host_params, pool_kwargs = super().build_connection_pool_key_attributes(request, verify, cert)
         host = host_params["host"]
         target = self.overrides.get(host) or (self.overrides.get("*") if not is_address(host) else None)
@@ -193,7 +193,7 @@ class _Unreachable(_Retryable):
 
 class Fetcher:
     def __init__(self, settings: Settings, *, extra_ports: tuple[int, ...] = (), gate: HostGate | None = None,
-                 session_factory=None, retries: int | None = None, backoff: float | None = None,  # noqa: ANN001
+                 session_factory=None, retries: int | None = None, backoff: float | None = None,
                  sleep: Callable[[float], None] = time.sleep, allow_loopback: bool = False):
         """allow_loopback lets tests reach a server on 127.0.0.1 while everything else stays
         filtered (used to show that a redirect to a private address is refused)."""
@@ -238,7 +238,7 @@ class Fetcher:
 
     # -------------------------------------------------------------- fetching
 
-    def download(self, url: str, destination, *, accept: tuple[str, ...] = (), max_bytes: int = 500_000_000,  # noqa: ANN001
+    def download(self, url: str, destination, *, accept: tuple[str, ...] = (), max_bytes: int = 500_000_000,
                  deadline_seconds: float | None = None) -> FetchResult:
         """Like get, but the body goes to a file as it arrives (bounded memory for large
         lists); the result's body is empty. A failed download leaves no file behind."""
@@ -253,7 +253,7 @@ class Fetcher:
 
     def get(self, url: str, *, params: dict[str, str] | None = None, accept: tuple[str, ...] = (),
             max_bytes: int = 5_000_000, deadline_seconds: float | None = None, robots: bool = False,
-            polite: bool = True, sink=None, headers: dict[str, str] | None = None) -> FetchResult:  # noqa: ANN001
+            polite: bool = True, sink=None, headers: dict[str, str] | None = None) -> FetchResult:
         """GET a URL. Raises FetchError unless the whole body arrives within the deadline,
         under the size cap, with an acceptable content type and a 2xx status."""
         self.check_url(url)
@@ -283,7 +283,7 @@ class Fetcher:
                 self.sleep(self.backoff * 2 ** (attempt - 1))
 
     def _once(self, url: str, params: dict[str, str] | None, accept: tuple[str, ...], max_bytes: int,
-              deadline: float, sink=None, extra_headers: dict[str, str] | None = None) -> FetchResult:  # noqa: ANN001
+              deadline: float, sink=None, extra_headers: dict[str, str] | None = None) -> FetchResult:
         """One request, redirects followed here (not by requests, which would read redirect
         bodies without a cap), all within one deadline enforced on every socket it opens."""
         headers = {"Accept": ", ".join(accept) or "*/*", "Accept-Encoding": "gzip, deflate",
@@ -344,7 +344,7 @@ class Fetcher:
             _active.sockets, _active.filtering = None, False
 
     def _read(self, response: requests.Response, accept: tuple[str, ...], max_bytes: int,
-              timed_out: threading.Event, sink=None, sock: socket.socket | None = None) -> FetchResult:  # noqa: ANN001
+              timed_out: threading.Event, sink=None, sock: socket.socket | None = None) -> FetchResult:
         url = _shown(response.url)
         status = response.status_code
         host = (urlsplit(url).hostname or "").lower()

@@ -11,11 +11,12 @@ import hashlib
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 
-from monitor.detection.models import IMPERSONATION
 from monitor.clock import display_time
 from monitor.detection.domains import defang
+from monitor.detection.models import IMPERSONATION
 from monitor.notify.message import header_text, owner_message, render_pair
 from monitor.registry import Brand
+
 
 @dataclass(frozen=True)
 class DigestItem:

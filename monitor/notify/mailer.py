@@ -42,7 +42,7 @@ class SmtpTransport:
         return f"{scheme}://{self.host}:{self.port}" + (" (STARTTLS)" if self.starttls else "")
 
     @classmethod
-    def from_url(cls, url: str) -> "SmtpTransport":
+    def from_url(cls, url: str) -> SmtpTransport:
         """smtp://user:pass@host:port[?starttls=1], smtps://host:465"""
         parts = urlsplit(url)
         if parts.scheme not in {"smtp", "smtps"} or not parts.hostname:

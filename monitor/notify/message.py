@@ -63,7 +63,7 @@ def owner_message(brand: Brand, *, subject: str, text: str, html: str, mail_from
     message["Subject"] = header_text(subject)
     message["From"] = formataddr(("impersonation-monitor", header_text(mail_from)))
     message["To"] = owner_recipients(brand, recipients)
-    message["Date"] = format_datetime(now.astimezone(dt.timezone.utc))
+    message["Date"] = format_datetime(now.astimezone(dt.UTC))
     message["Message-ID"] = message_id_for(dedup_key, mail_from)
     if references:
         message["References"] = references

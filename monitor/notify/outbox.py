@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.notify.digest import DigestItem, build_digest, digest_dedup_key
 from monitor.notify.mailer import SendError, Transport
+from monitor.notify.owners import DraftSummary, build_drafts_email
 from monitor.registry import Brand
 from monitor.store.db import as_utc
 from monitor.store.models import Alert, Takedown
@@ -24,7 +25,6 @@ from monitor.store.repo import (
     mark_alerted,
     mark_delivered,
 )
-from monitor.notify.owners import DraftSummary, build_drafts_email
 
 RETRY_BACKOFF = dt.timedelta(minutes=5)
 MAX_BACKOFF = dt.timedelta(hours=6)
@@ -65,7 +65,7 @@ def _drafts_alert(session: Session, brand: Brand, *, mail_from: str, now: dt.dat
     return new_alert(message, dedup_key, "takedowns", brand, recipients, now, run_id), takedowns
 
 
-def new_alert(message, dedup_key: str, kind: str, brand: Brand, recipients: tuple[str, ...], now: dt.datetime,  # noqa: ANN001
+def new_alert(message, dedup_key: str, kind: str, brand: Brand, recipients: tuple[str, ...], now: dt.datetime,
            run_id: str | None) -> Alert:
     return Alert(dedup_key=dedup_key, kind=kind, brand_id=brand.id, recipients=list(recipients) or brand.recipients,
                  subject=str(message["Subject"]), message_id=str(message["Message-ID"]),
@@ -108,7 +108,7 @@ def queue_digest(session: Session, brand: Brand, *, min_score: int, mail_from: s
                         len(takedowns), drafts_alert.id if drafts_alert else None)
 
 
-def queue_digests(factory: sessionmaker[Session], brands: list[Brand], **kwargs) -> list[QueuedDigest]:  # noqa: ANN003
+def queue_digests(factory: sessionmaker[Session], brands: list[Brand], **kwargs) -> list[QueuedDigest]:
     queued = []
     for brand in brands:
         with factory() as session:

@@ -15,7 +15,7 @@ def as_utc(value: dt.datetime | None) -> dt.datetime | None:
     """SQLite hands timezone-aware columns back naive: they were stored as UTC."""
     if value is None:
         return None
-    return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 def make_engine(url: str) -> Engine:
@@ -28,7 +28,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30})
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record):  # noqa: ANN001 - DBAPI objects
+        def _sqlite_pragmas(dbapi_connection, _record):  # DBAPI objects
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
@@ -47,7 +47,7 @@ def factory_for(url: str) -> sessionmaker[Session]:
     return session_factory(make_engine(url))
 
 
-def alembic_config(url: str):  # noqa: ANN201 - alembic.config.Config
+def alembic_config(url: str):  # alembic.config.Config
     from alembic.config import Config
 
     config = Config()

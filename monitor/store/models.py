@@ -9,13 +9,13 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
-    LargeBinary,
     CheckConstraint,
     DateTime,
     Float,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -100,7 +100,7 @@ class Alert(Base):
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     dag_run_id: Mapped[str | None] = mapped_column(String(250))
 
-    findings: Mapped[list["Finding"]] = relationship(back_populates="alert")
+    findings: Mapped[list[Finding]] = relationship(back_populates="alert")
 
 
 class Finding(Base):
@@ -133,7 +133,7 @@ class Finding(Base):
     alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id", ondelete="SET NULL"))
 
     alert: Mapped[Alert | None] = relationship(back_populates="findings")
-    sightings: Mapped[list["Sighting"]] = relationship(back_populates="finding", cascade="all, delete-orphan")
+    sightings: Mapped[list[Sighting]] = relationship(back_populates="finding", cascade="all, delete-orphan")
 
 
 class Sighting(Base):

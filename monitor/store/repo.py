@@ -43,7 +43,7 @@ class FindingInput(Record):
     query: str | None
 
 
-def insert_for(session: Session):  # noqa: ANN202 - dialect insert construct
+def insert_for(session: Session):  # dialect insert construct
     """The dialect's INSERT, which has ON CONFLICT (SQLite and PostgreSQL)."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":

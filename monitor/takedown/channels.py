@@ -18,12 +18,12 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from monitor.detection.domains import InvalidHost, is_address, is_http_url, normalize_host, under
 from monitor.detection.platforms import canonical_platform, platform_of_host
-from monitor.settings import Settings
 from monitor.registry import _EMAIL_RE, _Frozen, parse_yaml_model
+from monitor.settings import Settings
 
 
 class AbuseChannelsError(ValueError):
@@ -69,7 +69,7 @@ class Channel(_Frozen):
         return value
 
     @model_validator(mode="after")
-    def _reachable(self) -> "Channel":
+    def _reachable(self) -> Channel:
         if not self.email and not self.form:
             raise ValueError("needs an email or a form (or both)")
         return self
@@ -81,8 +81,8 @@ class PlatformChannel(Channel):
 
 class AbuseDirectory(_Frozen):
     platforms: dict[str, PlatformChannel]
-    hosting: dict[str, Channel] = {}
-    whois_servers: dict[str, str] = {}
+    hosting: dict[str, Channel] = Field(default_factory=dict)
+    whois_servers: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("platforms")
     @classmethod

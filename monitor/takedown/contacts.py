@@ -17,10 +17,15 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitor.takedown.channels import AbuseDirectory
+from monitor.clock import utcnow
 from monitor.detection.domains import is_http_url, registrable_domain
 from monitor.fetch.dns import Dns
-from monitor.fetch.http import FetchError, Fetcher, forbidden_address
+from monitor.fetch.http import Fetcher, FetchError, forbidden_address
+from monitor.settings import Settings
+from monitor.store.db import as_utc
+from monitor.store.models import RegistrationLookup
+from monitor.store.repo import insert_for
+from monitor.takedown.channels import AbuseDirectory
 from monitor.takedown.rdap import (
     RDAP_TYPES,
     Network,
@@ -35,11 +40,6 @@ from monitor.takedown.rdap import (
     query_url,
     related_url,
 )
-from monitor.clock import utcnow
-from monitor.settings import Settings
-from monitor.store.db import as_utc
-from monitor.store.models import RegistrationLookup
-from monitor.store.repo import insert_for
 from monitor.takedown.whois import WHOIS_PORT, WhoisFailed, WhoisNotFound, parse_whois, referral, whois_exchange
 
 log = logging.getLogger(__name__)
@@ -62,11 +62,9 @@ class Lookup(Generic[T]):
     cached: bool = False
 
 
-
-
 class ContactFinder:
     def __init__(self, settings: Settings, factory: sessionmaker[Session], directory: AbuseDirectory, *,
-                 fetcher: Fetcher | None = None, now=utcnow):  # noqa: ANN001
+                 fetcher: Fetcher | None = None, now=utcnow):
         self.settings = settings
         self.factory = factory
         self.directory = directory
@@ -100,7 +98,7 @@ class ContactFinder:
             session.commit()
         return now
 
-    def _lookup(self, key: str, compute, decode) -> Lookup:  # noqa: ANN001
+    def _lookup(self, key: str, compute, decode) -> Lookup:
         row = self._cached(key)
         if row is not None:
             value = decode(row.data) if row.status == "ok" and row.data else None

@@ -7,25 +7,24 @@ drafting the same finding store one (the unique constraint decides)."""
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import logging
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitor.detection.models import IMPERSONATION
-from monitor.takedown.channels import AbuseDirectory, Route, load_channels_for, route
-from monitor.takedown.contacts import ContactFinder
-from monitor.takedown.evidence import Evidence, capture
-from monitor.fetch.http import Fetcher
-from monitor.takedown.rdap import Registration
-from monitor.registry import Brand
 from monitor.clock import utcnow
+from monitor.detection.models import IMPERSONATION
+from monitor.fetch.http import Fetcher
+from monitor.registry import Brand
 from monitor.settings import Settings
 from monitor.store.db import as_utc
 from monitor.store.models import Finding, Takedown
 from monitor.store.repo import insert_for
+from monitor.takedown.channels import AbuseDirectory, Route, load_channels_for, route
+from monitor.takedown.contacts import ContactFinder
+from monitor.takedown.evidence import Evidence, capture
+from monitor.takedown.rdap import Registration
 from monitor.takedown.request import Addressing, Target, address_channel, address_domain, build_request, templates
 
 log = logging.getLogger(__name__)
@@ -38,11 +37,9 @@ class DraftReport:
     failed: list[tuple[int, str]] = field(default_factory=list)  # (finding id, error)
 
 
-
-
 class Drafter:
     def __init__(self, settings: Settings, factory: sessionmaker[Session], *, directory: AbuseDirectory | None = None,
-                 now=utcnow):  # noqa: ANN001
+                 now=utcnow):
         self.settings = settings
         self.factory = factory
         self.directory = directory or load_channels_for(settings)

@@ -9,8 +9,8 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
-from monitor.fetch.http import HTML_TYPES, FetchError, Fetcher
 from monitor.detection.pages import parse_page
+from monitor.fetch.http import HTML_TYPES, Fetcher, FetchError
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,6 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitor.takedown.channels import load_channels_for, route
 from monitor.clock import utcnow
 from monitor.records import Record
 from monitor.registry import Registry
@@ -28,6 +27,7 @@ from monitor.settings import Settings
 from monitor.store.db import as_utc, factory_for
 from monitor.store.models import Finding, Takedown
 from monitor.store.repo import record_check
+from monitor.takedown.channels import load_channels_for, route
 
 log = logging.getLogger(__name__)
 GONE_STATUSES = (404, 410)
@@ -67,7 +67,7 @@ class TakedownState:
     relaunched_at: dt.datetime | None
 
     @classmethod
-    def of(cls, takedown) -> "TakedownState":  # noqa: ANN001 - a Takedown row
+    def of(cls, takedown) -> TakedownState:  # a Takedown row
         return cls(takedown.status, as_utc(takedown.drafted_at), as_utc(takedown.taken_down_at),
                    as_utc(takedown.reminder_sent_at), as_utc(takedown.relaunched_at))
 
@@ -87,9 +87,6 @@ def decide(state: TakedownState, seen: str, *, now: dt.datetime, reminder_days: 
 
 
 # ------------------------------------------------------------------ I/O
-
-
-
 
 
 @dataclass(frozen=True)
@@ -140,9 +137,9 @@ def plan_followup(settings: Settings, *, now: dt.datetime | None = None) -> list
 
 def recheck(settings: Settings, takedown_id: int) -> Check:
     """Look at one takedown's page now."""
-    from monitor.fetch.dns import Dns
-    from monitor.fetch.http import HTML_TYPES, FetchError, Fetcher
     from monitor.detection.pages import parse_page
+    from monitor.fetch.dns import Dns
+    from monitor.fetch.http import HTML_TYPES, Fetcher, FetchError
 
     factory = factory_for(settings.database_url)
     directory = load_channels_for(settings)
@@ -185,10 +182,10 @@ def recheck(settings: Settings, takedown_id: int) -> Check:
 def act(settings: Settings, checks: list[Check], *, smtp_url: str | None, run_id: str | None,
         now: dt.datetime | None = None) -> dict[str, Any]:
     """Turn the checks into events, one email per brand with any, and send."""
-    from monitor.takedown.drafting import Drafter
     from monitor.notify.mailer import make_transport
     from monitor.notify.outbox import send_pending
     from monitor.registry import load_registry
+    from monitor.takedown.drafting import Drafter
 
     now = now or utcnow()
     factory = factory_for(settings.database_url)
@@ -239,8 +236,8 @@ def _queue(settings: Settings, factory: sessionmaker[Session], registry: Registr
 
     from monitor.notify.digest import digest_dedup_key
     from monitor.notify.outbox import draft_summary, new_alert
-    from monitor.store.repo import mark_delivered, record_relaunch, record_reminder, record_taken_down
     from monitor.notify.owners import FollowUpEvent, build_followup_email
+    from monitor.store.repo import mark_delivered, record_relaunch, record_reminder, record_taken_down
 
     report: dict[str, Any] = {"taken_down": [], "reminders": [], "relaunched": [], "emails": []}
     for brand_id in sorted({e.brand_id for e in events}):

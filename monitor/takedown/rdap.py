@@ -15,9 +15,8 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
-
 
 from monitor.detection.domains import is_http_url
 
@@ -171,14 +170,14 @@ class Registration:
     registered: str | None = None  # ISO 8601, as the registry wrote it
     source: str = "rdap"
     server: str | None = None
-    extra_emails: tuple[str, ...] = field(default_factory=tuple)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Registration":
-        return cls(**{**data, "extra_emails": tuple(data.get("extra_emails") or ())})
+    def from_dict(cls, data: dict[str, Any]) -> Registration:
+        # a cached answer of an older version may carry fields this one dropped
+        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
 
 
 def parse_domain(response: dict[str, Any], domain: str, server: str | None = None) -> Registration:
@@ -237,7 +236,7 @@ class Network:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Network":
+    def from_dict(cls, data: dict[str, Any]) -> Network:
         return cls(**data)
 
 

@@ -21,13 +21,13 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, TemplateError
 
 from monitor.clock import display_time
-from monitor.takedown.channels import Channel, Route
-from monitor.notify.message import header_text, message_id_for, template_environments
 from monitor.detection.domains import defang
 from monitor.detection.platforms import account_url
+from monitor.notify.message import header_text, message_id_for, template_environments
+from monitor.registry import Brand
+from monitor.takedown.channels import Channel, Route
 from monitor.takedown.evidence import Evidence
 from monitor.takedown.rdap import Network, Registration
-from monitor.registry import Brand
 
 TEMPLATE_NAMES = ("request.en.txt.j2", "request.lo.txt.j2", "request.en.html.j2", "request.lo.html.j2")
 
@@ -200,7 +200,7 @@ def build_request(brand: Brand, target: Target, imitates: tuple[str, ...], evide
         message["To"] = ", ".join(formataddr((header_text(n), e)) for n, e in addressing.to)
     if addressing.cc:
         message["Cc"] = ", ".join(formataddr((header_text(n), e)) for n, e in addressing.cc)
-    message["Date"] = format_datetime(now.astimezone(dt.timezone.utc))
+    message["Date"] = format_datetime(now.astimezone(dt.UTC))
     message["Message-ID"] = message_id_for(key, owner.email)
     message["X-Unsent"] = "1"
     message["X-Monitor-Brand"] = header_text(brand.id)

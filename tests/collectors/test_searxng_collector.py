@@ -7,8 +7,7 @@ import json
 
 import pytest
 
-from monitor.collectors.base import Query, Window, collect_brand
-from monitor.collectors.base import LayoutChanged
+from monitor.collectors.base import LayoutChanged, Query, Window, collect_brand
 from monitor.collectors.searxng import SearxngCollector, build_queries, parse_results, time_range
 from monitor.fetch.http import Fetcher
 from monitor.settings import Settings
@@ -50,7 +49,7 @@ def test_queries_cover_names_aliases_and_platforms(registry):
 
 
 def test_time_range_follows_the_window():
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     assert time_range(Window(now - dt.timedelta(hours=1), now)) == "day"
     assert time_range(Window(now - dt.timedelta(days=3), now)) == "week"
     assert time_range(Window(now - dt.timedelta(days=30), now - dt.timedelta(days=29))) is None  # a backfill
@@ -74,7 +73,7 @@ def test_collect_against_a_local_server(httpserver, registry):
     httpserver.expect_request("/search").respond_with_handler(handler)
     settings = Settings(allow_private_networks=True, host_min_delay=0)
     collector = SearxngCollector(httpserver.url_for("/").rstrip("/"), Fetcher(settings, extra_ports=(httpserver.port,)))
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     result = collect_brand(collector, registry.brand("lao-airlines"), Window(now - dt.timedelta(hours=1), now))
     assert result.errors == [] and result.queries == len(build_queries(registry.brand("lao-airlines")))
     assert all(args["format"] == "json" and args["time_range"] == "day" for args in seen)

@@ -10,7 +10,6 @@ import json
 import zipfile
 
 import pytest
-from werkzeug import Response
 
 from monitor.cli import main
 from monitor.collectors.base import LayoutChanged, Query, Window
@@ -18,15 +17,15 @@ from monitor.collectors.crtsh import parse_certificates
 from monitor.collectors.listing import parse_feed, parse_listing
 from monitor.collectors.nrd import list_url, parse_list
 from monitor.collectors.permutations import PermutationsCollector, permutations_of
-from monitor.fetch.dns import Dns
 from monitor.collectors.phishing import parse_openphish, parse_urlhaus
 from monitor.collectors.search_apis import parse_brave, parse_google
 from monitor.demo.dns import DemoDns
+from monitor.fetch.dns import Dns
 from monitor.registry import Listing
 from tests.conftest import BRANDS_FILE, FIXTURES
 
-WINDOW = Window(dt.datetime(2026, 11, 28, 10, 0, tzinfo=dt.timezone.utc),
-                dt.datetime(2026, 11, 28, 11, 0, tzinfo=dt.timezone.utc))
+WINDOW = Window(dt.datetime(2026, 11, 28, 10, 0, tzinfo=dt.UTC),
+                dt.datetime(2026, 11, 28, 11, 0, tzinfo=dt.UTC))
 ANY = Window(None, None)
 
 

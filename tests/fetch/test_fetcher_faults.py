@@ -3,6 +3,7 @@ None touches the internet: refused addresses are refused before any connection."
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import socket
 import threading
@@ -10,12 +11,11 @@ import time
 import zlib
 from email.utils import format_datetime
 
-import datetime as dt
 import pytest
 from werkzeug import Response
 
-from monitor.fetch.http import FetchError, Fetcher, RateLimited, RobotsDisallowed, retry_after_seconds
 from monitor.detection.pages import parse_page
+from monitor.fetch.http import Fetcher, FetchError, RateLimited, RobotsDisallowed, retry_after_seconds
 from monitor.settings import Settings
 
 FAST = dict(host_min_delay=0, http_timeout=1, http_deadline=2)
@@ -285,7 +285,7 @@ def test_deeply_nested_and_huge_html():
 # ---------------------------------------------------------------- 429 and Retry-After
 
 def test_retry_after_forms():
-    now = dt.datetime(2026, 11, 28, 12, 0, tzinfo=dt.timezone.utc)
+    now = dt.datetime(2026, 11, 28, 12, 0, tzinfo=dt.UTC)
     assert retry_after_seconds("120", now) == 120
     assert retry_after_seconds(format_datetime(now + dt.timedelta(minutes=10), usegmt=True), now) == 600
     assert retry_after_seconds("soon", now) is None
@@ -294,14 +294,14 @@ def test_retry_after_forms():
 @pytest.mark.parametrize("retry_after,expected", [("120", 120), ("86400", 3600), ("date", 900)])
 def test_429_cools_the_host_down_and_skips_it(httpserver, retry_after, expected):
     if retry_after == "date":
-        retry_after = format_datetime(dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=900), usegmt=True)
+        retry_after = format_datetime(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=900), usegmt=True)
     httpserver.expect_request("/limited").respond_with_response(
         Response("slow down", status=429, headers={"Retry-After": retry_after}))
     fetcher = _fetcher(_open(), port=httpserver.port)
     with pytest.raises(RateLimited):
         fetcher.get(httpserver.url_for("/limited"))
     _, until, _ = fetcher.gate._memory["127.0.0.1"]
-    assert abs((until - dt.datetime.now(dt.timezone.utc)).total_seconds() - expected) < 5
+    assert abs((until - dt.datetime.now(dt.UTC)).total_seconds() - expected) < 5
     served = len(httpserver.log)
     with pytest.raises(RateLimited, match="cooling down"):
         fetcher.get(httpserver.url_for("/other"))
@@ -463,7 +463,7 @@ def test_new_host_from_many_workers_at_once(session_factory):
         try:
             for n in range(20):
                 gate.acquire(f"host{n}.example")
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001 - the thread hands any error to the assertion below
             errors.append(exc)
 
     threads = [threading.Thread(target=worker) for _ in range(6)]

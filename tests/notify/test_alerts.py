@@ -13,7 +13,7 @@ from monitor.store.models import Alert, Finding
 from monitor.store.repo import FindingInput, upsert_findings
 from tests.conftest import parse_message
 
-NOW = dt.datetime(2026, 11, 28, 12, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 11, 28, 12, 0, tzinfo=dt.UTC)
 HOSTILE = "Lao Airlines Promo\r\nBcc: x@example.com\r\n<script>alert(1)</script>"
 
 
@@ -47,7 +47,7 @@ def test_scraped_text_cannot_inject_headers_or_markup(registry):
 def test_smtp_url_from_an_airflow_connection():
     class Conn:
         host, port, login, password = "mail.example.org", 587, "user@x", "p@ss word"
-        extra_dejson = {"disable_ssl": "true"}
+        extra_dejson = {"disable_ssl": "true"}  # noqa: RUF012 - a stand-in for a Connection, never mutated
 
     assert smtp_url_from_connection(Conn()) == "smtp://user%40x:p%40ss%20word@mail.example.org:587?starttls=1"
     parsed = SmtpTransport.from_url(smtp_url_from_connection(Conn()))

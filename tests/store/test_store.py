@@ -11,7 +11,7 @@ from monitor.store.db import as_utc, make_engine
 from monitor.store.models import Base, CollectionRun, Finding, Sighting
 from monitor.store.repo import FindingInput, list_findings, mark_finding, start_collection_run, upsert_findings
 
-T0 = dt.datetime(2026, 11, 1, 10, 0, tzinfo=dt.timezone.utc)
+T0 = dt.datetime(2026, 11, 1, 10, 0, tzinfo=dt.UTC)
 
 
 def _finding(key: str = "facebook:laoairlines.promo", score: int = 90, **over) -> FindingInput:

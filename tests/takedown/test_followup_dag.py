@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import ROOT, parse_message
-from tests.takedown.test_takedown import FINDINGS, local_internet, seed_findings, takedown_env  # noqa: F401 - fixtures
+from tests.takedown.conftest import FINDINGS, seed_findings
 
 pytestmark = pytest.mark.airflow
 
@@ -39,7 +39,7 @@ def test_followup_marks_gone_reminds_once_and_alerts_a_relaunch(followup_dag, ta
 
     monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", f"smtp://127.0.0.1:{smtp_sink.port}?disable_ssl=true&disable_tls=true")
     monkeypatch.setenv("MONITOR_TAKEDOWN_REMINDER_DAYS", "7")
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     ids = seed_findings(takedown_env["url"], [GONE, LIVE, RELAUNCHED], now=now)
     settings = Settings.from_env()
     assert len(pipeline.draft_takedowns(settings, {})["drafted"]) == 3
@@ -131,7 +131,7 @@ def test_classify_never_takes_an_unknown_for_gone():
 def test_decide_gives_each_event_once():
     from monitor.takedown.followup import TakedownState, decide
 
-    now = dt.datetime(2026, 11, 29, tzinfo=dt.timezone.utc)
+    now = dt.datetime(2026, 11, 29, tzinfo=dt.UTC)
     fresh = TakedownState("drafted", now - dt.timedelta(days=2), None, None, None)
     old = TakedownState("sent_by_owner", now - dt.timedelta(days=8), None, None, None)
     assert decide(fresh, "live", now=now, reminder_days=7) is None
@@ -152,8 +152,8 @@ def test_decide_gives_each_event_once():
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_recheck_sees_nxdomain_and_a_platform_removal_page(takedown_env):
     from monitor import pipeline
-    from monitor.takedown.followup import Check, recheck
     from monitor.settings import Settings
+    from monitor.takedown.followup import Check, recheck
 
     ids = seed_findings(takedown_env["url"], [FINDINGS[0], FINDINGS[3]])
     settings = Settings.from_env()
@@ -176,10 +176,10 @@ def test_recheck_sees_nxdomain_and_a_platform_removal_page(takedown_env):
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_what_is_followed_up_and_redrafted(takedown_env):
     from monitor import pipeline
-    from monitor.takedown.drafting import findings_to_draft
-    from monitor.takedown.followup import plan_followup
     from monitor.settings import Settings
     from monitor.store.models import Finding, Takedown
+    from monitor.takedown.drafting import findings_to_draft
+    from monitor.takedown.followup import plan_followup
 
     ids = seed_findings(takedown_env["url"], [FINDINGS[0], FINDINGS[1]])
     settings = Settings.from_env()
@@ -193,7 +193,7 @@ def test_what_is_followed_up_and_redrafted(takedown_env):
         # a false positive is not followed up; a relaunch whose new draft failed is drafted again
         session.get(Finding, ids[FINDINGS[1][1]]).status = "false_positive"
         relaunched = by_finding[ids[FINDINGS[0][1]]]
-        relaunched.relaunched_at = relaunched.taken_down_at = dt.datetime.now(dt.timezone.utc)
+        relaunched.relaunched_at = relaunched.taken_down_at = dt.datetime.now(dt.UTC)
         session.commit()
         assert plan_followup(settings) == []
         again = findings_to_draft(session, "lao-airlines", 10)
