@@ -13,6 +13,7 @@ from typing import IO
 from monitor.clock import utcnow
 from monitor.detection.rules import load_rules
 from monitor.registry import RegistryError, load_registry
+from monitor.store.repo import FINDING_MARKS, TAKEDOWN_MARKS
 from monitor.takedown.channels import AbuseChannelsError
 
 
@@ -48,6 +49,16 @@ def cmd_score(args: argparse.Namespace) -> int:
     if failed:
         print(f"monitor score: {failed} invalid line{'s' if failed > 1 else ''} in {args.input}", file=sys.stderr)
     return 1 if failed else 0
+
+
+def cli_actor() -> str:
+    """Who marks from a shell: the login name, as the history records it."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no passwd entry (a container's arbitrary uid)
+        return "cli"
 
 
 def _settings():
@@ -149,7 +160,7 @@ def cmd_findings(args: argparse.Namespace) -> int:
             data["sightings"] = len(finding.sightings)
             print(json.dumps(data, indent=2, default=str, ensure_ascii=False))
             return 0
-        mark_finding(session, args.id, args.mark, note=args.note, now=utcnow())
+        mark_finding(session, args.id, args.mark, note=args.note, actor=cli_actor(), now=utcnow())
         session.commit()
         print(f"finding {args.id} marked {finding.status}")
         return 0
@@ -215,7 +226,7 @@ def cmd_takedown(args: argparse.Namespace) -> int:
             data["html_bytes"] = len(takedown.html) if takedown.html is not None else None
             print(json.dumps(data, indent=2, default=str, ensure_ascii=False))
             return 0
-        mark_takedown(session, args.id, args.mark, note=args.note, now=utcnow())
+        mark_takedown(session, args.id, args.mark, note=args.note, actor=cli_actor(), now=utcnow())
         session.commit()
         print(f"takedown {args.id} marked {takedown.status}")
         return 0
@@ -261,13 +272,13 @@ def build_parser() -> argparse.ArgumentParser:
     f_sub = findings.add_subparsers(dest="findings_command", required=True)
     f_list = f_sub.add_parser("list")
     f_list.add_argument("--brand")
-    f_list.add_argument("--status", help="new, alerted, confirmed, false_positive, taken_down")
+    f_list.add_argument("--status", help="new, alerted, confirmed, false-positive or taken-down")
     f_list.add_argument("--limit", type=int, default=100)
     f_show = f_sub.add_parser("show")
     f_show.add_argument("id", type=int)
     f_mark = f_sub.add_parser("mark")
     f_mark.add_argument("id", type=int)
-    f_mark.add_argument("mark", help="confirmed, false-positive, taken-down or new")
+    f_mark.add_argument("mark", choices=FINDING_MARKS)
     f_mark.add_argument("--note", help="why (kept with the finding)")
     findings.set_defaults(func=cmd_findings)
 
@@ -275,14 +286,14 @@ def build_parser() -> argparse.ArgumentParser:
     t_sub = takedown.add_subparsers(dest="takedown_command", required=True)
     t_list = t_sub.add_parser("list")
     t_list.add_argument("--brand")
-    t_list.add_argument("--status", help="drafted, sent_by_owner or resolved")
+    t_list.add_argument("--status", help="drafted, sent or resolved")
     t_list.add_argument("--limit", type=int, default=100)
     t_show = t_sub.add_parser("show")
     t_show.add_argument("id", type=int)
     t_show.add_argument("--eml", help="write the draft (RFC 5322) to this file instead")
     t_mark = t_sub.add_parser("mark")
     t_mark.add_argument("id", type=int)
-    t_mark.add_argument("mark", help="sent (the owner sent it) or resolved (handled, stop following it up)")
+    t_mark.add_argument("mark", choices=TAKEDOWN_MARKS, help="sent (the owner sent it) or resolved (handled, stop following it up)")
     t_mark.add_argument("--note", help="what was done (kept with the takedown)")
     t_channels = t_sub.add_parser("channels", help="check config/abuse_channels.yaml and print it")
     t_channels.add_argument("--file", help="the file (default: MONITOR_ABUSE_CHANNELS_FILE, or beside brands.yaml)")

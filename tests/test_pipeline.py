@@ -68,7 +68,7 @@ def test_false_positive_is_not_alerted_in_the_next_run(demo_settings, session_fa
     assert stored[0].new == 2
     with session_factory() as session:
         gift = session.scalars(select(Finding).where(Finding.canonical_key == "facebook:laotelecom.gift")).one()
-        mark_finding(session, gift.id, "false-positive", note="campaign run by the brand", now=NOW)
+        mark_finding(session, gift.id, "false-positive", note="campaign run by the brand", actor="test", now=NOW)
         session.commit()
     _, report = _run(demo_settings, {"brands": ["lao-telecom"]})
     assert [q["findings"] for q in report["queued"]] == [1]

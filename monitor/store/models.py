@@ -33,9 +33,10 @@ NAMING_CONVENTION = {
 
 FINDING_STATUSES = ("new", "alerted", "confirmed", "false_positive", "taken_down")
 ALERT_STATUSES = ("pending", "sent", "dead")
-RUN_STATUSES = ("running", "ok", "failed")
-TAKEDOWN_STATUSES = ("drafted", "sent_by_owner", "resolved")
+RUN_STATUSES = ("running", "ok", "failed", "abandoned")  # abandoned: its worker died mid-way
+TAKEDOWN_STATUSES = ("drafted", "sent", "resolved")
 LOOKUP_STATUSES = ("ok", "failed")
+MARK_SUBJECTS = ("finding", "takedown")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -223,8 +224,45 @@ class Takedown(Base):
     hours_draft_to_down: Mapped[float | None] = mapped_column(Float)
     reminder_sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     relaunched_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # A screenshot of the page, taken with the evidence when a browser is installed.
+    screenshot: Mapped[bytes | None] = mapped_column(LargeBinary)
+    screenshot_sha256: Mapped[str | None] = mapped_column(String(64))
+    screenshot_error: Mapped[str | None] = mapped_column(Text)
 
     finding: Mapped[Finding] = relationship()
+
+
+class StatusMark(Base):
+    """Every mark of a finding or a takedown, kept as history: who, when, what and why."""
+
+    __tablename__ = "status_marks"
+    __table_args__ = (
+        CheckConstraint(_in("subject", MARK_SUBJECTS), name="subject"),
+        Index("ix_status_marks_subject_subject_id", "subject", "subject_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subject: Mapped[str] = mapped_column(String(16))  # finding, takedown
+    subject_id: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20))  # the status the mark set
+    note: Mapped[str | None] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(320))  # cli:USER, an owner's email, ui:USER, or a DAG
+    marked_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class FeedState(Base):
+    """A shared feed's last download: its validators for a conditional GET (ETag,
+    Last-Modified) and where the body was kept, so an unchanged feed is not downloaded again."""
+
+    __tablename__ = "feed_states"
+
+    url_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    body_path: Mapped[str | None] = mapped_column(Text)
+    body_sha256: Mapped[str | None] = mapped_column(String(64))
+    fetched_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
 class RegistrationLookup(Base):

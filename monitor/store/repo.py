@@ -9,22 +9,38 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from monitor.detection.models import FLAGGED_VERDICTS
 from monitor.records import Record
 from monitor.store.db import as_utc
-from monitor.store.models import FINDING_STATUSES, TAKEDOWN_STATUSES, CollectionRun, Finding, Sighting, Takedown
+from monitor.store.models import (
+    FINDING_STATUSES,
+    TAKEDOWN_STATUSES,
+    CollectionRun,
+    Finding,
+    Sighting,
+    StatusMark,
+    Takedown,
+)
 
-# What `monitor findings mark` accepts, and the status each word means.
-MARKS = {
-    "confirmed": "confirmed",
-    "false-positive": "false_positive",
-    "false_positive": "false_positive",
-    "taken-down": "taken_down",
-    "taken_down": "taken_down",
-    "new": "new",
-}
+# The marks a person can set (CLI, Findings page, owners' email links), in the one spelling
+# people see; reopen puts a finding back to where the monitor had it (alerted, or new).
+FINDING_MARKS = ("confirmed", "false-positive", "taken-down", "reopen")
+TAKEDOWN_MARKS = ("sent", "resolved")
+
+
+def shown_status(status: str) -> str:
+    """A status as people read and type it: 'false_positive' -> 'false-positive'."""
+    return status.replace("_", "-")
+
+
+def stored_status(shown: str, statuses: tuple[str, ...]) -> str:
+    """The stored form of a status people typed; ValueError naming the choices."""
+    status = shown.replace("-", "_")
+    if status not in statuses:
+        raise ValueError(f"unknown status {shown!r} (one of: {', '.join(shown_status(s) for s in statuses)})")
+    return status
 
 
 @dataclass(frozen=True)
@@ -113,17 +129,36 @@ def upsert_findings(session: Session, items: list[FindingInput], *, collection_r
     return new, updated
 
 
-def mark_finding(session: Session, finding_id: int, mark: str, *, note: str | None, now: dt.datetime) -> Finding:
-    status = MARKS.get(mark)
-    if status is None:
-        raise ValueError(f"unknown mark {mark!r} (use one of: {', '.join(sorted(set(MARKS) - {'false_positive', 'taken_down'}))})")
+def record_mark(session: Session, subject: str, subject_id: int, status: str, *, note: str | None, actor: str,
+                now: dt.datetime) -> None:
+    """Keep a mark in the history (who, when, what, why)."""
+    session.add(StatusMark(subject=subject, subject_id=subject_id, status=status, note=note,
+                           actor=actor[:320], marked_at=now))
+
+
+def mark_finding(session: Session, finding_id: int, mark: str, *, note: str | None, actor: str,
+                 now: dt.datetime) -> Finding:
+    """A person's verdict on a finding, kept in its history. LookupError: no such finding;
+    ValueError: no such mark."""
+    if mark not in FINDING_MARKS:
+        raise ValueError(f"unknown mark {mark!r} (one of: {', '.join(FINDING_MARKS)})")
     finding = session.get(Finding, finding_id)
     if finding is None:
         raise LookupError(f"finding {finding_id} does not exist")
-    finding.status = status
-    finding.status_note = note
-    finding.status_changed_at = now
+    if mark == "reopen":
+        status = "alerted" if finding.alerted_at else "new"
+    else:
+        status = stored_status(mark, FINDING_STATUSES)
+    finding.status, finding.status_note, finding.status_changed_at = status, note, now
+    record_mark(session, "finding", finding_id, status, note=note, actor=actor, now=now)
     return finding
+
+
+def marks_of(session: Session, subject: str, subject_id: int) -> list[StatusMark]:
+    """The history of a finding's or a takedown's marks, oldest first."""
+    return list(session.scalars(select(StatusMark).where(StatusMark.subject == subject,
+                                                         StatusMark.subject_id == subject_id)
+                                .order_by(StatusMark.marked_at, StatusMark.id)))
 
 
 def list_findings(session: Session, *, brand_id: str | None = None, status: str | None = None,
@@ -132,9 +167,7 @@ def list_findings(session: Session, *, brand_id: str | None = None, status: str 
     if brand_id:
         query = query.where(Finding.brand_id == brand_id)
     if status:
-        if status not in FINDING_STATUSES:
-            raise ValueError(f"unknown status {status!r} (one of: {', '.join(FINDING_STATUSES)})")
-        query = query.where(Finding.status == status)
+        query = query.where(Finding.status == stored_status(status, FINDING_STATUSES))
     return list(session.scalars(query))
 
 
@@ -186,28 +219,25 @@ def latest_takedown_ids(session: Session, finding_ids: list[int]) -> dict[int, i
     return {finding_id: takedown_id for finding_id, takedown_id in rows}
 
 
-TAKEDOWN_MARKS = {"sent": "sent_by_owner", "sent_by_owner": "sent_by_owner", "resolved": "resolved",
-                  "drafted": "drafted"}
-
-
-def mark_takedown(session: Session, takedown_id: int, mark: str, *, note: str | None, now: dt.datetime) -> Takedown:
-    status = TAKEDOWN_MARKS.get(mark)
-    if status is None:
-        raise ValueError(f"unknown mark {mark!r} (use sent or resolved)")
+def mark_takedown(session: Session, takedown_id: int, mark: str, *, note: str | None, actor: str,
+                  now: dt.datetime) -> Takedown:
+    """The owner sent the draft, or the case is closed; kept in its history."""
+    if mark not in TAKEDOWN_MARKS:
+        raise ValueError(f"unknown mark {mark!r} (one of: {', '.join(TAKEDOWN_MARKS)})")
     takedown = session.get(Takedown, takedown_id)
     if takedown is None:
         raise LookupError(f"takedown {takedown_id} does not exist")
-    if takedown.status == "resolved" and status != "resolved":
+    if takedown.status == "resolved" and mark != "resolved":
         # reopening would put a page taken down long ago back into daily follow-up
         raise ValueError(f"takedown {takedown_id} is resolved"
                          + (" (the page was seen taken down)" if takedown.taken_down_at else "")
                          + "; a page that comes back is alerted as relaunched, with a new draft")
-    takedown.status = status
-    takedown.status_note = note
-    if status == "sent_by_owner":
+    takedown.status, takedown.status_note = mark, note
+    if mark == "sent":
         takedown.owner_sent_at = now
-    elif status == "resolved":
+    else:
         takedown.resolved_at = now
+    record_mark(session, "takedown", takedown_id, mark, note=note, actor=actor, now=now)
     return takedown
 
 
@@ -217,13 +247,14 @@ def list_takedowns(session: Session, *, brand_id: str | None = None, status: str
     if brand_id:
         query = query.where(Takedown.brand_id == brand_id)
     if status:
-        if status not in TAKEDOWN_STATUSES:
-            raise ValueError(f"unknown status {status!r} (one of: {', '.join(TAKEDOWN_STATUSES)})")
-        query = query.where(Takedown.status == status)
+        query = query.where(Takedown.status == stored_status(status, TAKEDOWN_STATUSES))
     return list(session.scalars(query))
 
 
 # ---------------------------------------------------------------- follow-up status changes
+
+FOLLOWUP_ACTOR = "takedown_followup"
+
 
 def record_check(takedown: Takedown, seen: str, detail: str, now: dt.datetime) -> None:
     """What the daily follow-up saw of a takedown's page."""
@@ -239,6 +270,10 @@ def record_taken_down(takedown: Takedown, now: dt.datetime) -> tuple[float, floa
     takedown.taken_down_at, takedown.status, takedown.resolved_at = now, "resolved", now
     takedown.hours_first_seen_to_down, takedown.hours_draft_to_down = hours_seen, hours_draft
     finding.status, finding.status_changed_at = "taken_down", now
+    record_mark(object_session(takedown), "takedown", takedown.id, "resolved", note="the page is gone",
+                actor=FOLLOWUP_ACTOR, now=now)
+    record_mark(object_session(takedown), "finding", finding.id, "taken_down", note="the page is gone",
+                actor=FOLLOWUP_ACTOR, now=now)
     return hours_seen, hours_draft
 
 
@@ -253,3 +288,5 @@ def record_relaunch(takedown: Takedown, now: dt.datetime) -> None:
     finding = takedown.finding
     finding.status, finding.status_changed_at = "alerted", now
     finding.status_note = f"relaunched {now:%Y-%m-%d}: back after it was taken down"
+    record_mark(object_session(takedown), "finding", finding.id, "alerted", note=finding.status_note,
+                actor=FOLLOWUP_ACTOR, now=now)

@@ -8,8 +8,21 @@ import pytest
 from sqlalchemy import func, select
 
 from monitor.store.db import as_utc, make_engine
-from monitor.store.models import Base, CollectionRun, Finding, Sighting
-from monitor.store.repo import FindingInput, list_findings, mark_finding, start_collection_run, upsert_findings
+from monitor.store.models import Base, CollectionRun, Finding, Sighting, StatusMark, Takedown
+from monitor.store.repo import (
+    FindingInput,
+    list_findings,
+    list_takedowns,
+    mark_finding,
+    mark_takedown,
+    marks_of,
+    record_check,
+    record_relaunch,
+    record_reminder,
+    record_taken_down,
+    start_collection_run,
+    upsert_findings,
+)
 
 T0 = dt.datetime(2026, 11, 1, 10, 0, tzinfo=dt.UTC)
 
@@ -70,18 +83,18 @@ def test_marks_survive_later_sightings(session_factory):
         upsert_findings(session, [_finding()], collection_run_id=None, now=T0)
         session.commit()
         finding_id = session.scalars(select(Finding.id)).one()
-        mark_finding(session, finding_id, "false-positive", note="partner page", now=T0)
+        mark_finding(session, finding_id, "false-positive", note="partner page", actor="cli:analyst", now=T0)
         session.commit()
     with session_factory() as session:
         upsert_findings(session, [_finding(score=99)], collection_run_id=None, now=T0 + dt.timedelta(days=1))
         session.commit()
         finding = session.get(Finding, finding_id)
         assert finding.status == "false_positive" and finding.status_note == "partner page"
-        assert [f.id for f in list_findings(session, status="false_positive")] == [finding_id]
+        assert [f.id for f in list_findings(session, status="false-positive")] == [finding_id]
         with pytest.raises(ValueError, match="unknown mark 'maybe'"):
-            mark_finding(session, finding_id, "maybe", note=None, now=T0)
+            mark_finding(session, finding_id, "maybe", note=None, actor="cli", now=T0)
         with pytest.raises(LookupError, match="finding 999 does not exist"):
-            mark_finding(session, 999, "confirmed", note=None, now=T0)
+            mark_finding(session, 999, "confirmed", note=None, actor="cli", now=T0)
 
 
 def test_same_key_for_two_brands_is_two_findings(session_factory):
@@ -90,3 +103,53 @@ def test_same_key_for_two_brands_is_two_findings(session_factory):
                                   _finding("domain:lao-news.com", brand_id="laopatthana")], collection_run_id=None, now=T0)
         session.commit()
         assert session.scalar(select(func.count()).select_from(Finding)) == 2
+
+
+def _takedown(session, finding_id: int, now: dt.datetime) -> Takedown:
+    takedown = Takedown(finding_id=finding_id, brand_id="lao-airlines", addressing={}, gaps=[], subject="s",
+                        message_id="<m@x>", message="m", captured_at=now, drafted_at=now)
+    session.add(takedown)
+    session.flush()
+    return takedown
+
+
+def test_every_mark_is_kept_as_history_with_who_when_and_note(session_factory):
+    """A note given with one mark survives the next mark (it used to be overwritten)."""
+    with session_factory() as session:
+        upsert_findings(session, [_finding()], collection_run_id=None, now=T0)
+        finding_id = session.scalars(select(Finding.id)).one()
+        takedown_id = _takedown(session, finding_id, T0).id
+        mark_takedown(session, takedown_id, "sent", note="case 1234", actor="cli:analyst", now=T0)
+        mark_takedown(session, takedown_id, "resolved", note=None, actor="owner@laoairlines.com",
+                      now=T0 + dt.timedelta(hours=1))
+        mark_finding(session, finding_id, "confirmed", note="fake giveaway", actor="ui:admin", now=T0)
+        mark_finding(session, finding_id, "reopen", note=None, actor="ui:admin", now=T0 + dt.timedelta(hours=2))
+        session.commit()
+        history = [(m.status, m.note, m.actor) for m in marks_of(session, "takedown", takedown_id)]
+        assert history == [("sent", "case 1234", "cli:analyst"), ("resolved", None, "owner@laoairlines.com")]
+        assert [(m.status, m.note) for m in marks_of(session, "finding", finding_id)] == [
+            ("confirmed", "fake giveaway"), ("new", None)]  # reopen: back to new, as it was never alerted
+        with pytest.raises(ValueError, match="takedown .* is resolved"):
+            mark_takedown(session, takedown_id, "sent", note=None, actor="cli", now=T0)
+        with pytest.raises(ValueError, match="unknown status 'gone'"):
+            list_takedowns(session, status="gone")
+
+
+def test_followup_status_changes_are_named_and_recorded(session_factory):
+    with session_factory() as session:
+        upsert_findings(session, [_finding()], collection_run_id=None, now=T0)
+        finding = session.scalars(select(Finding)).one()
+        takedown = _takedown(session, finding.id, T0 + dt.timedelta(hours=2))
+        record_check(takedown, "gone", "HTTP 404", T0 + dt.timedelta(hours=12))
+        assert takedown.last_check == "gone: HTTP 404"
+        hours_seen, hours_draft = record_taken_down(takedown, T0 + dt.timedelta(hours=12))
+        assert (hours_seen, hours_draft) == (12.0, 10.0)
+        assert (takedown.status, finding.status) == ("resolved", "taken_down")
+        record_reminder(takedown, T0 + dt.timedelta(days=8))
+        assert as_utc(takedown.reminder_sent_at) == T0 + dt.timedelta(days=8)
+        record_relaunch(takedown, T0 + dt.timedelta(days=9))
+        assert finding.status == "alerted" and "relaunched" in finding.status_note
+        session.commit()
+        assert [(m.subject, m.status, m.actor) for m in session.scalars(select(StatusMark).order_by(StatusMark.id))] == [
+            ("takedown", "resolved", "takedown_followup"), ("finding", "taken_down", "takedown_followup"),
+            ("finding", "alerted", "takedown_followup")]

@@ -57,7 +57,7 @@ def test_followup_marks_gone_reminds_once_and_alerts_a_relaunch(followup_dag, ta
         relaunched.status = "resolved"
         session.get(Finding, ids[RELAUNCHED[1]]).status = "taken_down"
         # the owner sent this one; its page is gone now
-        takedowns[ids[GONE[1]]].status = "sent_by_owner"
+        takedowns[ids[GONE[1]]].status = "sent"
         ids_by_case = {name: takedowns[ids[case[1]]].id for name, case in
                        (("gone", GONE), ("live", LIVE), ("relaunched", RELAUNCHED))}
         session.commit()
@@ -133,10 +133,10 @@ def test_decide_gives_each_event_once():
 
     now = dt.datetime(2026, 11, 29, tzinfo=dt.UTC)
     fresh = TakedownState("drafted", now - dt.timedelta(days=2), None, None, None)
-    old = TakedownState("sent_by_owner", now - dt.timedelta(days=8), None, None, None)
+    old = TakedownState("sent", now - dt.timedelta(days=8), None, None, None)
     assert decide(fresh, "live", now=now, reminder_days=7) is None
     assert decide(old, "live", now=now, reminder_days=7) == "reminder"
-    assert decide(TakedownState("sent_by_owner", old.drafted_at, None, now, None), "live", now=now,
+    assert decide(TakedownState("sent", old.drafted_at, None, now, None), "live", now=now,
                   reminder_days=7) is None  # reminded already
     assert decide(TakedownState("resolved", old.drafted_at, None, None, None), "live", now=now,
                   reminder_days=7) is None  # the owner closed it

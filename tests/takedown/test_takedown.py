@@ -310,7 +310,7 @@ def test_cli_lists_shows_and_marks_takedowns(takedown_env, tmp_path, capsys):
     assert main(["takedown", "show", str(drafted[0]), "--eml", str(eml)]) == 0
     assert parse_message(eml.read_bytes())["X-Monitor-Finding"] == str(ids["facebook:laoairlines.promo2026"])
     assert main(["takedown", "mark", str(drafted[0]), "sent", "--note", "form submitted"]) == 0
-    assert "marked sent_by_owner" in capsys.readouterr().out
+    assert "marked sent" in capsys.readouterr().out
     assert main(["takedown", "mark", str(drafted[0]), "resolved"]) == 0
     capsys.readouterr()
     assert main(["takedown", "mark", str(drafted[0]), "sent"]) == 2  # no reopening by accident
