@@ -129,16 +129,21 @@ class KeyIndex:
                     out.extend(Hit(k, start, start + length, 0) for k in keys)
         return out
 
-    def typo(self, text: str) -> list[Hit]:
-        """Keys within their allowed edits of the whole text (at least one edit)."""
+    def typo(self, text: str, extra: int = 0) -> list[Hit]:
+        """Keys within their allowed edits of the whole text (at least one edit). ``extra``
+        allows that many more edits where the context says so; those lookups find the keys
+        that meet text after at most their allowed deletions (not every key at that
+        distance: best effort, never used for the prefilter's guarantee)."""
         if not self._max_allowed:
             return []
         forms: set[str] = set()
-        for deletion in _deletions(text, self._max_allowed):
+        for deletion in _deletions(text, self._max_allowed + extra):
             forms.update(self._deletes.get(deletion, ()))
         out = []
         for form in forms:
             allowed = self.allowed(len(form))
+            if allowed:
+                allowed += extra
             if abs(len(form) - len(text)) > allowed:
                 continue
             distance = OSA.distance(text, form, score_cutoff=allowed)

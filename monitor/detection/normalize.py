@@ -37,6 +37,8 @@ _SEQUENCE_CONFUSABLES = (("rn", "m"), ("vv", "w"), ("cl", "d"))
 # 'i' joins 'l': TR39 reads capital I as l, and case folding has already made it an i.
 _ASCII_LOOKALIKES = str.maketrans({"0": "o", "1": "l", "i": "l", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b"})
 
+ASCII_FLAT = _ASCII_LOOKALIKES  # str.translate table: lower-case ASCII to its flat form
+
 _SPACE_RE = re.compile(r"\s+")
 _LATIN_WITH_RE = re.compile(r"^LATIN (?:SMALL|CAPITAL) LETTER ([A-Z]{1,2})(?: WITH .*)?$")
 _LATIN_SMALL_CAPITAL_RE = re.compile(r"^LATIN LETTER SMALL CAPITAL ([A-Z]{1,2})$")

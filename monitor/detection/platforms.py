@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from monitor.detection.hostwalk import lookup_under
 from monitor.detection.normalize import clean_text
 
 # Host (without 'www.' / 'm.' etc.) -> platform name.
@@ -54,14 +55,7 @@ def canonical_platform(name: str) -> str:
 
 
 def platform_of_host(host: str) -> str | None:
-    host = host.lower().rstrip(".")
-    while host:
-        if host in PLATFORM_HOSTS:
-            return PLATFORM_HOSTS[host]
-        _, dot, host = host.partition(".")
-        if not dot:
-            return None
-    return None
+    return lookup_under(PLATFORM_HOSTS, host)
 
 
 def normalize_handle(handle: str) -> str:

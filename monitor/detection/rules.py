@@ -33,6 +33,15 @@ class Weights(_Frozen):
     domain_brand_plus_words: int
     domain_brand_in_subdomain: int
     domain_typo_plus_words: int
+    domain_brand_on_shared_host: int
+    domain_official_host_in_subdomain: int
+    domain_brand_plus_number: int
+    domain_typo_on_shared_host: int
+    domain_typo_in_subdomain: int
+    domain_key_in_unknown_word: int
+    domain_key_inside_word: int
+    domain_other_word: int
+    domain_other_name: int
     domain_name_match: int
     lure_in_domain: int
     brand_in_path: int
@@ -62,8 +71,9 @@ class Rules(_Frozen):
     thresholds: Thresholds
     min_key_length: int = Field(ge=3)
     max_distance: tuple[DistanceStep, ...]
-    fuzzy_contains_min_length: int = Field(ge=4)
     corroboration_min_weight: int = Field(ge=0, le=100)
+    phrase_min_count: int = Field(ge=0)
+    typo_inside_min_length: int = Field(ge=3)
     weights: Weights
     lures: tuple[str, ...]
     official_claims: tuple[str, ...]

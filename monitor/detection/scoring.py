@@ -1,57 +1,159 @@
 """The impersonation scorer: a pure function of (candidate, registry, rules).
 
 The score is a sum of named, explainable signals whose weights come from the rules
-(monitor/detection/data/scoring_rules.yaml). Per brand, the strongest *identity* signal (a domain,
-handle, display name or title that resembles the brand) sets the base; a second kind of
-identity signal corroborates it; modifiers (lures, "official" claims, fan-page and
-scam-warning context, lure words in the host) move it only when there is an identity
-signal. The brand with the highest total wins; every signal leaves a sentence in
-``reasons`` that a brand owner can read.
+(monitor/detection/data/scoring_rules.yaml). Each signal is "match -> weight + sentence":
+per brand, the strongest *identity* signal (a domain label, handle, display name or title
+that resembles the brand) sets the base; a second kind of identity signal corroborates it;
+modifiers (lures, "official" claims, fan-page and scam-warning context, lure words in the
+host) move it only when there is an identity signal. Some identity signals can never make
+an accusation on their own (a brand key inside another word, another name a few edits from
+the brand): they cap the verdict at ``suspicious``. The brand with the highest total wins.
+
+Brand keys are looked up in one index (monitor.detection.index), never brand by brand;
+labels and handles are split into words (monitor.detection.segment) to tell the brand as a
+word ('paypal-login', 'your|netflix|account') from a key inside another word
+('hi|cloud|cam', 'lao|television'). Reasons quote what was compared, in the owner's spelling.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
-from rapidfuzz import process
-from rapidfuzz.distance import OSA, Levenshtein
+import tldextract
+from rapidfuzz.distance import Levenshtein
 
-from monitor.detection.domains import HostParts, InvalidHost, host_of_url, normalize_host, split_host, under
+from monitor.detection.domains import InvalidHost, host_of_url, normalize_host, split_host
+from monitor.detection.hostwalk import lookup_under, suffix_under
+from monitor.detection.identity import account_ref
+from monitor.detection.index import Hit, Key, KeyIndex
 from monitor.detection.models import Candidate, Score
 from monitor.detection.normalize import (
+    ASCII_FLAT as _ASCII_FLAT,
     clean_text,
     condense,
     find_on_boundary,
+    flat,
+    flat_with_offsets,
     fold,
     has_lao,
-    skeleton,
+    lao_boundary_ok,
+    read_sequences,
+    sequences_with_offsets,
     words,
 )
-from monitor.detection.identity import account_ref
 from monitor.detection.platforms import AccountRef, parse_account_url, platform_of_host
-from monitor.registry import Brand, Registry
 from monitor.detection.rules import Rules
+from monitor.detection import segment
+from monitor.registry import Brand, Registry
 
 _SEPARATORS_RE = re.compile(r"[._\-]+")
-_IGNORED_SUBDOMAINS = {"www", "m", "mobile", "web", "en", "lo", "la"}
+_TOKEN_SPLIT_RE = re.compile(r"[._\-\s]+")
+_IGNORED_SUBDOMAINS = frozenset({"www", "m", "mobile", "web", "en", "lo", "la"})
+# Sequences a reader takes for one letter: an edit list shows them as one substitution.
+_SEQUENCE_LOOKALIKES = {"rn": "m", "vv": "w", "cl": "d"}
+
+# Kinds of match, strongest first (one per key and label is kept).
+_KIND_RANK = {"exact": 0, "contained": 1, "typo": 2, "typo_inside": 3}
 
 
-@dataclass(frozen=True, slots=True)
-class _Key:
-    """A condensed brand string that a domain label or handle may imitate."""
+@functools.lru_cache(maxsize=1)
+def _private_extractor() -> tldextract.TLDExtract:
+    """The bundled public suffix list with its private section (blogspot.com, workers.dev,
+    square.site, ...): names under those are handed out to different people."""
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True)
 
-    text: str  # skeleton, no separators: 'laoairlines'
-    kind: str  # 'domain' (official label), 'handle' (official handle) or 'name' (name/alias)
-    shown: str  # as the owner knows it: 'laoairlines', 'Lao Airlines'
-    suffix: str = ""  # official suffix for domain keys ('com')
-    platform: str = ""  # for handle keys
 
-    @property
-    def plain(self) -> str:
-        """As written, lower-case, without separators: what a lookalike is compared to in reasons."""
-        return _plain(self.shown)
+@functools.lru_cache(maxsize=4096)
+def _is_public_suffix(text: str) -> bool:
+    from monitor.detection.domains import _extractor
+
+    return bool(text) and _extractor()("x." + text).suffix == text
+
+
+def _wordy(text: str) -> bool:
+    """Text that reads as dictionary words (or numbers) only: '', 'balogin', 'onlineservices'."""
+    if not text:
+        return True
+    if not text.isascii():
+        return False
+    return all(p.isdigit() or (len(p) >= 2 and segment.is_word(p)) for p in segment.segment(text.lower()))
+
+
+def _plain(text: str) -> str:
+    return _SEPARATORS_RE.sub("", clean_text(text).lower().replace(" ", ""))
+
+
+@functools.lru_cache(maxsize=8192)
+def _edit_parts(source: str, target: str) -> tuple[tuple[str, bool], ...]:
+    """The fewest edits from target (the brand string) to source (as written), each as the
+    owner reads it and whether it counts against the allowance. An adjacent swap is one
+    edit; a lookalike letter ('0' for 'o', 'í' for 'i') or sequence ('rn' for 'm') is
+    listed but does not count (it is what a reader cannot tell apart)."""
+    n, m = len(target), len(source)
+    inf = float("inf")
+    cost = [[inf] * (m + 1) for _ in range(n + 1)]
+    step: list[list[tuple | None]] = [[None] * (m + 1) for _ in range(n + 1)]
+    cost[0][0] = 0
+    for i in range(n + 1):
+        for j in range(m + 1):
+            here = cost[i][j]
+            if here == inf:
+                continue
+            options = []
+            if i < n and j < m:
+                a, b = source[j], target[i]
+                if a == b:
+                    options.append((i + 1, j + 1, 0, None))
+                else:
+                    lookalike = flat(a) == flat(b)
+                    options.append((i + 1, j + 1, 0 if lookalike else 1, (f"'{a}' for '{b}'", not lookalike)))
+            if i + 1 < n and j + 1 < m and source[j] == target[i + 1] and source[j + 1] == target[i] \
+                    and source[j] != source[j + 1]:
+                options.append((i + 2, j + 2, 1, (f"'{source[j:j + 2]}' for '{target[i:i + 2]}'", True)))
+            if i < n and j + 1 < m and _SEQUENCE_LOOKALIKES.get(source[j:j + 2]) == target[i]:
+                options.append((i + 1, j + 2, 0, (f"'{source[j:j + 2]}' for '{target[i]}'", False)))
+            if j < m:
+                options.append((i, j + 1, 1, (f"'{source[j]}' added", True)))
+            if i < n:
+                options.append((i + 1, j, 1, (f"'{target[i]}' left out", True)))
+            for ni, nj, c, part in options:
+                total = here + c + (0.001 if part is not None else 0)  # fewest listed edits on ties
+                if total < cost[ni][nj]:
+                    cost[ni][nj] = total
+                    step[ni][nj] = (i, j, part)
+    parts: list[tuple[str, bool]] = []
+    i, j = n, m
+    while (i, j) != (0, 0):
+        pi, pj, part = step[i][j]
+        if part is not None:
+            parts.append(part)
+        i, j = pi, pj
+    return tuple(reversed(parts))
+
+
+def describe_edits(source: str, target: str) -> str:
+    """How source (as written) differs from target, every edit listed once:
+    "'t' left out", "'í' for 'i'", "'rn' for 'm'", "'lf' for 'fl'"."""
+    parts = [text for text, _ in _edit_parts(source, target)]
+    if not parts:
+        return "the same letters"
+    if len(parts) == 1:
+        return parts[0]
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def counted_edits(source: str, target: str) -> int:
+    """The edits of ``describe_edits`` that count against the allowance (lookalikes are free)."""
+    return sum(1 for _, counted in _edit_parts(source, target) if counted)
+
+
+def _extras(text: str, key: str) -> str:
+    """What text adds around key: ('laoairlinesdeal', 'laoairlines') -> 'deal'."""
+    before, _, after = text.partition(key)
+    return " ".join(p for p in (before.strip("-._ "), after.strip("-._ ")) if p)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,50 +167,181 @@ class _Phrase:
 
 
 @dataclass(slots=True)
-class _BrandIndex:
+class _BrandInfo:
     brand: Brand
-    hosts: frozenset[str]
     accounts: frozenset[tuple[str, str]]
-    page_ids: frozenset[tuple[str, str]]
-    allow_hosts: frozenset[str]
-    allow_accounts: frozenset[tuple[str, str]]
-    keys: list[_Key]
+    keys: list[Key]
     phrases: list[_Phrase]
     keywords: tuple[str, ...]
 
 
 @dataclass(slots=True)
 class _Signals:
-    identity: list[tuple[int, str, str]] = field(default_factory=list)  # (weight, group, reason)
+    identity: list[tuple[int, str, str, bool]] = field(default_factory=list)  # (weight, group, reason, capped)
     modifiers: list[tuple[int, str]] = field(default_factory=list)  # (weight, reason)
 
     def best(self) -> int:
-        return max((w for w, _, _ in self.identity), default=0)
+        return max((w for w, _, _, _ in self.identity), default=0)
+
+    def capped(self) -> bool:
+        """The strongest identity evidence cannot accuse on its own."""
+        top = self.best()
+        return all(c for w, _, _, c in self.identity if w == top)
 
 
-def _describe_edits(source: str, target: str) -> str:
-    """"'í' for 'i'", "'z' added", "'s' left out": how source differs from target."""
-    parts = []
-    for op in Levenshtein.editops(target, source):
-        if op.tag == "replace":
-            parts.append(f"'{source[op.dest_pos]}' for '{target[op.src_pos]}'")
-        elif op.tag == "insert":
-            parts.append(f"'{source[op.dest_pos]}' added")
-        elif op.tag == "delete":
-            parts.append(f"'{target[op.src_pos]}' left out")
-    if len(parts) > 3:
-        parts = parts[:3] + ["..."]
-    return ", ".join(parts)
+class _Label:
+    """One label of a host (or a handle), ready for the index: its flat form and the form
+    with lookalike sequences read inside each token, both without separators, with offsets
+    back to what was written; its words on demand."""
+
+    __slots__ = ("raw", "joined", "raw_at", "forms", "_words")
+
+    def __init__(self, raw: str):
+        self.raw = raw
+        tokens = [t for t in _TOKEN_SPLIT_RE.split(raw) if t]
+        self.joined = "".join(tokens)
+        raw_at: list[int] = []
+        position = 0
+        for token in tokens:
+            position = raw.index(token, position)
+            raw_at.extend(range(position, position + len(token)))
+            position += len(token)
+        raw_at.append(len(raw))
+        self.raw_at = raw_at
+        flat_parts: list[str] = []
+        flat_at: list[int] = []
+        seq_parts: list[str] = []
+        seq_at: list[int] = []
+        base = 0
+        for token in tokens:
+            text, offsets = flat_with_offsets(token)
+            flat_parts.append(text)
+            flat_at.extend(o + base for o in offsets[:-1])
+            seq, seq_offsets = sequences_with_offsets(text, offsets)
+            seq_parts.append(seq)
+            seq_at.extend(o + base for o in seq_offsets[:-1])
+            base += len(token)
+        flat_at.append(base)
+        seq_at.append(base)
+        flat_text, seq_text = "".join(flat_parts), "".join(seq_parts)
+        self.forms = [(flat_text, flat_at)] + ([(seq_text, seq_at)] if seq_text != flat_text else [])
+        self._words: list[tuple[int, int, str]] | None = None
+
+    def shown(self, start: int, end: int) -> str:
+        """The window [start, end) of joined as written (separators inside kept)."""
+        if start >= end:
+            return ""
+        return self.raw[self.raw_at[start]:self.raw_at[end - 1] + 1]
+
+    def words(self) -> list[tuple[int, int, str]]:
+        """(start, end, word) on joined: tokens split into English words; a token that is not
+        plain ASCII letters and digits stays whole."""
+        if self._words is None:
+            out: list[tuple[int, int, str]] = []
+            position = 0
+            for token in [t for t in _TOKEN_SPLIT_RE.split(self.raw) if t]:
+                low = token.lower()
+                pieces = segment.segment(low) if low.isascii() else [low]
+                for piece in pieces:
+                    out.append((position, position + len(piece), piece))
+                    position += len(piece)
+            self._words = out
+        return self._words
+
+    def alignment(self, start: int, end: int) -> tuple[str, str]:
+        """('word', '') when [start, end) starts and ends on word boundaries; ('inside', w)
+        when a dictionary word w runs across one of its ends; ('blob', w) when only an
+        unknown run w does."""
+        if start == 0 and end == len(self.joined):
+            return "word", ""
+        if has_lao(self.joined):
+            if lao_boundary_ok(self.joined, start, end):
+                return "word", ""
+            return "inside", self.joined
+        # across a separator only whole tokens count ('pay-pal'), not 's1-cloud...' for 'icloud'
+        tokens = self.token_bounds()
+        if any(start < b < end for b in tokens) and not (start in tokens and end in tokens):
+            return "inside", self.shown(start, end)
+        crossing = ""
+        on_start = on_end = False
+        bounds = {s for s, _, _ in self.words()} | {len(self.joined)}
+        plural = end < len(self.joined) and self.joined[end] in "sS" and end + 1 in bounds
+        for s, e, word in self.words():
+            if s == start:
+                on_start = True
+            if e == end:
+                on_end = True
+            if start <= s < end < e and (word.isdigit() or (plural and e == end + 1)):
+                on_end = True  # 'office365' + '03', 'facebook' + 's'
+                continue
+            if s < start < e or s < end < e:
+                if segment.is_word(word) and len(word) >= 3:
+                    return "inside", word
+                crossing = crossing or word
+        if on_start and on_end:
+            return "word", ""
+        # the key as a word of its own between words: 'ba|login' + key + 'online|services'
+        if _wordy(self.joined[:start]) and _wordy(self.joined[end:]):
+            return "word", ""
+        # the key's letters mostly make another word that the unknown run only starts:
+        # 'myhuawei|cloud' holds 'cloud', not 'icloud'
+        for s, e, word in self.words():
+            if start <= s and e <= end and e - s >= end - start - 1 and segment.is_word(word):
+                return "inside", crossing + "|" + word
+        return "blob", crossing
+
+    def token_bounds(self) -> set[int]:
+        out = {0}
+        position = 0
+        for token in _TOKEN_SPLIT_RE.split(self.raw):
+            position += len(token)
+            out.add(position)
+        return out
+
+    def other_words(self, start: int, end: int) -> list[str]:
+        return [w for s, e, w in self.words() if e <= start or s >= end]
+
+    def neighbours(self, start: int, end: int) -> tuple[str, str]:
+        before = after = ""
+        for s, e, word in self.words():
+            if e == start:
+                before = word
+            if s == end:
+                after = word
+        return before, after
 
 
-def _plain(text: str) -> str:
-    return _SEPARATORS_RE.sub("", clean_text(text).lower().replace(" ", ""))
+@dataclass(slots=True)
+class _Match:
+    key: Key
+    label: _Label
+    kind: str  # exact, contained, typo, typo_inside
+    start: int  # on label.joined
+    end: int
+    distance: int
+
+    @property
+    def window(self) -> str:
+        return self.label.shown(self.start, self.end)
+
+    @property
+    def window_plain(self) -> str:
+        return _plain(self.window)
 
 
-def _extras(text: str, key: str) -> str:
-    """What text adds around key: ('laoairlinesdeal', 'laoairlines') -> 'deal'."""
-    before, _, after = text.partition(key)
-    return " ".join(p for p in (before.strip("-._ "), after.strip("-._ ")) if p)
+@dataclass(slots=True)
+class _HostView:
+    host: str
+    suffix: str
+    registrable: str
+    labels: list[str]  # every label left of the public suffix
+    shared: str | None  # the shared host the name is under ('workers.dev'), if any
+    identity: int = -1  # position in labels of the label the host is named by
+    matches: list[tuple[int, _Match]] = field(default_factory=list)
+    followed_by_suffix: set[int] = field(default_factory=set)  # label positions followed by a public suffix
+    split: Key | None = None
+    # (brand, official domain, label position, what the label writes before it: 'teams' in 'teams-office-com')
+    official_in_front: list[tuple[int, str, int, str]] = field(default_factory=list)
 
 
 class Scorer:
@@ -117,21 +350,21 @@ class Scorer:
     def __init__(self, registry: Registry, rules: Rules):
         self.registry = registry
         self.rules = rules
-        self.brands = [self._index(brand) for brand in registry.brands]
-        self._official_hosts = {h: i for i, b in enumerate(self.brands) for h in b.hosts}
-        self._allow_hosts = {h: i for i, b in enumerate(self.brands) for h in b.allow_hosts}
-        self._keys: list[tuple[int, _Key]] = [(i, k) for i, b in enumerate(self.brands) for k in b.keys]
-        self._key_texts = [k.text for _, k in self._keys]
-        self._key_by_text: dict[str, tuple[int, _Key]] = {}
-        for entry in self._keys:  # the first brand to claim a text keeps it, as in _key_texts order
-            self._key_by_text.setdefault(entry[1].text, entry)
-        self._contains_re = re.compile("|".join(sorted({re.escape(t) for t in self._key_texts}, key=len, reverse=True)))
-        self._trigrams = [self._grams(t) for t in self._key_texts]
-        # One edit inside a long key leaves one of its halves intact (pigeonhole): a text that
-        # contains neither half of any long key cannot hold a one-edit typo of it.
-        halves = {piece for t in self._key_texts if len(t) >= rules.fuzzy_contains_min_length
-                  for piece in (t[: (len(t) - 1) // 2], t[-((len(t) - 1) // 2):])}
-        self._halves_re = re.compile("|".join(sorted(map(re.escape, halves)))) if halves else None
+        self.brands: list[_BrandInfo] = []
+        self.index = KeyIndex(rules.allowed_distance)
+        self._official_hosts: dict[str, int] = {}
+        self._allow_hosts: dict[str, int] = {}
+        self._accounts: dict[tuple[str, str], int] = {}
+        self._page_ids: dict[tuple[str, str], int] = {}
+        self._allow_accounts: dict[tuple[str, str], int] = {}
+        self._official_by_label: dict[str, list[tuple[int, str, str]]] = {}  # flat label -> (brand, domain, suffix)
+        self._by_id: dict[str, int] = {}
+        self._phrase_first: dict[str, list[tuple[int, _Phrase]]] = {}
+        self._phrase_skeleton: dict[str, list[tuple[int, _Phrase]]] = {}
+        self._lao_phrases: list[tuple[int, _Phrase]] = []
+        self._name_index = KeyIndex(lambda n: 1 if n >= 8 else 0)
+        for position, brand in enumerate(registry.brands):
+            self._prepare(position, brand)
         self._lures = self._phrase_matcher(rules.lures)
         self._claims = self._phrase_matcher(rules.official_claims)
         self._commentary = self._phrase_matcher(rules.commentary)
@@ -142,40 +375,54 @@ class Scorer:
 
     # ---------------------------------------------------------------- preparation
 
-    def _index(self, brand: Brand) -> _BrandIndex:
-        keys: dict[str, _Key] = {}
+    def _prepare(self, position: int, brand: Brand) -> None:
+        keys: dict[str, Key] = {}
 
-        def add(key: _Key) -> None:
-            if len(key.text) >= self.rules.min_key_length and key.text not in keys:
-                keys[key.text] = key
+        def add(text: str, kind: str, shown: str, suffix: str = "", platform: str = "") -> None:
+            form = flat(_plain(shown))
+            if len(form) >= self.rules.min_key_length and form not in keys:
+                keys[form] = Key(form, kind, shown, _plain(shown), position, suffix, platform)
 
+        self._by_id[brand.id] = position
         for domain in brand.official.domains:
+            self._official_hosts.setdefault(domain, position)
             parts = split_host(domain)
-            add(_Key(condense(parts.label), "domain", parts.label, suffix=parts.suffix))
+            add(parts.label, "domain", parts.label, suffix=parts.suffix)
+            self._official_by_label.setdefault(flat(parts.label), []).append((position, domain, parts.suffix))
+        for domain in brand.allow.domains:
+            self._allow_hosts.setdefault(domain, position)
         for account in brand.official.accounts:
             if account.handle:
-                add(_Key(condense(account.handle), "handle", account.handle, platform=account.platform))
+                self._accounts.setdefault((account.platform, account.handle), position)
+                add(account.handle, "handle", account.handle, platform=account.platform)
+            if account.page_id:
+                self._page_ids.setdefault((account.platform, account.page_id), position)
+        for account in brand.allow.accounts:
+            if account.handle:
+                self._allow_accounts.setdefault((account.platform, account.handle), position)
         phrases = []
         for name in (brand.name, *brand.aliases):
-            add(_Key(condense(name), "name", name))
+            add(name, "name", name)
             lao = has_lao(name)
             phrase_words = (fold(name).replace(" ", ""),) if lao else tuple(words(name))
-            phrases.append(_Phrase(name, phrase_words, condense(name), lao))
-        return _BrandIndex(
+            phrase = _Phrase(name, phrase_words, condense(name), lao)
+            phrases.append(phrase)
+            if lao:
+                self._lao_phrases.append((position, phrase))
+            elif phrase_words:
+                self._phrase_first.setdefault(phrase_words[0], []).append((position, phrase))
+            self._phrase_skeleton.setdefault(phrase.skeleton, []).append((position, phrase))
+            if not lao and len(phrase.skeleton) >= 8:
+                self._name_index.add(Key(phrase.skeleton, "name", name, _plain(name), position))
+        info = _BrandInfo(
             brand=brand,
-            hosts=frozenset(brand.official.domains),
             accounts=frozenset((a.platform, a.handle) for a in brand.official.accounts if a.handle),
-            page_ids=frozenset((a.platform, a.page_id) for a in brand.official.accounts if a.page_id),
-            allow_hosts=frozenset(brand.allow.domains),
-            allow_accounts=frozenset((a.platform, a.handle) for a in brand.allow.accounts if a.handle),
             keys=list(keys.values()),
             phrases=phrases,
             keywords=tuple(fold(k) for k in brand.keywords),
         )
-
-    @staticmethod
-    def _grams(text: str) -> frozenset[str]:
-        return frozenset(text[i:i + 3] for i in range(len(text) - 2))
+        self.brands.append(info)
+        self.index.extend(info.keys)
 
     @staticmethod
     def _phrase_matcher(phrases: tuple[str, ...]) -> re.Pattern[str]:
@@ -196,26 +443,33 @@ class Scorer:
         return list(dict.fromkeys(terms))
 
     def _index_of(self, brand_id: str) -> int:
-        for index, brand in enumerate(self.brands):
-            if brand.brand.id == brand_id:
-                return index
-        raise KeyError(brand_id)
+        try:
+            return self._by_id[brand_id]
+        except KeyError:
+            raise KeyError(brand_id) from None
 
     def might_resemble(self, text: str) -> bool:
-        """Cheap prefilter for long feeds: could this host or URL involve any brand? False
-        only when no brand key (nor half of a long one) is contained in it and the whole is
-        not within edit distance of a key; what passes is scored in full."""
-        if not text.isascii() or "xn--" in text:
-            return True
-        text = text.split("://", 1)[-1]
-        host, slash, path = text.partition("/")
-        cond = condense(host.rsplit(".", 1)[0] + slash + path)  # the TLD is never a brand
-        if self._contains_re.search(cond):
-            return True
-        if self._halves_re is not None and self._halves_re.search(cond):
-            return True
-        match = process.extractOne(cond, self._key_texts, scorer=OSA.distance, score_cutoff=2)
-        return match is not None and match[1] <= self.rules.allowed_distance(len(match[0]))
+        """Prefilter for long feeds (a host name or a URL): False only when ``score`` could
+        not flag it for any brand. It runs the scorer's own matching of host labels against
+        the brand-key index (after a cheap check that some piece of some key occurs), so
+        the two cannot disagree."""
+        text = text.strip()
+        if "/" in text or ":" in text:
+            host = host_of_url(text if "//" in text else "//" + text) or ""
+        else:
+            host = text
+        try:
+            host = normalize_host(host)
+        except InvalidHost:
+            return False
+        if host.isascii():
+            body = host.rpartition(".")[0] or host
+            tokens = [t for t in _TOKEN_SPLIT_RE.split(body) if t]
+            flat_text = "".join(tokens).translate(_ASCII_FLAT)
+            seq_text = "".join(read_sequences(t.translate(_ASCII_FLAT)) for t in tokens)
+            if not (self.index.might_match(flat_text) or (seq_text != flat_text and self.index.might_match(seq_text))):
+                return False
+        return bool(self._host_view(host).matches)
 
     # ---------------------------------------------------------------- entry point
 
@@ -228,24 +482,27 @@ class Scorer:
 
     def _verdict(self, candidate: Candidate, signals: dict[int, _Signals], base_reasons: list[str]) -> Score:
         best_brand, best_total, best_reasons = None, 0, []
+        thresholds = self.rules.thresholds
         for index, sig in signals.items():
             base = sig.best()
             if base <= 0:
                 continue
-            reasons = [r for _, _, r in sorted(sig.identity, key=lambda s: -s[0])]
+            reasons = [r for _, _, r, _ in sorted(sig.identity, key=lambda s: -s[0])]
             total = base
             # Two different kinds of evidence corroborate each other only when both are
             # substantial (a handle and a display name), not a title and a URL path.
-            strong_groups = {g for w, g, _ in sig.identity if w >= self.rules.corroboration_min_weight}
+            strong_groups = {g for w, g, _, _ in sig.identity if w >= self.rules.corroboration_min_weight}
             if len(strong_groups) >= 2:
                 total += self.rules.weights.corroboration
             for weight, reason in sig.modifiers:
                 total += weight
                 reasons.append(reason)
             total = max(0, min(100, total))
+            if sig.capped() and len(strong_groups) < 2 and total >= thresholds.impersonation:
+                total = thresholds.impersonation - 1
+                reasons.append("not enough on its own for a takedown request: for a person to judge")
             if total > best_total:
                 best_brand, best_total, best_reasons = index, total, reasons
-        thresholds = self.rules.thresholds
         if best_brand is None or best_total < thresholds.suspicious:
             verdict = "unrelated"
         elif best_total >= thresholds.impersonation:
@@ -266,14 +523,65 @@ class Scorer:
         brand = self.brands[index].brand
         return Score(candidate.id, None, 0, "unrelated", [f"{what} is on the allow list of {brand.name}"])
 
-    def _lookup_host(self, table: dict[str, int], host: str) -> int | None:
-        probe = host
-        while True:
-            if probe in table:
-                return table[probe]
-            _, dot, probe = probe.partition(".")
-            if not dot:
-                return None
+    # ---------------------------------------------------------------- matching labels
+
+    @staticmethod
+    def _closest_window(match: _Match, allowed: int) -> None:
+        """Move a typo window to where the written letters are fewest edits from the key."""
+        n = len(match.label.joined)
+        best = None
+        for start in range(max(0, match.start - allowed), min(n, match.start + allowed) + 1):
+            for end in range(max(start + 1, match.end - allowed), min(n, match.end + allowed) + 1):
+                window = _plain(match.label.shown(start, end))
+                rank = (counted_edits(window, match.key.plain), abs(len(window) - len(match.key.plain)), start)
+                if best is None or rank < best[0]:
+                    best = (rank, start, end)
+        if best is not None:
+            match.start, match.end = best[1], best[2]
+
+    def _label_matches(self, label: _Label, extra: int = 0) -> list[_Match]:
+        """The index's hits on a label, the best kind per key, on joined offsets."""
+        best: dict[Key, _Match] = {}
+
+        def keep(hit: Hit, kind: str, offsets: list[int]) -> None:
+            start, end = offsets[hit.start], offsets[hit.end] if hit.end < len(offsets) else offsets[-1]
+            match = _Match(hit.key, label, kind, start, end, hit.distance)
+            if kind in ("typo", "typo_inside"):
+                # the edits a reader sees, lookalike letters free, must be within the allowance too
+                allowed = self.rules.allowed_distance(len(hit.key.plain)) + (extra if kind == "typo" else 0)
+                if kind == "typo_inside":
+                    if len(hit.key.plain) < self.rules.typo_inside_min_length:
+                        return
+                    self._closest_window(match, allowed)
+                edits = counted_edits(match.window_plain, hit.key.plain)
+                if edits > allowed or edits == 0:
+                    return
+                match.distance = edits
+            old = best.get(hit.key)
+            if old is None or (_KIND_RANK[kind], hit.distance) < (_KIND_RANK[old.kind], old.distance):
+                best[hit.key] = match
+
+        index = self.index
+        for text, offsets in label.forms:
+            if len(text) < 3 or not index.might_match(text):
+                continue
+            whole = index.exact(text)
+            for hit in whole:
+                keep(hit, "exact", offsets)
+            for hit in index.contained(text):
+                if hit.end - hit.start < len(text):
+                    keep(hit, "contained", offsets)
+            for hit in index.typo(text, extra):
+                keep(hit, "typo", offsets)
+            for hit in index.typo_inside(text):
+                if hit.end - hit.start < len(text) and hit.key not in best:
+                    keep(hit, "typo_inside", offsets)
+        matches = list(best.values())
+        if len(matches) > 1:  # 'office' inside 'office365', a key of the same brand: the longer one speaks
+            matches = [m for m in matches if not any(
+                o is not m and o.key.brand == m.key.brand and o.kind in ("exact", "contained") and
+                o.start <= m.start and m.end <= o.end and (o.end - o.start) > (m.end - m.start) for o in matches)]
+        return matches
 
     # ---------------------------------------------------------------- domains
 
@@ -283,222 +591,319 @@ class Scorer:
             host = normalize_host(raw)
         except InvalidHost as exc:
             return Score(candidate.id, None, 0, "unrelated", [f"domain {raw!r}: {exc}"])
-        official = self._lookup_host(self._official_hosts, host)
+        official = lookup_under(self._official_hosts, host)
         if official is not None:
             return self._official(candidate, official, f"domain '{host}'")
-        allowed = self._lookup_host(self._allow_hosts, host)
+        allowed = lookup_under(self._allow_hosts, host)
         if allowed is not None:
             return self._allowed(candidate, allowed, f"domain '{host}'")
+        owner = self._brand_tld(host)
+        if owner is not None:
+            return Score(candidate.id, None, 0, "unrelated",
+                         [f"domain '{host}' is under '.{host.rsplit('.', 1)[-1]}', the top-level domain of the "
+                          f"official name of {self.brands[owner].brand.name}: only the brand can register there"])
         signals: dict[int, _Signals] = {}
         self._host_signals(host, signals)
         if candidate.url:
             self._path_signals(candidate.url, signals)
         return self._verdict(candidate, signals, [])
 
-    def _host_signals(self, host: str, signals: dict[int, _Signals]) -> None:
-        parts = split_host(host)
-        registrable = parts.registrable
-        label_raw = parts.label
-        subdomain = parts.subdomain
-        # On shared hosting the subdomain is the identity ('laoairlines.blogspot.com').
-        shared = registrable if registrable in self._shared_hosting else None
-        if shared is None and subdomain:
-            for shared_host in self._shared_hosting:
-                if under(host, shared_host) and host != shared_host:
-                    shared = shared_host
-                    break
-        if shared and subdomain:
-            sub_labels = host[: -len(shared) - 1].split(".")
-            label_raw = sub_labels[-1]
-            subdomain = ".".join(sub_labels[:-1])
-        label = condense(label_raw)
-        where = f"domain '{host}'"
-        found = self._label_signals(label, label_raw, parts, where, "domain", signals, shared)
-        if subdomain:
-            found |= self._subdomain_signals(host, subdomain, label, parts, signals)
-        if found:
-            tokens = set(_SEPARATORS_RE.split(fold(host.rsplit(".", 1)[0])))
-            lures = sorted(tokens & self._domain_lures)[:2]
-            for index in found:
-                for word in lures:
-                    signals[index].modifiers.append(
-                        (self.rules.weights.lure_in_domain, f"the host name contains the lure word '{word}'"))
-
-    def _label_signals(self, label: str, label_raw: str, parts: HostParts, where: str, group: str,
-                       signals: dict[int, _Signals], shared: str | None = None) -> set[int]:
-        """Compare a condensed label (domain label or handle) with every brand key."""
-        weights = self.rules.weights
-        found: set[int] = set()
-        if len(label) < 3:
-            return found
-        on_shared = f" on the shared host '{shared}'" if shared else ""
-
-        def add(index: int, weight: int, reason: str) -> None:
-            signals.setdefault(index, _Signals()).identity.append((weight, group, reason))
-            found.add(index)
-
-        # 1. the whole label equals or is a few edits from a brand key
-        match = process.extractOne(label, self._key_texts, scorer=OSA.distance, score_cutoff=2)
-        if match is not None:
-            key_text, distance, position = match
-            index, key = self._keys[position]
-            plain = _plain(label_raw)
-            brand = self.brands[index].brand.name
-            if distance == 0:
-                if key.kind == "domain" and plain != key.plain:
-                    add(index, weights.domain_homoglyph,
-                        f"{where}{on_shared} is the official name '{key.shown}' of {brand} with "
-                        f"{_describe_edits(plain, key.plain)}")
-                elif key.kind == "domain" and "-" in label_raw:
-                    add(index, weights.domain_typo,
-                        f"{where}{on_shared} is the official name '{key.shown}' of {brand} with hyphens added")
-                elif key.kind == "domain" and not shared and parts.suffix != key.suffix:
-                    add(index, weights.domain_other_tld,
-                        f"{where} is the official name '{key.shown}' of {brand} under '.{parts.suffix}' "
-                        f"instead of '.{key.suffix}'")
-                elif key.kind == "domain":
-                    add(index, weights.domain_brand_in_subdomain,
-                        f"{where}{on_shared} uses the official name '{key.shown}' of {brand}")
-                else:
-                    source = "official handle" if key.kind == "handle" else "name"
-                    add(index, weights.domain_name_match,
-                        f"{where}{on_shared} is the {source} '{key.shown}' of {brand}")
-                return found
-            if distance == 1 and self.rules.allowed_distance(len(key_text)) >= 1:
-                add(index, weights.domain_typo,
-                    f"{where}{on_shared} is one edit away from '{key.shown}' of {brand} "
-                    f"({_describe_edits(plain, key.plain)})")
-                return found
-        # 2. a brand key plus other words
-        contained = self._contains_re.search(label)
-        if contained is not None:
-            key_text = contained.group(0)
-            index, key = self._key_by_text[key_text]
-            plain = _plain(label_raw)
-            extra = _extras(plain, key.plain) if key.plain in plain else _extras(label, key_text)
-            brand = self.brands[index].brand.name
-            source = {"domain": "official name", "handle": "official handle", "name": "name"}[key.kind]
-            add(index, weights.domain_brand_plus_words,
-                f"{where}{on_shared} adds '{extra}' to the {source} '{key.shown}' of {brand}")
-            return found
-        if match is not None and 0 < match[1] <= self.rules.allowed_distance(len(match[0])):
-            index, key = self._keys[match[2]]
-            add(index, weights.domain_typo_far,
-                f"{where}{on_shared} is {match[1]} edits away from '{key.shown}' of "
-                f"{self.brands[index].brand.name} ({_describe_edits(_plain(label_raw), key.plain)})")
-            return found
-        # 3. a typo of a long brand key plus other words ('laoairlinez-deal')
-        fuzzy = self._typo_inside(label)
-        if fuzzy is not None:
-            position, window = fuzzy
-            index, key = self._keys[position]
-            plain = _plain(label_raw)
-            shown = self._fuzzy_window(plain, key.plain) or window
-            add(index, weights.domain_typo_plus_words,
-                f"{where}{on_shared} contains '{shown}', one edit from '{key.shown}' of "
-                f"{self.brands[index].brand.name}, plus '{_extras(plain, shown) if shown in plain else _extras(label, window)}'")
-        return found
-
-    def _typo_inside(self, label: str) -> tuple[int, str] | None:
-        """(key position, window) when label holds a one-edit typo of a long brand key
-        among other characters."""
-        if len(label) <= self.rules.fuzzy_contains_min_length:
+    def _brand_tld(self, host: str) -> int | None:
+        """A brand top-level domain ('.microsoft', '.apple') named like an official label."""
+        tld = host.rpartition(".")[2]
+        if not tld or tld == host or not _is_public_suffix(tld):
             return None
-        grams = self._grams(label)
-        for position, key_grams in enumerate(self._trigrams):
-            key_text = self._key_texts[position]
-            if len(key_text) < self.rules.fuzzy_contains_min_length or len(label) <= len(key_text):
-                continue
-            if len(key_grams & grams) < len(key_grams) - 3:  # one edit breaks at most 3 trigrams
-                continue
-            window = self._fuzzy_window(label, key_text)
-            if window is not None:
-                return position, window
+        if len(tld) < self.rules.min_key_length:
+            return None
+        for brand, _, _ in self._official_by_label.get(flat(tld), ()):
+            return brand
         return None
+
+    def _host_view(self, host: str) -> "_HostView":
+        """A host cut into the labels a person reads, and the index's matches on them."""
+        parts = split_host(host)
+        body = host[: -len(parts.suffix) - 1] if parts.suffix and host.endswith("." + parts.suffix) else host
+        labels = body.split(".") if body else []
+        shared = None
+        if len(labels) >= 2:
+            shared = suffix_under(self._shared_hosting, host)
+            if shared is None:
+                private = _private_extractor()(host)
+                if private.suffix and private.suffix != parts.suffix and private.domain:
+                    shared = private.suffix
+        view = _HostView(host, parts.suffix, parts.registrable, labels, shared)
+        if shared:
+            shared_labels = len(shared.split(".")) - (len(parts.suffix.split(".")) if parts.suffix else 0)
+            view.identity = len(labels) - shared_labels - 1
+        else:
+            view.identity = len(labels) - 1
+        if view.identity < 0:
+            return view
+        # the label under the suffix (or the shared host), then the subdomain labels
+        for position in range(view.identity, -1, -1):
+            raw = labels[position]
+            if position != view.identity and (raw in _IGNORED_SUBDOMAINS or len(raw) < 3):
+                continue
+            extra = 1 if position < view.identity and self._suffix_follows(labels, position, view.identity) else 0
+            if extra:
+                view.followed_by_suffix.add(position)
+            label = _Label(raw)
+            for match in self._label_matches(label, extra):
+                view.matches.append((position, match))
+        # a brand key split by dots ('lao.airlines.com')
+        kept = [l for l in labels[: view.identity + 1] if l not in _IGNORED_SUBDOMAINS]
+        if 2 <= len(kept) <= 3:
+            joined = _Label("-".join(kept))
+            for text, offsets in joined.forms:
+                for hit in self.index.exact(text):
+                    view.split = hit.key
+        # the full official domain in front of an unrelated one ('paypal.com.verify.top')
+        for position in range(0, view.identity):
+            tokens = labels[position].split("-")
+            for number in range(len(tokens) - 1):
+                for brand, domain, suffix in self._official_by_label.get(flat(tokens[number]), ()):
+                    if "-".join(tokens[number + 1:number + 1 + len(suffix.split("."))]) == suffix.replace(".", "-") \
+                            and number > 0:
+                        view.official_in_front.append((brand, domain, position, "-".join(tokens[:number])))
+            for brand, domain, suffix in self._official_by_label.get(flat(labels[position]), ()):
+                tail = suffix.split(".")
+                following = labels[position + 1: position + 1 + len(tail)]
+                if following == tail and position + len(tail) < len(labels):
+                    view.official_in_front.append((brand, domain, position, ""))
+                elif position + 1 < len(labels) and labels[position + 1].startswith(suffix + "-"):
+                    view.official_in_front.append((brand, domain, position, ""))
+        return view
 
     @staticmethod
-    def _fuzzy_window(text: str, key: str) -> str | None:
-        for size in (len(key), len(key) - 1, len(key) + 1):
-            for start in range(0, len(text) - size + 1):
-                window = text[start:start + size]
-                if Levenshtein.distance(window, key, score_cutoff=1) <= 1:
-                    return window
-        return None
+    def _suffix_follows(labels: list[str], position: int, identity: int) -> bool:
+        """'amzone.co.jp.<anything>': the label is followed by a public suffix, as if it were a domain."""
+        for end in range(position + 2, min(position + 4, identity + 1) + 1):
+            if _is_public_suffix(".".join(labels[position + 1:end])):
+                return True
+        return False
 
-    def _subdomain_signals(self, host: str, subdomain: str, label: str, parts: HostParts,
-                           signals: dict[int, _Signals]) -> set[int]:
+    def _host_signals(self, host: str, signals: dict[int, _Signals]) -> None:
+        view = self._host_view(host)
         weights = self.rules.weights
         found: set[int] = set()
-        labels = [s for s in subdomain.split(".") if s and s not in _IGNORED_SUBDOMAINS]
-        if not labels:
-            return found
-        sub_text = ".".join(labels)
-        # the full official domain in front of an unrelated one
-        for index, brand in enumerate(self.brands):
-            for official in brand.hosts:
-                if sub_text == official or sub_text.endswith("." + official) or f".{official}." in f".{sub_text}.":
-                    signals.setdefault(index, _Signals()).identity.append(
-                        (weights.domain_official_in_subdomain, "domain",
-                         f"domain '{host}' puts the official domain '{official}' of {brand.brand.name} in front "
-                         f"of the unrelated domain '{parts.registrable}'"))
-                    found.add(index)
-        if found:
-            return found
-        # a brand key split by a dot: 'lao.airlines.com'
-        joined = condense(subdomain) + label
-        match = process.extractOne(joined, self._key_texts, scorer=OSA.distance, score_cutoff=1)
-        if match is not None and len(labels) <= 2:
-            index, key = self._keys[match[2]]
-            signals.setdefault(index, _Signals()).identity.append(
-                (weights.domain_split, "domain",
-                 f"domain '{host}' spells '{key.shown}' of {self.brands[index].brand.name} across a dot"))
+
+        def add(index: int, weight: int, reason: str, capped: bool = False) -> None:
+            signals.setdefault(index, _Signals()).identity.append((weight, "domain", reason, capped))
             found.add(index)
-            return found
-        # a brand key as a subdomain of something else
-        for sub in labels:
-            cond = condense(sub)
-            contained = self._contains_re.search(cond)
-            distance_match = process.extractOne(cond, self._key_texts, scorer=OSA.distance, score_cutoff=1)
-            key_text = contained.group(0) if contained else (distance_match[0] if distance_match else None)
-            if key_text is None:
+
+        where = f"domain '{host}'"
+        for brand, domain, position, prefix in view.official_in_front:
+            before = [l for l in view.labels[:position] if l not in _IGNORED_SUBDOMAINS] + ([prefix] if prefix else [])
+            if all(_TOKEN_SPLIT_RE.split(l)[-1] in self._domain_lures for l in before):
+                add(brand, weights.domain_official_in_subdomain,
+                    f"{where} puts the official domain '{domain}' of {self.brands[brand].brand.name} in front of "
+                    f"the unrelated domain '{view.registrable}'")
+            else:  # 'odcsm1.live.com.akadns.net': a service's host name inside another's, as CDNs name them
+                add(brand, weights.domain_official_host_in_subdomain,
+                    f"{where} holds a host name under the official domain '{domain}' of "
+                    f"{self.brands[brand].brand.name} in front of the unrelated domain '{view.registrable}'", True)
+        if view.split is not None:
+            key = view.split
+            add(key.brand, weights.domain_split,
+                f"{where} spells '{key.shown}' of {self.brands[key.brand].brand.name} across a dot")
+        lure_words: dict[int, set[str]] = {}
+        chained = {(brand, position) for brand, _, position, _ in view.official_in_front}
+        for position, match in view.matches:
+            if (match.key.brand, position) in chained:
                 continue
-            index, key = self._key_by_text[key_text]
-            signals.setdefault(index, _Signals()).identity.append(
-                (weights.domain_brand_in_subdomain, "domain",
-                 f"domain '{host}' puts '{key.shown}' of {self.brands[index].brand.name} in a subdomain of "
-                 f"the unrelated domain '{parts.registrable}'"))
-            found.add(index)
-            break
-        return found
+            weight, reason, capped = self._domain_match_signal(view, position, match)
+            if weight <= 0:
+                continue
+            if 0 < position < view.identity and position in view.followed_by_suffix and not capped:
+                before = [l for l in view.labels[:position] if l not in _IGNORED_SUBDOMAINS]
+                if not all(_TOKEN_SPLIT_RE.split(l)[-1] in self._domain_lures for l in before):
+                    # 'farm.aa-rt.sharepoint.com.spo-msedge.net': a host name inside another's (CDN naming)
+                    weight, capped = min(weight, weights.domain_official_host_in_subdomain), True
+            add(match.key.brand, weight, reason, capped)
+            lure_words.setdefault(match.key.brand, set()).update(self._lure_words_around(view, position, match))
+        for index in found:
+            words_found = lure_words.get(index)
+            if words_found is None:
+                words_found = set()
+                for position, label in enumerate(view.labels[: view.identity + 1]):
+                    words_found |= {w for _, _, w in _Label(label).words()} & self._domain_lures
+            for word in sorted(words_found)[:2]:
+                signals[index].modifiers.append((weights.lure_in_domain, f"the host name contains the lure word '{word}'"))
+
+    def _lure_words_around(self, view: "_HostView", position: int, match: _Match) -> set[str]:
+        found: set[str] = set()
+        for number, raw in enumerate(view.labels[: view.identity + 1]):
+            if position == view.identity and number != position:
+                continue  # lure words in front of the name ('login.') are a site's own
+            if number == position:
+                found |= set(match.label.other_words(match.start, match.end)) & self._domain_lures
+                found |= {t for t in _TOKEN_SPLIT_RE.split(raw) if t in self._domain_lures}
+            else:
+                label = _Label(raw)
+                found |= {w for _, _, w in label.words()} & self._domain_lures
+                found |= {t for t in _TOKEN_SPLIT_RE.split(raw) if t in self._domain_lures}
+        return found - {match.key.plain}
+
+    def _word_verdict(self, match: _Match) -> tuple[str, str]:
+        """How the matched window sits in its label: 'word' (the brand as a word of its own),
+        'phrase' (a word of a common phrase: 'box office'), 'inside' (inside another word),
+        'blob' (inside an unknown run of letters), 'other_word' (a typo that is itself a
+        dictionary word: 'cloud'), 'other_name' (the label reads as other words: 'charge point')."""
+        label = match.label
+        if match.kind in ("typo", "typo_inside"):
+            window = match.window_plain
+            if window.isascii() and segment.is_word(window) and len(window) >= 3:
+                return "other_word", window
+            # a dictionary word nearly as long as the key inside the window: 'a|cloud' is not 'icloud'
+            for s, e, word in label.words():
+                if match.start <= s and e <= match.end and len(word) >= len(match.key.plain) - 1 \
+                        and word != match.key.plain and segment.is_word(word):
+                    return "other_word", word
+            if match.kind == "typo":
+                pieces = [w for _, _, w in label.words()]
+                if len(pieces) >= 2 and all(segment.is_word(w, -8.5) and len(w) >= 3 for w in pieces):
+                    return "other_name", " ".join(pieces)
+                return "word", ""
+        if match.kind == "exact":
+            return "word", ""
+        how, word = label.alignment(match.start, match.end)
+        if how == "word" and label.joined.isascii():
+            before, after = label.neighbours(match.start, match.end)
+            key = match.key.plain
+            for first, second in ((before, key), (key, after)):
+                other = first if second == key else second
+                same_brand = {k.plain for k in self.brands[match.key.brand].keys}
+                if other and other not in self._domain_lures and other not in same_brand \
+                        and segment.bigram_count(first, second) >= self.rules.phrase_min_count:
+                    return "phrase", f"{first} {second}"
+        return how, word
+
+    def _domain_match_signal(self, view: "_HostView", position: int, match: _Match) -> tuple[int, str, bool]:
+        """(weight, reason, capped) of one match on a host label."""
+        weights = self.rules.weights
+        key, host = match.key, view.host
+        brand = self.brands[key.brand].brand.name
+        on_shared = position == view.identity and view.shared is not None
+        in_sub = position < view.identity
+        where = f"domain '{host}'" + (f" on the shared host '{view.shared}'" if on_shared else "")
+        source = {"domain": "official name", "handle": "official handle", "name": "name"}[key.kind]
+        how, detail = self._word_verdict(match)
+        window = match.window
+        compared = f"'{window}' in '{host}'"
+        if how == "other_word":
+            return (weights.domain_other_word,
+                    f"{compared} is the word '{detail}', which is '{key.plain}' of {brand} with "
+                    f"{describe_edits(match.window_plain, key.plain)}: another word, not the brand", True)
+        if how == "other_name":
+            return (weights.domain_other_name,
+                    f"{compared} is '{key.plain}' of {brand} with {describe_edits(match.window_plain, key.plain)}, "
+                    f"but reads as the words '{detail}': another name close to the brand", True)
+        if how == "inside":
+            reading = " ".join(w for _, _, w in match.label.words())
+            return (weights.domain_key_inside_word,
+                    f"'{key.plain}' of {brand} appears in '{host}' only inside the word '{detail}' "
+                    f"('{match.label.raw}' reads '{reading}')", True)
+        if how == "phrase":
+            return (weights.domain_key_inside_word,
+                    f"'{key.plain}' of {brand} appears in '{host}' as part of the phrase '{detail}'", True)
+        blob = how == "blob"
+        if blob and match.kind == "contained" and match.window_plain != key.plain:
+            return (weights.domain_key_inside_word,
+                    f"'{key.plain}' of {brand} appears in '{host}' only as '{window}' inside '{detail}'", True)
+        if match.kind == "exact":
+            plain = match.window_plain
+            if on_shared or in_sub:
+                weight = weights.domain_brand_on_shared_host if on_shared else weights.domain_brand_in_subdomain
+                what = "is" if plain == key.plain else f"is, with {describe_edits(plain, key.plain)},"
+                text = (f"{where}: '{window}' {what} the {source} '{key.shown}' of {brand}" if on_shared else
+                        f"{where} puts the {source} '{key.shown}' of {brand} in a subdomain of the unrelated "
+                        f"domain '{view.registrable}'")
+                return weight, text, False
+            if key.kind == "domain" and plain != key.plain:
+                if "-" in window or "_" in window:
+                    return (weights.domain_typo,
+                            f"{where} is the official name '{key.shown}' of {brand} with hyphens added", False)
+                return (weights.domain_homoglyph,
+                        f"{where} is the official name '{key.shown}' of {brand} with {describe_edits(plain, key.plain)}",
+                        False)
+            if key.kind == "domain" and view.suffix != key.suffix:
+                return (weights.domain_other_tld,
+                        f"{where} is the official name '{key.shown}' of {brand} under '.{view.suffix}' "
+                        f"instead of '.{key.suffix}'", False)
+            if key.kind == "domain":
+                return weights.domain_brand_in_subdomain, f"{where} uses the official name '{key.shown}' of {brand}", False
+            return weights.domain_name_match, f"{where} is the {source} '{key.shown}' of {brand}", False
+        if match.kind == "contained":
+            extra = _extras(match.label.raw, window) if window in match.label.raw else \
+                " ".join(match.label.other_words(match.start, match.end))
+            if on_shared:
+                others = [w for w in match.label.other_words(match.start, match.end) if not w.isdigit()]
+                weight = weights.domain_brand_on_shared_host if not others else weights.domain_brand_plus_words
+            elif in_sub:
+                weight = weights.domain_brand_in_subdomain
+            else:
+                weight = weights.domain_brand_plus_words
+            if blob:
+                return (min(weight, weights.domain_key_in_unknown_word),
+                        f"'{key.plain}' of {brand} appears in '{host}' inside '{detail}', which is no word "
+                        f"a reader knows", True)
+            place = (f" in a subdomain of the unrelated domain '{view.registrable}'" if in_sub else "")
+            others = match.label.other_words(match.start, match.end)
+            if not in_sub and others and all(w.isdigit() for w in others):
+                weight = max(weight, weights.domain_brand_plus_number)
+            return (weight, f"{where} adds '{extra}' to the {source} '{key.shown}' of {brand}{place}", False)
+        edits = describe_edits(match.window_plain, key.plain)
+        typo_text = f"{compared} is '{key.plain}' of {brand} with {edits}"
+        if match.kind == "typo":
+            if on_shared:
+                return weights.domain_typo_on_shared_host, typo_text + f" (a name on the shared host '{view.shared}')", False
+            if in_sub:
+                return (weights.domain_typo_in_subdomain,
+                        typo_text + f", in a subdomain of the unrelated domain '{view.registrable}'", False)
+            weight = weights.domain_typo if match.distance <= 1 else weights.domain_typo_far
+            return weight, typo_text, False
+        # typo inside a longer label
+        extra = _extras(match.label.raw, window) if window in match.label.raw else \
+            " ".join(match.label.other_words(match.start, match.end))
+        weight = weights.domain_typo_plus_words
+        if on_shared:
+            weight = weights.domain_typo_on_shared_host
+        elif in_sub:
+            weight = weights.domain_typo_in_subdomain
+        text = typo_text + (f", plus '{extra}'" if extra else "")
+        if blob:
+            return min(weight, weights.domain_key_in_unknown_word), text + f" (inside '{detail}')", True
+        return weight, text, False
 
     def _path_signals(self, url: str, signals: dict[int, _Signals]) -> None:
         try:
             path = unquote(urlsplit(url).path)
         except ValueError:
             return
-        cond = condense(path)
+        cond = flat(_plain(path))
         if len(cond) < self._min_key:
             return
-        contained = self._contains_re.search(cond)
-        if contained is None:
+        hits = self.index.contained(cond) or self.index.exact(cond)
+        if not hits:
             return
-        index, key = self._key_by_text[contained.group(0)]
-        signals.setdefault(index, _Signals()).identity.append(
+        key = max(hits, key=lambda h: h.end - h.start).key
+        signals.setdefault(key.brand, _Signals()).identity.append(
             (self.rules.weights.brand_in_path, "path",
-             f"the URL path names '{key.shown}' of {self.brands[index].brand.name} on an unrelated host"))
+             f"the URL path names '{key.shown}' of {self.brands[key.brand].brand.name} on an unrelated host", False))
 
     # ---------------------------------------------------------------- accounts
 
     def _score_account(self, candidate: Candidate) -> Score:
         ref = account_ref(candidate)
         shown = f"{ref.platform or 'account'} '{ref.handle or ref.page_id or candidate.name}'"
-        for index, brand in enumerate(self.brands):
-            if ref.handle and (ref.platform, ref.handle) in brand.accounts:
-                return self._official(candidate, index, f"{ref.platform} account '{ref.handle}'")
-            if ref.page_id and (ref.platform, ref.page_id) in brand.page_ids:
-                return self._official(candidate, index, f"{ref.platform} page id {ref.page_id}")
-            if ref.handle and (ref.platform, ref.handle) in brand.allow_accounts:
-                return self._allowed(candidate, index, shown)
+        if ref.handle and (ref.platform, ref.handle) in self._accounts:
+            return self._official(candidate, self._accounts[(ref.platform, ref.handle)],
+                                  f"{ref.platform} account '{ref.handle}'")
+        if ref.page_id and (ref.platform, ref.page_id) in self._page_ids:
+            return self._official(candidate, self._page_ids[(ref.platform, ref.page_id)],
+                                  f"{ref.platform} page id {ref.page_id}")
+        if ref.handle and (ref.platform, ref.handle) in self._allow_accounts:
+            return self._allowed(candidate, self._allow_accounts[(ref.platform, ref.handle)], shown)
         signals: dict[int, _Signals] = {}
         if ref.handle and not ref.handle.isdigit():
             self._handle_signals(ref, signals)
@@ -511,28 +916,43 @@ class Scorer:
     def _handle_signals(self, ref: AccountRef, signals: dict[int, _Signals]) -> None:
         weights = self.rules.weights
         handle = ref.handle or ""
-        label = condense(handle)
+        label = _Label(handle)
         where = f"{ref.platform} handle '{handle}'"
-        found: set[int] = set()
+        best: dict[int, tuple[int, str, bool]] = {}
 
-        def add(index: int, weight: int, reason: str) -> None:
-            signals.setdefault(index, _Signals()).identity.append((weight, "handle", reason))
-            found.add(index)
+        def add(index: int, weight: int, reason: str, capped: bool = False) -> None:
+            if index not in best or weight > best[index][0]:
+                best[index] = (weight, reason, capped)
 
-        match = process.extractOne(label, self._key_texts, scorer=OSA.distance, score_cutoff=2)
-        if match is not None:
-            key_text, distance, position = match
-            index, key = self._keys[position]
+        plain = _plain(handle)
+        for match in self._label_matches(label):
+            key = match.key
+            index = key.brand
             brand = self.brands[index].brand
-            plain = _plain(handle)
             official = self._official_handle_for(index, key)
-            if distance == 0:
+            how, detail = self._word_verdict(match)
+            if how == "other_word":
+                add(index, weights.domain_other_word,
+                    f"'{match.window}' in {where} is the word '{detail}', close to '{key.plain}' of {brand.name}: "
+                    f"another word, not the brand", True)
+                continue
+            if how == "other_name":
+                add(index, weights.domain_other_name,
+                    f"{where} is '{key.plain}' of {brand.name} with {describe_edits(match.window_plain, key.plain)}, "
+                    f"but reads as the words '{detail}': another name close to the brand", True)
+                continue
+            if how in ("inside", "phrase"):
+                add(index, weights.domain_key_inside_word,
+                    f"'{key.plain}' of {brand.name} appears in {where} only inside "
+                    f"{'the word' if how == 'inside' else 'the phrase'} '{detail}'", True)
+                continue
+            if match.kind == "exact":
                 if official is None:
                     add(index, weights.handle_is_brand_name, f"{where} is the name '{key.shown}' of {brand.name}")
                 elif plain != _plain(official):
                     add(index, weights.handle_homoglyph,
                         f"{where} is the official handle '{official}' of {brand.name} with "
-                        f"{_describe_edits(plain, _plain(official))}")
+                        f"{describe_edits(plain, _plain(official))}")
                 else:
                     platforms = self._platforms_of(index, official)
                     elsewhere = "" if ref.platform in platforms else \
@@ -540,42 +960,39 @@ class Scorer:
                     if handle != official:
                         add(index, weights.handle_copies_official,
                             f"{where} is the official {'/'.join(platforms)} handle '{official}' of {brand.name} "
-                            f"with {_describe_edits(handle, official)}{elsewhere}")
+                            f"with {describe_edits(handle, official)}{elsewhere}")
                     else:
                         add(index, weights.handle_copies_official,
                             f"{where} copies the official {'/'.join(platforms)} handle of {brand.name}{elsewhere}")
-                return
-            if distance <= self.rules.allowed_distance(len(key_text)):
+            elif match.kind == "typo":
                 add(index, weights.handle_typo,
-                    f"{where} is {'one edit' if distance == 1 else f'{distance} edits'} away from "
-                    f"'{key.shown}' of {brand.name} ({_describe_edits(plain, key.plain)})")
-                return
-        contained = self._contains_re.search(label)
-        if contained is not None:
-            index, key = self._key_by_text[contained.group(0)]
-            brand = self.brands[index].brand
-            official = self._official_handle_for(index, key)
-            if official and official in handle:
-                extra = _extras(handle, official)
-                add(index, weights.handle_brand_plus_words,
-                    f"{where} adds '{extra}' to the official handle '{official}' of {brand.name}")
+                    f"'{match.window}' in {where} is '{key.plain}' of {brand.name} with "
+                    f"{describe_edits(match.window_plain, key.plain)}")
+            elif match.kind == "contained":
+                capped = how == "blob"
+                weight = min(weights.handle_brand_plus_words, weights.domain_key_in_unknown_word) if capped \
+                    else weights.handle_brand_plus_words
+                if official and official in handle:
+                    add(index, weight, f"{where} adds '{_extras(handle, official)}' to the official handle "
+                                       f"'{official}' of {brand.name}", capped)
+                else:
+                    extra = _extras(plain, key.plain) if key.plain in plain else \
+                        " ".join(label.other_words(match.start, match.end))
+                    add(index, weight, f"{where} adds '{extra}' to '{key.shown}' of {brand.name}", capped)
             else:
-                add(index, weights.handle_brand_plus_words,
-                    f"{where} adds '{_extras(_plain(handle), key.plain) if key.plain in _plain(handle) else _extras(label, key.text)}' "
-                    f"to '{key.shown}' of {brand.name}")
-            return
-        fuzzy = self._typo_inside(label)
-        if fuzzy is not None:
-            position, window = fuzzy
-            index, key = self._keys[position]
-            window = self._fuzzy_window(_plain(handle), key.plain) or window
-            add(index, weights.handle_typo_plus_words,
-                f"{where} contains '{window}', one edit from '{key.shown}' of {self.brands[index].brand.name}")
+                capped = how == "blob"
+                weight = min(weights.handle_typo_plus_words, weights.domain_key_in_unknown_word) if capped \
+                    else weights.handle_typo_plus_words
+                add(index, weight,
+                    f"'{match.window}' in {where} is '{key.plain}' of {brand.name} with "
+                    f"{describe_edits(match.window_plain, key.plain)}", capped)
+        for index, (weight, reason, capped) in best.items():
+            signals.setdefault(index, _Signals()).identity.append((weight, "handle", reason, capped))
 
-    def _official_handle_for(self, index: int, key: _Key) -> str | None:
+    def _official_handle_for(self, index: int, key: Key) -> str | None:
         """The official handle a key stands for (handles and domain labels double as handles)."""
         for platform, handle in sorted(self.brands[index].accounts):
-            if condense(handle) == key.text:
+            if flat(_plain(handle)) == key.text:
                 return handle
         return None
 
@@ -584,47 +1001,57 @@ class Scorer:
 
     def _name_signals(self, name: str, what: str, signals: dict[int, _Signals], exact_weight: int,
                       contains_weight: int | None = None, group: str = "name") -> None:
-        """The brand's name or an alias in a display name or title."""
+        """The brand's name or an alias in a display name or title (looked up by word, by
+        skeleton and in a small typo index, never brand by brand)."""
         weights = self.rules.weights
         contains_weight = weights.name_contains if contains_weight is None else contains_weight
         name_words = words(name)
-        name_fold = fold(name)
-        name_fold_compact = name_fold.replace(" ", "")
+        name_fold_compact = fold(name).replace(" ", "")
         name_skeleton = condense(name)
-        for index, brand in enumerate(self.brands):
-            best: tuple[int, str] | None = None
-            for phrase in brand.phrases:
-                if phrase.lao:
-                    target = phrase.words[0]
-                    if name_fold_compact == target:
-                        hit = (exact_weight, f"{what} '{name}' is the name '{phrase.shown}' of {brand.brand.name}")
-                    elif find_on_boundary(name_fold_compact, target) >= 0:
-                        hit = (contains_weight, f"{what} '{name}' contains the name '{phrase.shown}' of "
-                                                f"{brand.brand.name}")
-                    else:
-                        continue
+        candidates: list[tuple[int, _Phrase]] = []
+        for word in dict.fromkeys(name_words):
+            candidates.extend(self._phrase_first.get(word, ()))
+        candidates.extend(self._phrase_skeleton.get(name_skeleton, ()))
+        if has_lao(name):
+            candidates.extend(self._lao_phrases)
+        if len(name_skeleton) >= 8:
+            for hit in self._name_index.typo(name_skeleton):
+                candidates.extend((b, p) for b, p in self._phrase_skeleton.get(hit.key.text, ()))
+        best: dict[int, tuple[int, str]] = {}
+        for index, phrase in dict.fromkeys(candidates):
+            brand = self.brands[index]
+            if phrase.lao:
+                target = phrase.words[0]
+                if name_fold_compact == target:
+                    hit = (exact_weight, f"{what} '{name}' is the name '{phrase.shown}' of {brand.brand.name}")
+                elif find_on_boundary(name_fold_compact, target) >= 0:
+                    hit = (contains_weight, f"{what} '{name}' contains the name '{phrase.shown}' of "
+                                            f"{brand.brand.name}")
                 else:
-                    size = len(phrase.words)
-                    spans = [i for i in range(len(name_words) - size + 1) if tuple(name_words[i:i + size]) == phrase.words]
-                    if spans and len(name_words) == size:
-                        hit = (exact_weight, f"{what} '{name}' is the name '{phrase.shown}' of {brand.brand.name}")
-                    elif spans:
-                        extra = " ".join(w for i, w in enumerate(name_words) if not spans[0] <= i < spans[0] + size)
-                        hit = (contains_weight, f"{what} '{name}' contains the name '{phrase.shown}' of "
-                                                f"{brand.brand.name} plus '{extra}'")
-                    elif name_skeleton == phrase.skeleton:
-                        hit = (weights.name_lookalike, f"{what} '{name}' is the name '{phrase.shown}' of "
-                                                       f"{brand.brand.name} written with lookalike characters")
-                    elif len(phrase.skeleton) >= 8 and abs(len(name_skeleton) - len(phrase.skeleton)) <= 1 and \
-                            Levenshtein.distance(name_skeleton, phrase.skeleton, score_cutoff=1) <= 1:
-                        hit = (weights.name_lookalike, f"{what} '{name}' is one letter away from the name "
-                                                       f"'{phrase.shown}' of {brand.brand.name}")
-                    else:
-                        continue
-                if best is None or hit[0] > best[0]:
-                    best = hit
-            if best is not None:
-                signals.setdefault(index, _Signals()).identity.append((best[0], group, best[1]))
+                    continue
+            else:
+                size = len(phrase.words)
+                spans = [i for i in range(len(name_words) - size + 1) if tuple(name_words[i:i + size]) == phrase.words]
+                if spans and len(name_words) == size:
+                    hit = (exact_weight, f"{what} '{name}' is the name '{phrase.shown}' of {brand.brand.name}")
+                elif spans:
+                    extra = " ".join(w for i, w in enumerate(name_words) if not spans[0] <= i < spans[0] + size)
+                    hit = (contains_weight, f"{what} '{name}' contains the name '{phrase.shown}' of "
+                                            f"{brand.brand.name} plus '{extra}'")
+                elif name_skeleton == phrase.skeleton:
+                    hit = (weights.name_lookalike, f"{what} '{name}' is the name '{phrase.shown}' of "
+                                                   f"{brand.brand.name} written with lookalike characters")
+                elif len(phrase.skeleton) >= 8 and abs(len(name_skeleton) - len(phrase.skeleton)) <= 1 and \
+                        Levenshtein.distance(name_skeleton, phrase.skeleton, score_cutoff=1) <= 1:
+                    hit = (weights.name_lookalike, f"{what} '{name}' is the name '{phrase.shown}' of "
+                                                   f"{brand.brand.name} with "
+                                                   f"{describe_edits(_plain(name), _plain(phrase.shown))}")
+                else:
+                    continue
+            if index not in best or hit[0] > best[index][0]:
+                best[index] = hit
+        for index, (weight, reason) in best.items():
+            signals.setdefault(index, _Signals()).identity.append((weight, group, reason, False))
 
     def _context_modifiers(self, text: str, shown_name: str, signals: dict[int, _Signals], page: bool) -> None:
         """Lures, official claims, fan-page and scam-warning context; only where a brand matched.
@@ -669,10 +1096,10 @@ class Scorer:
             except InvalidHost:
                 host = None
         if host:
-            official = self._lookup_host(self._official_hosts, host)
+            official = lookup_under(self._official_hosts, host)
             if official is not None:
                 return self._official(candidate, official, f"page on '{host}'")
-            allowed = self._lookup_host(self._allow_hosts, host)
+            allowed = lookup_under(self._allow_hosts, host)
             if allowed is not None:
                 return self._allowed(candidate, allowed, f"page on '{host}'")
             if platform_of_host(host) and parse_account_url(candidate.url or ""):
