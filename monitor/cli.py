@@ -13,7 +13,9 @@ from typing import IO
 from monitor.clock import utcnow
 from monitor.detection.rules import load_rules
 from monitor.registry import RegistryError, load_registry
-from monitor.store.repo import FINDING_MARKS, TAKEDOWN_MARKS
+from monitor.settings import SettingsError
+from monitor.store.db import DatabaseNotReady
+from monitor.store.repo import FINDING_MARKS
 from monitor.takedown.channels import AbuseChannelsError
 
 
@@ -77,7 +79,6 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 
 def cmd_collect(args: argparse.Namespace) -> int:
-    import json
 
     from monitor.collectors.base import Window, collect_brand
     from monitor.collectors.sources import build_collector
@@ -90,10 +91,9 @@ def cmd_collect(args: argparse.Namespace) -> int:
     window = Window(parse_time(args.since, "--since"), parse_time(args.until, "--until"))
     from monitor.detection.rules import load_rules
     from monitor.detection.scoring import Scorer
-    from monitor.store.db import make_engine, session_factory
 
     # Politeness and robots.txt state are shared with the DAG's workers through the database.
-    fetcher = Fetcher(settings, session_factory=session_factory(make_engine(settings.database_url)))
+    fetcher = Fetcher(settings, session_factory=_database())
     collector = build_collector(args.source, settings, fetcher, Scorer(registry, load_rules(settings.rules_file)))
     failed = False
     with ExitStack() as stack:
@@ -115,6 +115,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from monitor import pipeline
 
     settings = _settings()
+    _database()  # reachable and migrated, before any collection starts
     params = {"brands": args.brand or [], "sources": args.source or [], "dry_run": args.dry_run,
               "min_score": args.min_score, "window_start": args.since, "window_end": args.until}
     now = utcnow()
@@ -135,34 +136,50 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _database():
+    """Sessions on the monitor database, ready to use: the embedded SQLite default is created
+    and migrated on first use; any other database must be migrated (`monitor db upgrade`)."""
+    from monitor.settings import Settings
+    from monitor.store.db import ready_factory
+
+    url = _settings().database_url
+    return ready_factory(url, migrate=url == Settings.database_url)
+
+
+def _known_brand(brand_id: str | None) -> str | None:
+    """A brand filter must name a brand of the registry: a typo is an error, not 'no findings'."""
+    if brand_id is not None:
+        registry = load_registry(_settings().brands_file)
+        if brand_id not in registry.ids:
+            raise LookupError(f"unknown brand {brand_id!r} (known: {', '.join(registry.ids)})")
+    return brand_id
+
+
 def cmd_findings(args: argparse.Namespace) -> int:
-    import json
-
-    from monitor.store.db import make_engine, session_factory
+    from monitor import terminal
     from monitor.store.models import Finding
-    from monitor.store.repo import list_findings, mark_finding
+    from monitor.store.repo import latest_takedowns, list_findings, mark_finding, marks_of
 
-    factory = session_factory(make_engine(_settings().database_url))
-    with factory() as session:
+    brand = _known_brand(getattr(args, "brand", None))
+    with _database()() as session:
         if args.findings_command == "list":
-            rows = list_findings(session, brand_id=args.brand, status=args.status, limit=args.limit)
-            for f in rows:
-                print(f"{f.id:>6}  {f.brand_id:<16} {f.verdict:<13} {f.score:>3}  {f.status:<14} {f.label}")
+            rows = list_findings(session, brand_id=brand, status=args.status, limit=args.limit)
+            takedowns = latest_takedowns(session, [f.id for f in rows])
+            print(terminal.table(terminal.FINDING_HEADER, terminal.finding_rows(rows, takedowns)))
             if not rows:
                 print("no findings", file=sys.stderr)
             return 0
         finding = session.get(Finding, args.id)
         if finding is None:
-            print(f"monitor findings: finding {args.id} does not exist", file=sys.stderr)
-            return 2
+            raise LookupError(f"finding {args.id} does not exist")
         if args.findings_command == "show":
-            data = {c.name: getattr(finding, c.name) for c in Finding.__table__.columns}
-            data["sightings"] = len(finding.sightings)
-            print(json.dumps(data, indent=2, default=str, ensure_ascii=False))
+            takedown = latest_takedowns(session, [finding.id]).get(finding.id)
+            sightings = sorted(finding.sightings, key=lambda s: s.seen_at)
+            print(terminal.finding_detail(finding, sightings, marks_of(session, "finding", finding.id), takedown))
             return 0
         mark_finding(session, args.id, args.mark, note=args.note, actor=cli_actor(), now=utcnow())
         session.commit()
-        print(f"finding {args.id} marked {finding.status}")
+        print(f"finding {args.id} marked {args.mark}")
         return 0
 
 
@@ -193,43 +210,72 @@ def _print_channels(path: str | None) -> int:
 
 
 def cmd_takedown(args: argparse.Namespace) -> int:
-
-    from monitor.store.db import make_engine, session_factory
+    from monitor import terminal
     from monitor.store.models import Takedown
-    from monitor.store.repo import list_takedowns, mark_takedown
+    from monitor.store.repo import list_takedowns, mark_takedown, marks_of
 
     if args.takedown_command == "channels":
         return _print_channels(args.file)
-    factory = session_factory(make_engine(_settings().database_url))
-    with factory() as session:
+    brand = _known_brand(getattr(args, "brand", None))
+    with _database()() as session:
         if args.takedown_command == "list":
-            rows = list_takedowns(session, brand_id=args.brand, status=args.status, limit=args.limit)
-            for t in rows:
-                sent_to = "; ".join(t.addressing.get("parties") or []) or "-"
-                state = "taken down" if t.taken_down_at else t.status
-                print(f"{t.id:>6}  {t.brand_id:<16} {state:<14} finding {t.finding_id:<6} {t.evidence_url or '-'}"
-                      f"\n        to: {sent_to}")
+            rows = list_takedowns(session, brand_id=brand, status=args.status, limit=args.limit)
+            print(terminal.table(("id", "brand", "state", "finding", "drafted (UTC)", "page", "to"), [
+                [t.id, t.brand_id, terminal.takedown_state(t, t.finding), t.finding_id, terminal.utc(t.drafted_at),
+                 t.evidence_url,
+                 "; ".join(t.addressing.get("parties") or []) or "-"] for t in rows]))
             if not rows:
                 print("no takedown drafts", file=sys.stderr)
             return 0
         takedown = session.get(Takedown, args.id)
         if takedown is None:
-            print(f"monitor takedown: takedown {args.id} does not exist", file=sys.stderr)
-            return 2
+            raise LookupError(f"takedown {args.id} does not exist")
         if args.takedown_command == "show":
             if args.eml:
                 Path(args.eml).write_bytes(takedown.message.encode("ascii"))
                 print(f"draft written to {args.eml}", file=sys.stderr)
                 return 0
-            data = {c.name: getattr(takedown, c.name) for c in Takedown.__table__.columns
-                    if c.name not in ("message", "html")}
-            data["html_bytes"] = len(takedown.html) if takedown.html is not None else None
-            print(json.dumps(data, indent=2, default=str, ensure_ascii=False))
+            print(terminal.takedown_detail(takedown, marks_of(session, "takedown", takedown.id)))
             return 0
         mark_takedown(session, args.id, args.mark, note=args.note, actor=cli_actor(), now=utcnow())
         session.commit()
         print(f"takedown {args.id} marked {takedown.status}")
         return 0
+
+
+def cmd_alerts(args: argparse.Namespace) -> int:
+    from monitor import terminal
+    from monitor.store.repo import list_alerts
+
+    with _database()() as session:
+        if args.alerts_command == "list":
+            rows = list_alerts(session, status="dead" if args.dead else None, limit=args.limit)
+            print(terminal.table(terminal.ALERT_HEADER, terminal.alert_rows(rows)))
+            if not rows:
+                print("no alerts", file=sys.stderr)
+            return 0
+    return _retry_alerts(args)
+
+
+def _retry_alerts(args: argparse.Namespace) -> int:
+    """Requeue dead-lettered alerts (one, or all) and send what is pending now."""
+    from monitor.notify.mailer import make_transport
+    from monitor.notify.outbox import send_pending
+    from monitor.store.repo import requeue_dead_alerts
+
+    if (args.id is None) == (not args.all):
+        raise ValueError("give an alert id or --all")
+    settings = _settings()
+    factory = _database()
+    with factory() as session:
+        requeued = requeue_dead_alerts(session, None if args.all else [args.id], now=utcnow())
+        session.commit()
+    transport = make_transport(settings.smtp_url, settings.outbox_dir)
+    report = send_pending(factory, transport, sender=settings.mail_from, max_attempts=settings.max_send_attempts,
+                          now=utcnow())
+    print(f"{len(requeued)} alerts requeued; {len(report.sent)} sent, {len(report.failed)} pending retry, "
+          f"{len(report.dead)} dead-lettered again (via {transport.description})")
+    return 0 if not report.failed and not report.dead else 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -278,7 +324,7 @@ def build_parser() -> argparse.ArgumentParser:
     f_show.add_argument("id", type=int)
     f_mark = f_sub.add_parser("mark")
     f_mark.add_argument("id", type=int)
-    f_mark.add_argument("mark", choices=FINDING_MARKS)
+    f_mark.add_argument("mark", help=", ".join(FINDING_MARKS))
     f_mark.add_argument("--note", help="why (kept with the finding)")
     findings.set_defaults(func=cmd_findings)
 
@@ -293,11 +339,21 @@ def build_parser() -> argparse.ArgumentParser:
     t_show.add_argument("--eml", help="write the draft (RFC 5322) to this file instead")
     t_mark = t_sub.add_parser("mark")
     t_mark.add_argument("id", type=int)
-    t_mark.add_argument("mark", choices=TAKEDOWN_MARKS, help="sent (the owner sent it) or resolved (handled, stop following it up)")
+    t_mark.add_argument("mark", help="sent (the owner sent it) or resolved (handled, stop following it up)")
     t_mark.add_argument("--note", help="what was done (kept with the takedown)")
     t_channels = t_sub.add_parser("channels", help="check config/abuse_channels.yaml and print it")
     t_channels.add_argument("--file", help="the file (default: MONITOR_ABUSE_CHANNELS_FILE, or beside brands.yaml)")
     takedown.set_defaults(func=cmd_takedown)
+
+    alerts = sub.add_parser("alerts", help="the outbox: list alerts, retry dead-lettered ones")
+    a_sub = alerts.add_subparsers(dest="alerts_command", required=True)
+    a_list = a_sub.add_parser("list")
+    a_list.add_argument("--dead", action="store_true", help="only dead-lettered alerts")
+    a_list.add_argument("--limit", type=int, default=100)
+    a_retry = a_sub.add_parser("retry", help="requeue dead-lettered alerts and send them now")
+    a_retry.add_argument("id", type=int, nargs="?")
+    a_retry.add_argument("--all", action="store_true", help="every dead-lettered alert")
+    alerts.set_defaults(func=cmd_alerts)
     return parser
 
 
@@ -305,7 +361,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (RegistryError, AbuseChannelsError, LookupError) as exc:
+    except (RegistryError, AbuseChannelsError, LookupError, DatabaseNotReady, SettingsError) as exc:
         print(f"monitor: {exc}", file=sys.stderr)
         return 2
     except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:

@@ -75,3 +75,38 @@ def current_revision(url: str) -> str | None:
             return MigrationContext.configure(connection).get_current_revision()
     finally:
         engine.dispose()
+
+
+class DatabaseNotReady(RuntimeError):
+    """The monitor database cannot be used as it is; the message says what to do."""
+
+
+def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+def masked_url(url: str) -> str:
+    """The URL without its password, for messages."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def ready_factory(url: str, *, migrate: bool = False) -> sessionmaker[Session]:
+    """Sessions on a database that is reachable and migrated to head. migrate: bring it there
+    first (the embedded SQLite default, created on first use). Otherwise DatabaseNotReady
+    with what to do, instead of a driver's traceback."""
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    parsed = make_url(url)
+    where = parsed.host or parsed.database or url
+    try:
+        if migrate and current_revision(url) != head_revision():
+            upgrade(url)
+        revision = current_revision(url)
+    except (OperationalError, DBAPIError) as exc:
+        raise DatabaseNotReady(f"cannot reach the database at {where} ({type(exc.orig or exc).__name__})") from None
+    if revision != head_revision():
+        raise DatabaseNotReady(f"database {masked_url(url)} not migrated (at {revision or 'no revision'}, "
+                               f"needs {head_revision()}): run `monitor db upgrade`")
+    return factory_for(url)

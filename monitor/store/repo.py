@@ -15,8 +15,10 @@ from monitor.detection.models import FLAGGED_VERDICTS
 from monitor.records import Record
 from monitor.store.db import as_utc
 from monitor.store.models import (
+    ALERT_STATUSES,
     FINDING_STATUSES,
     TAKEDOWN_STATUSES,
+    Alert,
     CollectionRun,
     Finding,
     Sighting,
@@ -141,7 +143,7 @@ def mark_finding(session: Session, finding_id: int, mark: str, *, note: str | No
     """A person's verdict on a finding, kept in its history. LookupError: no such finding;
     ValueError: no such mark."""
     if mark not in FINDING_MARKS:
-        raise ValueError(f"unknown mark {mark!r} (one of: {', '.join(FINDING_MARKS)})")
+        raise ValueError(f"unknown mark {mark!r} (use one of: {', '.join(FINDING_MARKS)})")
     finding = session.get(Finding, finding_id)
     if finding is None:
         raise LookupError(f"finding {finding_id} does not exist")
@@ -210,6 +212,37 @@ def mark_delivered(session: Session, takedown_ids: list[int], alert_id: int) -> 
         raise RuntimeError("takedown drafts were delivered by another run meanwhile")
 
 
+def latest_takedowns(session: Session, finding_ids: list[int]) -> dict[int, Takedown]:
+    """finding id -> its latest takedown draft."""
+    if not finding_ids:
+        return {}
+    rows = session.scalars(select(Takedown).where(Takedown.finding_id.in_(finding_ids)).order_by(Takedown.round))
+    return {takedown.finding_id: takedown for takedown in rows}
+
+
+def list_alerts(session: Session, *, status: str | None = None, limit: int = 100) -> list[Alert]:
+    query = select(Alert).order_by(Alert.id.desc()).limit(limit)
+    if status:
+        query = query.where(Alert.status == stored_status(status, ALERT_STATUSES))
+    return list(session.scalars(query))
+
+
+def requeue_dead_alerts(session: Session, alert_ids: list[int] | None, *, now: dt.datetime) -> list[int]:
+    """Put dead-lettered alerts (these, or all) back in the outbox with fresh attempts; the
+    same message and Message-ID go out, once. LookupError: an id that is not dead-lettered."""
+    query = select(Alert).where(Alert.status == "dead")
+    if alert_ids is not None:
+        query = query.where(Alert.id.in_(alert_ids))
+    alerts = list(session.scalars(query.with_for_update()))
+    if alert_ids is not None and len(alerts) != len(set(alert_ids)):
+        missing = sorted(set(alert_ids) - {a.id for a in alerts})
+        raise LookupError(f"alert {missing[0]} is not dead-lettered (see `monitor alerts list --dead`)")
+    for alert in alerts:
+        alert.status, alert.attempts, alert.next_attempt_at = "pending", 0, now
+        alert.last_error = f"requeued {now:%Y-%m-%d %H:%M} UTC after: {alert.last_error}"
+    return [a.id for a in alerts]
+
+
 def latest_takedown_ids(session: Session, finding_ids: list[int]) -> dict[int, int]:
     """finding id -> its latest takedown draft's id."""
     if not finding_ids:
@@ -223,7 +256,7 @@ def mark_takedown(session: Session, takedown_id: int, mark: str, *, note: str | 
                   now: dt.datetime) -> Takedown:
     """The owner sent the draft, or the case is closed; kept in its history."""
     if mark not in TAKEDOWN_MARKS:
-        raise ValueError(f"unknown mark {mark!r} (one of: {', '.join(TAKEDOWN_MARKS)})")
+        raise ValueError(f"unknown mark {mark!r} (use {' or '.join(TAKEDOWN_MARKS)})")
     takedown = session.get(Takedown, takedown_id)
     if takedown is None:
         raise LookupError(f"takedown {takedown_id} does not exist")
