@@ -100,9 +100,19 @@ class KeyIndex:
             if depth:
                 for deletion in _deletions(form, depth):
                     self._deletes.setdefault(deletion, []).append(form)
-                for offset, piece in _pieces(form, depth + 1):
+                pieces = _pieces(form, depth + 1)
+                for offset, piece in pieces:
                     self._pieces.setdefault(piece, []).append((form, offset))
                     self._piece_lengths.add(len(piece))
+                # an adjacent swap across a cut breaks both pieces beside it (OSA counts it as
+                # one edit): index each cut's swapped variant too
+                for (offset, piece), (_, following) in zip(pieces, pieces[1:]):
+                    if piece and following and piece[-1] != following[0]:
+                        for variant, at in ((piece[:-1] + following[0], offset),
+                                            (piece[-1] + following[1:], offset + len(piece))):
+                            if variant:
+                                self._pieces.setdefault(variant, []).append((form, at))
+                                self._piece_lengths.add(len(variant))
             else:
                 self._pieces.setdefault(form, []).append((form, 0))
                 self._piece_lengths.add(len(form))

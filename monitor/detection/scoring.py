@@ -527,13 +527,18 @@ class Scorer:
 
     @staticmethod
     def _closest_window(match: _Match, allowed: int) -> None:
-        """Move a typo window to where the written letters are fewest edits from the key."""
+        """Move a typo window to where the written letters are fewest edits from the key,
+        on word boundaries where that costs nothing ('amazo|paid' rather than 'amazop|aid')."""
         n = len(match.label.joined)
         best = None
         for start in range(max(0, match.start - allowed), min(n, match.start + allowed) + 1):
             for end in range(max(start + 1, match.end - allowed), min(n, match.end + allowed) + 1):
                 window = _plain(match.label.shown(start, end))
-                rank = (counted_edits(window, match.key.plain), abs(len(window) - len(match.key.plain)), start)
+                edits = counted_edits(window, match.key.plain)
+                if edits > allowed:
+                    continue
+                aligned = match.label.alignment(start, end)[0] == "word"
+                rank = (edits, not aligned, abs(len(window) - len(match.key.plain)), start)
                 if best is None or rank < best[0]:
                     best = (rank, start, end)
         if best is not None:
@@ -556,6 +561,8 @@ class Scorer:
                 edits = counted_edits(match.window_plain, hit.key.plain)
                 if edits > allowed or edits == 0:
                     return
+                if len(_edit_parts(match.window_plain, hit.key.plain)) > allowed + 1:
+                    return  # lookalikes on top of a typo: 'api3' is not 'apple'
                 match.distance = edits
             old = best.get(hit.key)
             if old is None or (_KIND_RANK[kind], hit.distance) < (_KIND_RANK[old.kind], old.distance):
@@ -645,8 +652,8 @@ class Scorer:
             if position != view.identity and (raw in _IGNORED_SUBDOMAINS or len(raw) < 3):
                 continue
             extra = 1 if position < view.identity and self._suffix_follows(labels, position, view.identity) else 0
-            if extra:
-                view.followed_by_suffix.add(position)
+            if extra or (position < view.identity and _is_public_suffix(raw)):
+                view.followed_by_suffix.add(position)  # '...sharepoint.com.<x>', '...static.microsoft.<x>'
             label = _Label(raw)
             for match in self._label_matches(label, extra):
                 view.matches.append((position, match))
@@ -707,10 +714,12 @@ class Scorer:
             add(key.brand, weights.domain_split,
                 f"{where} spells '{key.shown}' of {self.brands[key.brand].brand.name} across a dot")
         lure_words: dict[int, set[str]] = {}
-        chained = {(brand, position) for brand, _, position, _ in view.official_in_front}
+        chained: dict[int, int] = {}
+        for brand, _, position, _ in view.official_in_front:
+            chained[brand] = max(chained.get(brand, -1), position)
         for position, match in view.matches:
-            if (match.key.brand, position) in chained:
-                continue
+            if position <= chained.get(match.key.brand, -1):
+                continue  # part of the official host name already reported ('outlook.office.com.<x>')
             weight, reason, capped = self._domain_match_signal(view, position, match)
             if weight <= 0:
                 continue
@@ -773,7 +782,7 @@ class Scorer:
             for first, second in ((before, key), (key, after)):
                 other = first if second == key else second
                 same_brand = {k.plain for k in self.brands[match.key.brand].keys}
-                if other and other not in self._domain_lures and other not in same_brand \
+                if other and len(other) > 3 and other not in self._domain_lures and other not in same_brand \
                         and segment.bigram_count(first, second) >= self.rules.phrase_min_count:
                     return "phrase", f"{first} {second}"
         return how, word

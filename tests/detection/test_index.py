@@ -27,6 +27,7 @@ def _index(texts: list[str]) -> tuple[KeyIndex, list[Key]]:
 @given(st.lists(words, min_size=1, max_size=8), st.text(alphabet=ALPHABET + "-", max_size=20))
 @example(["abcde"], "abced")  # one transposition is one edit
 @example(["rnoon"], "moon")  # lookalike sequence in the key
+@example(["abcdeea"], "abcedea")  # a swap across the cut between the two pieces breaks both
 def test_index_equals_brute_force(texts, text):
     index, keys = _index(texts)
     expected = brute_force(keys, _allowed, text)
