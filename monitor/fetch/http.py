@@ -11,6 +11,13 @@
   shared across processes (monitor.fetch.hostgate), 429/503 Retry-After honoured but capped,
   retries with backoff on connection errors and 5xx.
 
+The endpoints the operator configured (each source's base URL, the RDAP bootstrap) are
+trusted: a request whose origin (scheme, host, port) is exactly one of theirs may use any port
+and reach a private address (SearXNG inside the compose network). Everything else (result
+pages, a redirect that leaves the configured origin, evidence, screenshots) stays filtered.
+
+Credentials and secret query parameters are masked in every error message and log line.
+
 MONITOR_ALLOW_PRIVATE_NETWORKS=1 turns the address filter off: tests and the demo only.
 """
 
@@ -18,8 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
-import ipaddress
-import re
+import logging
 import socket
 import threading
 import time
@@ -30,20 +36,37 @@ from urllib.parse import urljoin, urlsplit
 import requests
 from requests.adapters import HTTPAdapter
 from requests_hardened import Config, HTTPSession
+from requests_hardened.ip_filter import InvalidIPAddress
+from requests_hardened.ip_filter_adapter import IPFilterAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from monitor.clock import utcnow
 from monitor.detection.domains import is_address
 from monitor.fetch.hostgate import HostCoolingDown, HostGate
+from monitor.fetch.policy import (
+    DEFAULT_PORTS,
+    MalformedURL,
+    forbidden_address,
+    host_of,
+    is_loopback,
+    origin,
+    parse_address,
+    redact,
+    trusted_origins,
+)
 from monitor.fetch.robots import RobotsPolicy
 from monitor.settings import Settings
 
+__all__ = ["DEFAULT_PORTS", "HTML_TYPES", "DeadlineExceeded", "FetchError", "FetchResult", "Fetcher", "RateLimited",
+           "RobotsDisallowed", "forbidden_address", "redact", "retry_after_seconds"]
+
+log = logging.getLogger(__name__)
+
 MAX_REDIRECTS = 5
-DEFAULT_PORTS = {"http": 80, "https": 443}
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 MAX_RETRY_AFTER = 3600.0  # a host may ask us to wait, but not for a day
-UNREACHABLE_COOLDOWN = 120.0  # after retries against a host that does not answer, skip it a while
+UNREACHABLE_COOLDOWN = 120.0  # after retries against a host that does not answer (or hit the deadline)
 READ_SIZE = 16 * 1024
 
 
@@ -51,7 +74,7 @@ class FetchError(Exception):
     """A fetch that did not produce a complete, acceptable response."""
 
     def __init__(self, message: str, status: int | None = None):
-        super().__init__(message)
+        super().__init__(redact(message))  # whoever builds the message, no credential leaves in it
         self.status = status
 
 
@@ -61,6 +84,10 @@ class RateLimited(FetchError):
 
 class RobotsDisallowed(FetchError):
     pass
+
+
+class DeadlineExceeded(FetchError):
+    """No complete response within the deadline: the host is cooled down like an unreachable one."""
 
 
 @dataclass(frozen=True)
@@ -99,29 +126,6 @@ class _Retryable(FetchError):
 _active = threading.local()
 
 
-def forbidden_address(address: str) -> bool:
-    """Loopback, private, link-local, CGNAT, multicast, reserved, site-local, unspecified or
-    metadata addresses, IPv4-mapped and -compatible IPv6 forms included."""
-    try:
-        ip = ipaddress.ip_address(address.split("%")[0])
-    except ValueError:
-        return True
-    if ip.version == 6:
-        embedded = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
-        if embedded is None and int(ip) >> 32 == 0 and int(ip) > 1:
-            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)  # ::a.b.c.d (IPv4-compatible)
-        if embedded is None and (int(ip) >> 32) == 0xFFFF0000:
-            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)  # ::ffff:0:a.b.c.d
-        if embedded is not None and forbidden_address(str(embedded)):
-            return True
-        if ip.is_site_local:
-            return True
-    if ip in ipaddress.ip_network("100.64.0.0/10"):
-        return True
-    return (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast or ip.is_reserved
-            or ip.is_unspecified or not ip.is_global)
-
-
 class _TrackedConnectionMixin:
     check_addresses = True
 
@@ -130,11 +134,29 @@ class _TrackedConnectionMixin:
         registry = getattr(_active, "sockets", None)
         if registry is not None:
             registry.append(self.sock)  # type: ignore[attr-defined]
-        if getattr(_active, "filtering", False):
+        if getattr(_active, "filtering", False):  # a second check, after connecting (defence in depth)
             peer = self.sock.getpeername()[0]  # type: ignore[attr-defined]
             if forbidden_address(peer):
                 self.sock.close()  # type: ignore[attr-defined]
                 raise FetchError(f"connection to a forbidden address {peer} refused")
+
+
+class _PolicyAdapter(IPFilterAdapter):
+    """requests-hardened's adapter (resolve once, check, connect to the checked address, Host
+    header and SNI kept), with the project's address policy added before the connection is
+    made: the library's own list misses IPv4-compatible (::a.b.c.d), IPv4-translated and
+    site-local IPv6 forms. A request to a trusted (operator-configured) origin is not
+    filtered: it is connected to like a plain requests adapter would."""
+
+    def build_connection_pool_key_attributes(self, request, verify, cert=None):
+        if getattr(_active, "trusted", False):
+            return HTTPAdapter.build_connection_pool_key_attributes(self, request, verify, cert)
+        host_params, pool_kwargs = super().build_connection_pool_key_attributes(request, verify, cert)
+        address = host_params["host"].strip("[]")
+        if forbidden_address(address) and not (self._allow_loopback and is_loopback(address)):
+            log.warning("forbidden address %s for %s refused before connecting", address, redact(request.url))
+            raise InvalidIPAddress(address)
+        return host_params, pool_kwargs
 
 
 class _TrackedHTTPConnection(_TrackedConnectionMixin, HTTPConnection):
@@ -157,15 +179,25 @@ def _track(adapter: HTTPAdapter) -> None:
     adapter.poolmanager.pool_classes_by_scheme = {"http": _TrackedHTTPPool, "https": _TrackedHTTPSPool}
 
 
-def _without_queries(text: str) -> str:
-    """Library error texts quote the request URL: drop query strings from them too."""
-    return re.sub(r"\?[^\s'\")]*", "?…", text)
-
-
 def _shown(url: str) -> str:
-    """A URL for messages and logs: no query string (it may carry an API key)."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}{parts.path}"
+    """A URL for messages and logs: credentials and secret parameters masked. Never raises."""
+    return redact(url)
+
+
+class _RedactingFilter(logging.Filter):
+    """urllib3 logs each request line (path and query) at DEBUG: mask what may be a secret."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args:
+            record.msg, record.args = redact(record.getMessage()), ()
+        else:
+            record.msg = redact(str(record.msg))
+        return True
+
+
+for _name in ("urllib3.connectionpool", "urllib3.connection", "requests_hardened.ip_filter", __name__):
+    if not any(isinstance(f, _RedactingFilter) for f in logging.getLogger(_name).filters):
+        logging.getLogger(_name).addFilter(_RedactingFilter())
 
 
 class _ResolveOverrideAdapter(HTTPAdapter):
@@ -199,16 +231,20 @@ class Fetcher:
         filtered (used to show that a redirect to a private address is refused)."""
         self.settings = settings
         self.allowed_ports = {80, 443, *settings.extra_ports, *extra_ports}
+        # The operator's own endpoints: exactly these (scheme, host, port) are trusted.
+        self.trusted = trusted_origins([*settings.source_urls.values(), settings.rdap_bootstrap_url])
         self.gate = gate or HostGate(session_factory, min_delay=settings.host_min_delay, sleep=sleep)
         self.retries = settings.http_retries if retries is None else retries
         self.backoff = settings.http_backoff if backoff is None else backoff
         self.sleep = sleep
         filtering = not settings.allow_private_networks
-        config = Config(ip_filter_enable=filtering, ip_filter_allow_loopback_ips=allow_loopback,
-                        never_redirect=False, default_timeout=(5, settings.http_timeout),
+        config = Config(ip_filter_enable=False, ip_filter_allow_loopback_ips=False, never_redirect=False, default_timeout=(5, settings.http_timeout),
                         user_agent_override=settings.user_agent)
         self.session = HTTPSession(config)
-        if settings.resolve_overrides and settings.allow_private_networks:
+        if filtering:
+            self.session.mount("http://", _PolicyAdapter(is_https_proto=False, allow_loopback=allow_loopback))
+            self.session.mount("https://", _PolicyAdapter(is_https_proto=True, allow_loopback=allow_loopback))
+        elif settings.resolve_overrides:
             adapter = _ResolveOverrideAdapter(settings.resolve_overrides)
             self.session.mount("http://", adapter)
             self.session.mount("https://", adapter)
@@ -220,21 +256,33 @@ class Fetcher:
 
     # -------------------------------------------------------------- checks
 
+    def is_trusted(self, url: str) -> bool:
+        """Whether the URL's origin is exactly one the operator configured."""
+        return origin(url) in self.trusted
+
     def check_url(self, url: str) -> None:
+        """Everything that can be refused before any connection: scheme, credentials, a
+        malformed host, the port, and a host that is a forbidden address literal."""
         try:
             parts = urlsplit(url)
-            port = parts.port
-        except ValueError as exc:
-            raise FetchError(f"{_shown(url) if '://' in url else url}: not a valid URL ({exc})") from None
-        if parts.scheme.lower() not in DEFAULT_PORTS:
-            raise FetchError(f"{url}: only http and https URLs are fetched")
+            host = host_of(url)
+        except (ValueError, MalformedURL) as exc:
+            raise FetchError(f"{_shown(url)}: not a valid URL ({exc})") from None
+        scheme = parts.scheme.lower()
+        if scheme not in DEFAULT_PORTS:
+            raise FetchError(f"{_shown(url)}: only http and https URLs are fetched")
         if parts.username is not None or parts.password is not None:
-            raise FetchError(f"{url}: URLs with credentials are refused")
-        if not parts.hostname:
-            raise FetchError(f"{url}: no host")
-        port = port or DEFAULT_PORTS[parts.scheme.lower()]
+            raise FetchError(f"{_shown(url)}: URLs with credentials are refused")
+        if not host:
+            raise FetchError(f"{_shown(url)}: no host")
+        if self.is_trusted(url):
+            return  # the operator's endpoint: its port and address are configuration
+        port = parts.port or DEFAULT_PORTS[scheme]
         if port not in self.allowed_ports:
-            raise FetchError(f"{url}: port {port} is not allowed")
+            raise FetchError(f"{_shown(url)}: port {port} is not allowed")
+        if self.filtering and parse_address(host) is not None and forbidden_address(host) \
+                and not (self.allow_loopback and is_loopback(host)):
+            raise FetchError(f"{_shown(url)}: forbidden address {host}")
 
     # -------------------------------------------------------------- fetching
 
@@ -258,8 +306,8 @@ class Fetcher:
         under the size cap, with an acceptable content type and a 2xx status."""
         self.check_url(url)
         if robots and not self.robots.allowed(url):
-            raise RobotsDisallowed(f"{url}: disallowed by robots.txt (or robots.txt unavailable)")
-        host = (urlsplit(url).hostname or "").lower()
+            raise RobotsDisallowed(f"{_shown(url)}: disallowed by robots.txt (or robots.txt unavailable)")
+        host = host_of(url)
         attempt = 0
         while True:
             if polite:
@@ -273,14 +321,24 @@ class Fetcher:
                     sink.truncate()
                 return self._once(url, params, accept, max_bytes, deadline_seconds or self.settings.http_deadline, sink,
                                   headers)
+            except DeadlineExceeded:
+                # A host that drips its answer would hold every later request for the whole
+                # deadline too: skip it for a while, like one that does not answer.
+                if polite:
+                    self._cool_down(host, "no complete response within the deadline")
+                raise
             except _Retryable as exc:
                 attempt += 1
                 if attempt > self.retries:
                     if isinstance(exc, _Unreachable) and polite:
                         # Later requests to this host fail fast instead of each waiting out retries.
-                        self.gate.cool_down(host, UNREACHABLE_COOLDOWN, "unreachable")
+                        self._cool_down(host, "unreachable")
                     raise FetchError(str(exc), exc.status) from None
                 self.sleep(self.backoff * 2 ** (attempt - 1))
+
+    def _cool_down(self, host: str, reason: str) -> None:
+        until = self.gate.cool_down(host, UNREACHABLE_COOLDOWN, reason)
+        log.warning("%s cooled down until %s: %s", host, until.isoformat(timespec="seconds"), reason)
 
     def _once(self, url: str, params: dict[str, str] | None, accept: tuple[str, ...], max_bytes: int,
               deadline: float, sink=None, extra_headers: dict[str, str] | None = None) -> FetchResult:
@@ -301,13 +359,18 @@ class Fetcher:
 
         watchdog = threading.Timer(deadline, expire)
         watchdog.daemon = True
-        _active.sockets, _active.filtering = sockets, self.filtering and not self.allow_loopback
+        _active.sockets = sockets
         watchdog.start()
-        current, origin_host = url, (urlsplit(url).hostname or "").lower()
+        current, origin_host = url, host_of(url)
         try:
             for _hop in range(MAX_REDIRECTS + 1):
-                if (urlsplit(current).hostname or "").lower() != origin_host:
+                if host_of(current) != origin_host:
                     headers = {k: v for k, v in headers.items() if k in ("Accept", "Accept-Encoding", "Connection")}
+                # Trust is decided hop by hop: a redirect that leaves the configured origin is
+                # filtered like any scraped URL.
+                trusted = self.is_trusted(current)
+                _active.trusted = trusted
+                _active.filtering = self.filtering and not self.allow_loopback and not trusted
                 # Straight to the transport adapter: Session.send would read a redirect's whole
                 # body (to compute the next hop) with no cap, even with allow_redirects=False.
                 prepared = self.session.prepare_request(requests.Request(
@@ -317,8 +380,12 @@ class Fetcher:
                     proxies={})
                 with response:
                     if response.is_redirect:
-                        target = urljoin(response.url, response.headers.get("Location", ""))
-                        self.check_url(target)  # scheme, credentials and port of every hop
+                        location = response.headers.get("Location", "")
+                        try:
+                            target = urljoin(response.url, location)
+                        except ValueError:
+                            raise FetchError(f"{_shown(url)}: redirect to a malformed URL {location!r}") from None
+                        self.check_url(target)  # scheme, credentials, host, port and address of every hop
                         current = target
                         continue
                     return self._read(response, accept, max_bytes, timed_out, sink, sockets[-1] if sockets else None)
@@ -327,21 +394,23 @@ class Fetcher:
             raise
         except (requests.ConnectionError, requests.Timeout) as exc:
             if timed_out.is_set():
-                raise FetchError(f"{_shown(url)}: no complete response within {deadline:.0f}s") from None
+                raise DeadlineExceeded(f"{_shown(url)}: no complete response within {deadline:.0f}s") from None
             if isinstance(exc.__context__, FetchError):
                 raise FetchError(f"{_shown(url)}: {exc.__context__}") from None
             if "InvalidIPAddress" in repr(exc) or "Forbidden" in str(exc):
                 raise FetchError(f"{_shown(url)}: forbidden address: {exc}") from None
-            raise _Unreachable(f"{_shown(url)}: {type(exc).__name__}: {_without_queries(str(exc))}") from None
+            raise _Unreachable(f"{_shown(url)}: {type(exc).__name__}: {str(exc)}") from None
         except requests.RequestException as exc:
-            raise FetchError(f"{_shown(url)}: {type(exc).__name__}: {_without_queries(str(exc))}") from None
+            if isinstance(exc, InvalidIPAddress):
+                raise FetchError(f"{_shown(url)}: forbidden address {exc}") from None
+            raise FetchError(f"{_shown(url)}: {type(exc).__name__}: {str(exc)}") from None
         except Exception as exc:  # urllib3 protocol errors raised while streaming the body
             if timed_out.is_set():
-                raise FetchError(f"{_shown(url)}: no complete response within {deadline:.0f}s") from None
+                raise DeadlineExceeded(f"{_shown(url)}: no complete response within {deadline:.0f}s") from None
             raise FetchError(f"{_shown(url)}: incomplete response: {type(exc).__name__}: {exc}") from None
         finally:
             watchdog.cancel()
-            _active.sockets, _active.filtering = None, False
+            _active.sockets, _active.filtering, _active.trusted = None, False, False
 
     def _read(self, response: requests.Response, accept: tuple[str, ...], max_bytes: int,
               timed_out: threading.Event, sink=None, sock: socket.socket | None = None) -> FetchResult:
@@ -380,7 +449,7 @@ class Fetcher:
             else:
                 chunks.append(chunk)
         if timed_out.is_set():
-            raise FetchError(f"{url}: no complete response within the deadline")
+            raise DeadlineExceeded(f"{url}: no complete response within the deadline")
         return FetchResult(response.url, status, content_type, b"".join(chunks), dict(response.headers), ip)
 
     def _fetch_robots(self, url: str) -> tuple[int | None, bytes]:

@@ -22,10 +22,13 @@ MAX_ROBOTS_BYTES = 500_000
 
 
 def origin_of(url: str) -> str:
+    """scheme://host[:port], an IPv6 literal kept in its brackets (without them the URL of
+    robots.txt would not parse back to the same host)."""
     parts = urlsplit(url)
     default = {"http": 80, "https": 443}.get(parts.scheme)
     port = f":{parts.port}" if parts.port and parts.port != default else ""
-    return f"{parts.scheme}://{(parts.hostname or '').lower()}{port}"
+    host = (parts.hostname or "").lower()
+    return f"{parts.scheme}://{f'[{host}]' if ':' in host else host}{port}"
 
 
 def decide(status: str, body: str | None, url: str, agent: str) -> bool:
