@@ -1,7 +1,9 @@
 """The alert outbox: digests are queued in the same transaction that marks their findings
 alerted, then sent. A send that fails stays pending with its error and is retried by later
 runs with backoff; after the last attempt it is dead-lettered. A crash between sending and
-recording it re-sends at most once, with the same Message-ID."""
+recording it re-sends at most once, with the same Message-ID. A dead-lettered alert returns
+its findings and drafts to 'not yet delivered', so that nothing is marked alerted that was
+never delivered."""
 
 from __future__ import annotations
 
@@ -12,12 +14,12 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitor.notify.digest import DigestItem, build_digest, digest_dedup_key
+from monitor.notify.digest import DigestItem, DigestPart, build_digest, digest_dedup_key, fit_digest
 from monitor.notify.mailer import SendError, Transport
 from monitor.notify.owners import DraftSummary, build_drafts_email
 from monitor.registry import Brand
 from monitor.store.db import as_utc
-from monitor.store.models import Alert, Takedown
+from monitor.store.models import Alert, Finding, Takedown
 from monitor.store.repo import (
     claim_new_findings,
     claim_undelivered_takedowns,
@@ -33,11 +35,12 @@ MAX_BACKOFF = dt.timedelta(hours=6)
 @dataclass
 class QueuedDigest:
     brand_id: str
-    alert_id: int | None  # None when only takedown drafts were queued
+    alert_id: int | None  # None when only takedown drafts were queued; the first part's else
     findings: int
     recipients: list[str]
     drafts: int = 0
     drafts_alert_id: int | None = None
+    part_alert_ids: list[int] = field(default_factory=list)  # every email of the digest, in order
 
 
 def draft_summary(takedown: Takedown) -> DraftSummary:
@@ -75,40 +78,54 @@ def new_alert(message, dedup_key: str, kind: str, brand: Brand, recipients: tupl
 
 def queue_digest(session: Session, brand: Brand, *, min_score: int, mail_from: str, now: dt.datetime,
                  window: str | None, run_id: str | None, recipients: tuple[str, ...] = (),
-                 drafts_max_bytes: int = 10_000_000) -> QueuedDigest | None:
+                 drafts_max_bytes: int = 10_000_000, max_bytes: int | None = None,
+                 produced_by: str | None = None) -> QueuedDigest | None:
     """Queue one digest of the brand's new findings (if any) and mark them alerted, and one
     email with its new takedown drafts (if any) and mark them delivered, in the caller's
-    transaction. The digest names the drafts email; the drafts email refers to the digest."""
+    transaction. The digest names the drafts email; the drafts email refers to the digest.
+    Every email stays within max_bytes (default drafts_max_bytes): a large digest lists its
+    top findings and attaches them all as CSV, or is split into numbered parts, each part an
+    alert of its own with its findings. produced_by: the DAG whose run this is
+    (brand_monitor, lookalike_domains), which titles the digest."""
+    budget = max_bytes if max_bytes is not None else drafts_max_bytes
     findings = claim_new_findings(session, brand.id, min_score=min_score)
     drafts_alert, takedowns = _drafts_alert(session, brand, mail_from=mail_from, now=now, run_id=run_id,
-                                            recipients=recipients, max_bytes=drafts_max_bytes)
+                                            recipients=recipients, max_bytes=budget)
     if not findings and drafts_alert is None:
         return None
-    digest = None
+    parts: list[Alert] = []
     if findings:
         drafted = latest_takedown_ids(session, [f.id for f in findings])
         items = [DigestItem(f.id, f.label, f.kind, f.platform, f.url, f.score, f.verdict, tuple(f.reasons),
                             as_utc(f.first_seen), brand.imitated_identities(f.kind, f.platform), drafted.get(f.id))
                  for f in findings]
-        # The queue time is part of the key: a finding marked 'new' again is a new digest.
-        dedup_key = digest_dedup_key(brand.id, [f.id for f in findings], now)
-        message = build_digest(brand, items, mail_from=mail_from, dedup_key=dedup_key, now=now, window=window,
-                               run_id=run_id, recipients=recipients,
-                               drafts_subject=drafts_alert.subject if drafts_alert else None)
-        digest = new_alert(message, dedup_key, "digest", brand, recipients, now, run_id)
-        session.add(digest)  # first: sent before the drafts it announces
-        session.flush()
-        mark_alerted(session, [f.id for f in findings], digest.id, now)
+
+        def render(chosen: list[DigestItem], part: DigestPart):
+            # The queue time is part of the key: a finding marked 'new' again is a new digest.
+            key = digest_dedup_key(brand.id, [i.finding_id for i in chosen], now)
+            return build_digest(brand, chosen, mail_from=mail_from, dedup_key=key, now=now, window=window,
+                                run_id=run_id, recipients=recipients, produced_by=produced_by, part=part,
+                                drafts_subject=drafts_alert.subject if drafts_alert else None)
+
+        for chosen, message in fit_digest(items, render, budget):
+            key = digest_dedup_key(brand.id, [i.finding_id for i in chosen], now)
+            digest = new_alert(message, key, "digest", brand, recipients, now, run_id)
+            session.add(digest)  # first: sent before the drafts it announces
+            session.flush()
+            mark_alerted(session, [i.finding_id for i in chosen], digest.id, now)
+            parts.append(digest)
     if drafts_alert is not None:
         session.add(drafts_alert)
         session.flush()
         mark_delivered(session, [t.id for t in takedowns], drafts_alert.id)
-    first = digest or drafts_alert
-    return QueuedDigest(brand.id, digest.id if digest else None, len(findings), list(first.recipients),
-                        len(takedowns), drafts_alert.id if drafts_alert else None)
+    first = parts[0] if parts else drafts_alert
+    return QueuedDigest(brand.id, parts[0].id if parts else None, len(findings), list(first.recipients),
+                        len(takedowns), drafts_alert.id if drafts_alert else None, [a.id for a in parts])
 
 
 def queue_digests(factory: sessionmaker[Session], brands: list[Brand], **kwargs) -> list[QueuedDigest]:
+    """queue_digest for each brand, each in its own transaction (see its keyword arguments,
+    produced_by among them)."""
     queued = []
     for brand in brands:
         with factory() as session:
@@ -124,11 +141,26 @@ def queue_digests(factory: sessionmaker[Session], brands: list[Brand], **kwargs)
     return queued
 
 
+def release_dead_alert(session: Session, alert_id: int) -> int:
+    """A dead-lettered alert delivered nothing: its findings are 'not yet delivered' again
+    (status new, no alert), so that the next run alerts them, and its takedown drafts wait
+    for the next drafts email. Findings an owner marked meanwhile keep their mark. Returns
+    how many findings were returned."""
+    returned = session.execute(
+        update(Finding).where(Finding.alert_id == alert_id, Finding.status == "alerted")
+        .values(status="new", alert_id=None, alerted_at=None).execution_options(synchronize_session=False)
+    ).rowcount
+    session.execute(update(Takedown).where(Takedown.delivered_alert_id == alert_id)
+                    .values(delivered_alert_id=None).execution_options(synchronize_session=False))
+    return returned
+
+
 @dataclass
 class SendReport:
     sent: list[int] = field(default_factory=list)
     failed: list[tuple[int, str]] = field(default_factory=list)
     dead: list[tuple[int, str]] = field(default_factory=list)
+    returned: list[tuple[int, int]] = field(default_factory=list)  # (dead alert, findings made new again)
 
 
 SEND_LEASE = dt.timedelta(minutes=10)
@@ -188,7 +220,9 @@ def send_pending(factory: sessionmaker[Session], transport: Transport, *, sender
                 alert.last_error = error[:2000]
                 if alert.attempts >= max_attempts:
                     alert.status = "dead"
+                    returned = release_dead_alert(session, alert.id)
                     report.dead.append((alert.id, alert.last_error))
+                    report.returned.append((alert.id, returned))
                 else:
                     alert.next_attempt_at = now + min(RETRY_BACKOFF * 2 ** (alert.attempts - 1), MAX_BACKOFF)
                     report.failed.append((alert.id, alert.last_error))

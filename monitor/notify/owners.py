@@ -10,7 +10,7 @@ from typing import Any
 
 from monitor.clock import display_time
 from monitor.detection.domains import defang
-from monitor.notify.message import header_text, owner_message, render_pair
+from monitor.notify.message import Link, header_text, owner_message, render_pair
 from monitor.registry import Brand
 
 
@@ -34,8 +34,10 @@ def drafts_subject(brand: Brand, count: int) -> str:
 
 
 def _draft_views(drafts: list[DraftSummary]) -> list[dict[str, Any]]:
+    # the form is the platform's own page (from the channels file): a live link
     return [{"takedown_id": d.takedown_id, "label": d.label, "url": defang(d.url) if d.url else "-",
-             "parties": d.addressing.get("parties") or [], "form": d.addressing.get("form"), "gaps": d.gaps}
+             "parties": d.addressing.get("parties") or [],
+             "form": Link(d.addressing["form"]) if d.addressing.get("form") else None, "gaps": d.gaps}
             for d in drafts]
 
 

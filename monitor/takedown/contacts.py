@@ -107,8 +107,9 @@ class ContactFinder:
             value, source = compute()
         except (LookupFailed, FetchError, RdapFormatError, WhoisNotFound, OSError) as exc:
             error = str(exc)
-        except (TypeError, ValueError, KeyError, AttributeError) as exc:  # an answer not shaped as RDAP says
-            error = f"{key.split(':', 1)[1]}: the answer is malformed ({type(exc).__name__}: {exc})"
+        except (TypeError, ValueError, KeyError, AttributeError, RecursionError) as exc:
+            # an answer not shaped as RDAP says (RecursionError: one nested hundreds deep)
+            error = f"{key.split(':', 1)[1]}: the answer is malformed ({type(exc).__name__}: {str(exc)[:200]})"
         else:
             return Lookup(value, None, self._remember(key, data=value.to_dict(), error=None, source=source))
         log.info("lookup %s failed: %s", key, error)
@@ -140,6 +141,8 @@ class ContactFinder:
             raise LookupFailed(str(exc)) from None
         try:
             data = json.loads(result.body)
+        except RecursionError:  # nested deeper than the parser goes: not an RDAP answer
+            raise LookupFailed(f"{url}: JSON nested too deep") from None
         except ValueError as exc:
             raise LookupFailed(f"{url}: not JSON ({exc})") from None
         if not isinstance(data, dict):

@@ -23,7 +23,7 @@ from monitor.store.models import Finding, Takedown
 from monitor.store.repo import insert_for
 from monitor.takedown.channels import AbuseDirectory, Route, load_channels_for, route
 from monitor.takedown.contacts import ContactFinder
-from monitor.takedown.evidence import Evidence, capture
+from monitor.takedown.evidence import Evidence, capture, plain_problem
 from monitor.takedown.rdap import Registration
 from monitor.takedown.request import Addressing, Target, address_channel, address_domain, build_request, templates
 
@@ -82,7 +82,8 @@ class Drafter:
             evidence = dataclasses.replace(evidence, ip=address)
         gaps = list(addressing.gaps)
         if evidence.error:
-            gaps.append(f"The page could not be saved as evidence: {evidence.error}.")
+            # plain words for the abuse desk; the error itself is kept (evidence_error)
+            gaps.append(f"The page could not be saved as evidence: {plain_problem(evidence.error, evidence.status)}.")
         addressing = dataclasses.replace(addressing, gaps=tuple(gaps))
         target = Target(finding.id, finding.label, finding.kind, finding.platform, url, finding.score,
                         tuple(finding.reasons), as_utc(finding.first_seen), as_utc(finding.last_seen))

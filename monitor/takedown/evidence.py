@@ -40,3 +40,30 @@ def capture(fetcher: Fetcher, url: str, *, max_bytes: int, now: dt.datetime) -> 
     info = parse_page(result.body, result.url)
     return Evidence(url, now, final_url=result.url, status=result.status, title=info.title, ip=result.ip,
                     html=result.body, sha256=sha256_hex(result.body))
+
+
+def plain_problem(error: str, status: int | None) -> str:
+    """Why the page could not be saved, in words an abuse desk reads without our logs: no
+    resolver or library messages (those stay in the database, evidence_error), no URL."""
+    lowered = error.lower()
+    if status in (404, 410):
+        return f"the page answered that it is not there (HTTP {status}) when we fetched it"
+    if "robots.txt" in lowered:
+        return "the site's robots.txt asks automated visitors not to fetch it, and we respect that"
+    if status is not None and status >= 500:
+        return f"the site's server answered with an error (HTTP {status})"
+    if status == 429:
+        return "the site asked us to slow down (HTTP 429), so we did not fetch it again"
+    if status is not None and status >= 400:
+        return f"the site refused to show it to us (HTTP {status})"
+    if "no complete response" in lowered or "deadline" in lowered or "timeout" in lowered:
+        return "the site did not answer in time"
+    if "content type" in lowered:
+        return "the address does not answer with a web page"
+    if "cap" in lowered or "larger than" in lowered:
+        return "the page is larger than the size we save"
+    if "forbidden address" in lowered:
+        return "the address points to a private or reserved network"
+    if "no url" in lowered:
+        return "there is no web address to fetch"
+    return "the site could not be reached when we tried"

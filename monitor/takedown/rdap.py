@@ -135,13 +135,31 @@ def vcard(entity: dict[str, Any]) -> tuple[str | None, tuple[str, ...], tuple[st
     return name, tuple(dict.fromkeys(emails)), tuple(dict.fromkeys(phones))
 
 
-def walk_entities(obj: dict[str, Any], parents: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], dict]]:
-    """Every entity, depth first, with the roles of the entities it is nested in."""
-    for entity in obj.get("entities") or []:
-        if isinstance(entity, dict):
-            yield parents, entity
+MAX_ENTITY_DEPTH = 16  # real answers nest 3 deep (registrar > abuse); deeper is not RDAP
+
+
+def walk_entities(obj: dict[str, Any]) -> Iterator[tuple[tuple[str, ...], dict]]:
+    """Every entity, depth first, with the roles of the entities it is nested in. Iterative,
+    and a nesting deeper than MAX_ENTITY_DEPTH is an RdapFormatError: a hostile answer
+    nested hundreds deep must fail this lookup (a gap in the draft), not the draft."""
+    stack: list[tuple[tuple[str, ...], list]] = [((), list(obj.get("entities") or [])[::-1])]
+    while stack:
+        parents, pending = stack[-1]
+        if not pending:
+            stack.pop()
+            continue
+        entity = pending.pop()
+        if not isinstance(entity, dict):
+            continue
+        yield parents, entity
+        children = entity.get("entities")
+        if children:
+            if len(stack) >= MAX_ENTITY_DEPTH:
+                raise RdapFormatError(f"entities nested more than {MAX_ENTITY_DEPTH} deep")
+            if not isinstance(children, list):
+                raise RdapFormatError("'entities' is not a list")
             roles = tuple(str(r).lower() for r in entity.get("roles") or [])
-            yield from walk_entities(entity, parents + roles)
+            stack.append((parents + roles, children[::-1]))
 
 
 def _contact(entity: dict[str, Any]) -> Contact:

@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import format_datetime, formataddr
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +23,19 @@ from jinja2 import Environment, FileSystemLoader, TemplateError
 from monitor.clock import display_time
 from monitor.detection.domains import defang
 from monitor.detection.platforms import account_url
-from monitor.notify.message import header_text, message_id_for, template_environments
+from monitor.notify.message import (
+    VIEWPORT,
+    WRAP_STYLE,
+    Link,
+    clean_context,
+    header_text,
+    message_id_for,
+    set_addresses,
+    template_environments,
+)
 from monitor.registry import Brand
 from monitor.takedown.channels import Channel, Route
-from monitor.takedown.evidence import Evidence
+from monitor.takedown.evidence import Evidence, plain_problem
 from monitor.takedown.rdap import Network, Registration
 
 TEMPLATE_NAMES = ("request.en.txt.j2", "request.lo.txt.j2", "request.en.html.j2", "request.lo.html.j2")
@@ -80,33 +89,46 @@ def address_channel(route: Route, channel: Channel) -> Addressing:
                       key=route.key)
 
 
+def _host_gap(network_error: str | None, address: str) -> str:
+    """Why the host of an address is unknown, in plain words (the raw error stays in the
+    lookup cache): an abuse desk must not read a resolver's message as a fact about the
+    reported domain."""
+    if network_error and "not a public address" in network_error:
+        return f"The address {address} is not a public internet address, so there is no hosting provider to write to."
+    return (f"We could not find out which hosting provider operates the address {address}: the regional "
+            f"internet registry's public lookup service (RDAP) gave no usable answer when we asked.")
+
+
 def address_domain(domain: str, registration: Registration | None, registration_error: str | None,
                    network: Network | None, network_error: str | None, address: str | None,
                    resolution_error: str | None, *, registrar_applies: bool = True) -> Addressing:
     """A domain of its own: To the registrar's abuse desk, Cc the host's. Whatever is
-    missing is said, and the draft is addressed to what is known. A URL on a bare address
-    (registrar_applies=False) goes to the network's holder alone."""
+    missing is said, in plain words (the gaps go to third parties), and the draft is
+    addressed to what is known. A URL on a bare address (registrar_applies=False) goes to
+    the network's holder alone. The errors themselves are kept in the lookup cache."""
     to, cc, parties, gaps = [], [], [], []
+    shown = defang(domain)
     if registrar_applies:
         if registration and registration.abuse_email:
             to.append((f"{registration.registrar or 'Registrar'} abuse", registration.abuse_email))
             parties.append(f"registrar {registration.registrar or '(name not given)'}: {registration.abuse_email}"
                            f" (from {registration.source.upper()})")
         elif registration:
-            gaps.append(f"The registrar of {domain} ({registration.registrar or 'name not given'}) publishes no "
-                        f"abuse email in {registration.source.upper()}.")
+            gaps.append(f"The registrar of {shown} ({registration.registrar or 'its name is not published'}) "
+                        f"publishes no abuse email address in {registration.source.upper()}.")
         else:
-            gaps.append(f"The registrar of {domain} could not be looked up: {registration_error}.")
+            gaps.append(f"We could not find out which registrar {shown} is registered with: the registry's "
+                        f"public lookup service (RDAP or WHOIS) gave no usable answer when we asked.")
     if network and network.abuse_email:
         (cc if to else to).append((f"{network.holder or network.name or 'Hosting provider'} abuse", network.abuse_email))
         parties.append(f"host {network.holder or network.name or '(name not given)'} of {address}: {network.abuse_email}")
     elif network:
-        gaps.append(f"The network {network.name or address} publishes no abuse email in RDAP.")
+        gaps.append(f"The network {network.name or address} publishes no abuse email address in RDAP.")
     elif address:
-        gaps.append(f"The host of {address} could not be looked up: {network_error}.")
+        gaps.append(_host_gap(network_error, address))
     else:
-        gaps.append(f"{domain} did not resolve to an address, so its host is unknown"
-                    + (f": {resolution_error}." if resolution_error else "."))
+        gaps.append(f"{shown} did not resolve to an internet address when we checked, so its hosting provider "
+                    f"is unknown.")
     name = to[0][0].removesuffix(" abuse") if to else "the registrar or host"
     return Addressing("domain" if registrar_applies else "address", name, to=tuple(to), cc=tuple(cc),
                       parties=tuple(parties), gaps=tuple(gaps))
@@ -145,7 +167,9 @@ def form_answers(brand: Brand, target: Target, addressing: Addressing) -> list[d
         "contact": owner.email,
         "reasons": "; ".join(target.reasons),
     }
-    return [{"field": field, "value": facts.get(answer or "", "(to fill in)")} for field, answer in addressing.asks_for]
+    # Link: the answers are copied into the form as they are (body_text keeps them live)
+    return [{"field": field, "value": Link(facts.get(answer or "", "(to fill in)"))}
+            for field, answer in addressing.asks_for]
 
 
 def draft_context(brand: Brand, target: Target, imitates: tuple[str, ...], evidence: Evidence,
@@ -162,11 +186,13 @@ def draft_context(brand: Brand, target: Target, imitates: tuple[str, ...], evide
         "evidence": {"title": evidence.title, "final_url": defang(evidence.final_url) if evidence.final_url else None,
                      "status": evidence.status, "ip": evidence.ip, "sha256": evidence.sha256,
                      "size": len(evidence.html) if evidence.html is not None else None,
-                     "captured_at": display_time(evidence.captured_at), "error": evidence.error,
+                     "captured_at": display_time(evidence.captured_at),
+                     "error": plain_problem(evidence.error, evidence.status) if evidence.error else None,
                      "attachment": attachment_name(evidence.sha256) if evidence.sha256 else None,
                      "registrar": registration.registrar if registration else None,
                      "registered": registration.registered if registration else None},
-        "channel": {"kind": addressing.route, "name": addressing.name, "form": addressing.form,
+        "channel": {"kind": addressing.route, "name": addressing.name,
+                    "form": Link(addressing.form) if addressing.form else None,
                     "to": [email for _, email in addressing.to], "cc": [email for _, email in addressing.cc],
                     "asks_for": [field for field, _ in addressing.asks_for]},
         "form_answers": form_answers(brand, target, addressing),
@@ -183,7 +209,7 @@ def draft_subject(brand: Brand, target: Target) -> str:
 def build_request(brand: Brand, target: Target, imitates: tuple[str, ...], evidence: Evidence,
                   addressing: Addressing, registration: Registration | None, *, envs: tuple[Environment, Environment],
                   key: str, now: dt.datetime) -> EmailMessage:
-    context = draft_context(brand, target, imitates, evidence, addressing, registration)
+    context = clean_context(draft_context(brand, target, imitates, evidence, addressing, registration))
     text_env, html_env = envs
     try:
         english, lao = (text_env.get_template(n).render(context) for n in TEMPLATE_NAMES[:2])
@@ -194,12 +220,13 @@ def build_request(brand: Brand, target: Target, imitates: tuple[str, ...], evide
     owner = brand.owners[0]
     message = EmailMessage(policy=SMTP)
     message["Subject"] = draft_subject(brand, target)
-    message["From"] = formataddr((header_text(owner.name), owner.email))
-    message["Reply-To"] = formataddr((header_text(owner.name), owner.email))
+    set_addresses(message, "From", [(owner.name, owner.email)])
+    set_addresses(message, "Reply-To", [(owner.name, owner.email)])
+    # Names from RDAP or WHOIS are a registry's text: encoded whole, never address syntax
     if addressing.to:
-        message["To"] = ", ".join(formataddr((header_text(n), e)) for n, e in addressing.to)
+        set_addresses(message, "To", list(addressing.to))
     if addressing.cc:
-        message["Cc"] = ", ".join(formataddr((header_text(n), e)) for n, e in addressing.cc)
+        set_addresses(message, "Cc", list(addressing.cc))
     message["Date"] = format_datetime(now.astimezone(dt.UTC))
     message["Message-ID"] = message_id_for(key, owner.email)
     message["X-Unsent"] = "1"
@@ -210,17 +237,19 @@ def build_request(brand: Brand, target: Target, imitates: tuple[str, ...], evide
     form_note = ""
     if addressing.form:
         asks = "".join(f"\n  - {a['field']}: {a['value']}" for a in context["form_answers"])
-        form_note = (f"[{addressing.name} takes reports through a web form, not email: {addressing.form}\n"
+        form_note = (f"[{context['channel']['name']} takes reports through a web form, not email: "
+                     f"{context['channel']['form']}\n"
                      f" It asks for (suggested answers):{asks}\n The text below is ready to paste into it.]\n\n")
     message.set_content(form_note + english + "\n\n---------- ພາສາລາວ (Lao) ----------\n\n" + lao)
     form_html = html_env.from_string(
         '{% if form %}<p style="background:#fff6d5;padding:8px">{{ name }} takes reports through a web form, '
-        'not email: <code>{{ form }}</code>. It asks for (suggested answers):</p><ul>{% for a in asks %}'
-        '<li>{{ a.field }}: <code>{{ a.value }}</code></li>{% endfor %}</ul>{% endif %}').render(
-        name=addressing.name, form=addressing.form, asks=context["form_answers"])
+        'not email: <a href="{{ form }}">{{ form }}</a>. It asks for (suggested answers, to copy into it):</p>'
+        '<ul>{% for a in asks %}<li>{{ a.field }}: <code>{{ a.value }}</code></li>{% endfor %}</ul>{% endif %}'
+    ).render(name=context["channel"]["name"], form=context["channel"]["form"], asks=context["form_answers"])
     message.add_alternative(
-        '<!DOCTYPE html><html><head><meta charset="utf-8"></head><body style="font-family:sans-serif">'
-        f'{form_html}<div lang="en">{english_html}</div><hr><div lang="lo">{lao_html}</div></body></html>',
+        f'<!DOCTYPE html><html><head><meta charset="utf-8">{VIEWPORT}</head><body style="margin:0">'
+        f'<div style="{WRAP_STYLE}">{form_html}<div lang="en">{english_html}</div><hr><div lang="lo">'
+        f'{lao_html}</div></div></body></html>',
         subtype="html")
     if evidence.html is not None and evidence.sha256:
         # application/octet-stream: the abuse desk gets the bytes, and no mail client renders

@@ -36,7 +36,7 @@ def test_scraped_text_cannot_inject_headers_or_markup(registry):
     assert "<b>" not in html
     text = parsed.get_body(("plain",)).get_content()
     assert "hxxps://laoairlines-promo[.]top/win" in text and "https://laoairlines-promo.top" not in text
-    assert text.index("Likely impersonations") < text.index("Suspicious: worth a look")
+    assert text.index("Likely impersonations") < text.index("To review: suspicious")
     assert "Imitates:   laoairlines.com" in text
     # the same dedup key always gives the same Message-ID
     again = build_digest(brand, [_item()], mail_from="monitor@example.org", dedup_key="digest:lao-airlines:abc", now=NOW)
