@@ -99,6 +99,14 @@ def _overrides(env: Mapping[str, str], name: str) -> dict[str, tuple[str, int]]:
     return overrides
 
 
+def _secret(env: Mapping[str, str], name: str) -> str | None:
+    value = env.get(name) or None
+    if value is not None and len(value) < 16:
+        raise SettingsError(f"{name}: too short (at least 16 characters; e.g. `python -c 'import secrets; "
+                            f"print(secrets.token_urlsafe(32))'`)")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = "sqlite:///var/monitor.db"
@@ -146,6 +154,19 @@ class Settings:
     relaunch_watch_days: int = 90  # a page taken down is re-checked this long for a relaunch
     takedowns_per_run: int = 50  # drafts made per run at most (each fetches and looks up)
     max_email_bytes: int = 10_000_000  # drafts beyond this in one owners' email wait for the next run
+    # Work bounds: one source's queries for one brand stop being started after this long.
+    collect_budget_seconds: int = 300
+    # Screenshots as takedown evidence (monitor.takedown.screenshot): the system Chromium
+    # (None: /usr/bin/chromium or chromium on PATH), a time limit on the whole capture, and caps.
+    chromium_path: str | None = None
+    screenshot_timeout_seconds: int = 45
+    screenshot_max_height: int = 4000
+    screenshot_max_bytes: int = 3_000_000
+    # Owners' one-click action links (monitor.ui.links): signed with the secret key, pointing at
+    # the public address of the api-server's plugin routes; no links unless both are set.
+    secret_key: str | None = field(default=None, repr=False)
+    public_url: str | None = None  # e.g. https://airflow.example.org/ (the plugin is under monitor/)
+    action_link_days: int = 30  # an action link expires this many days after its email
 
     @property
     def abuse_channels_path(self) -> Path:
@@ -214,7 +235,15 @@ class Settings:
             relaunch_watch_days=_int(env, "MONITOR_RELAUNCH_WATCH_DAYS", 90, 1, 3650),
             takedowns_per_run=_int(env, "MONITOR_TAKEDOWNS_PER_RUN", 50, 0, 10_000),
             max_email_bytes=_int(env, "MONITOR_MAX_EMAIL_BYTES", 10_000_000, 100_000, 1_000_000_000),
+            secret_key=_secret(env, "MONITOR_SECRET_KEY"),
+            public_url=_http_url(env, "MONITOR_PUBLIC_URL", "") if env.get("MONITOR_PUBLIC_URL") else None,
+            action_link_days=_int(env, "MONITOR_ACTION_LINK_DAYS", 30, 1, 365),
             user_agent=env.get("MONITOR_USER_AGENT") or f"impersonation-monitor/0.1 (+{contact})",
+            collect_budget_seconds=_int(env, "MONITOR_COLLECT_BUDGET_SECONDS", 300, 1, 24 * 3600),
+            chromium_path=env.get("MONITOR_CHROMIUM") or None,
+            screenshot_timeout_seconds=_int(env, "MONITOR_SCREENSHOT_TIMEOUT_SECONDS", 45, 5, 600),
+            screenshot_max_height=_int(env, "MONITOR_SCREENSHOT_MAX_HEIGHT", 4000, 200, 16_000),
+            screenshot_max_bytes=_int(env, "MONITOR_SCREENSHOT_MAX_BYTES", 3_000_000, 50_000, 50_000_000),
         )
 
 

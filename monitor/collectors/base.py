@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -56,11 +56,13 @@ class CollectResult:
     errors: list[str] = field(default_factory=list)
     layout_changed: bool = False
     seconds: float = 0.0
+    skipped: int = 0  # queries not started because the time budget was spent (one error says so)
 
     @property
     def failed(self) -> bool:
-        """Every query failed: nothing was learned."""
-        return bool(self.errors) and len(self.errors) >= self.queries
+        """Every query that ran failed, or none ran: nothing was learned."""
+        query_errors = len(self.errors) - (1 if self.skipped else 0)
+        return bool(self.errors) and query_errors >= self.queries
 
 
 class Collector(Protocol):
@@ -75,12 +77,22 @@ class Collector(Protocol):
         """Pure: candidates from a payload; LayoutChanged when it has an unknown shape."""
 
 
-def collect_brand(collector: Collector, brand: Brand, window: Window) -> CollectResult:
-    """Run every query of a collector for a brand; one failing query does not stop the rest."""
-    started = time.monotonic()
+def collect_brand(collector: Collector, brand: Brand, window: Window, *, budget_seconds: float | None = None,
+                  clock: Callable[[], float] = time.monotonic) -> CollectResult:
+    """Run every query of a collector for a brand; one failing query does not stop the rest.
+    With a time budget (Settings.collect_budget_seconds), the queries not started once it is
+    spent are skipped and reported as one error: a slow source cannot hold a run for hours
+    (a query already running is bounded by the fetcher's deadline)."""
+    started = clock()
     result = CollectResult(collector.name, brand.id)
     seen: set[tuple[str, str | None]] = set()
-    for query in collector.queries(brand):
+    queries = list(collector.queries(brand))
+    for number, query in enumerate(queries):
+        if budget_seconds is not None and clock() - started >= budget_seconds:
+            result.skipped = len(queries) - number
+            result.errors.append(f"time budget of {budget_seconds:g} s spent: {len(queries) - number} of "
+                                 f"{len(queries)} queries skipped")
+            break
         result.queries += 1
         try:
             raw = collector.fetch(query, window)
@@ -99,5 +111,5 @@ def collect_brand(collector: Collector, brand: Brand, window: Window) -> Collect
                 continue
             seen.add(key)
             result.found.append(Found(candidate, query.text))
-    result.seconds = time.monotonic() - started
+    result.seconds = clock() - started
     return result
