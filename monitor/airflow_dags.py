@@ -212,11 +212,12 @@ def build_monitor_dag(*, dag_id: str, schedule: str, doc_md: str, sources: list[
         def summary(stored: list[dict], report: dict, drafts: dict) -> dict:
             import logging
 
-            from monitor.pipeline import RunVerdict, Stored, check_run, summarize
+            from monitor.pipeline import RunVerdict, Stored, check_run, close_abandoned_collections, summarize
 
             records = [Stored.from_dict(s) for s in stored if s]  # a failed store leaves no XCom
+            abandoned = close_abandoned_collections(task_settings())
             logging.getLogger("airflow.task").info("%s summary\n%s", dag_id,
-                                                   summarize(records, report or {}, drafts or {}))
+                                                   summarize(records, report or {}, drafts or {}, abandoned))
             try:
                 check_run(records)
             except RunVerdict as exc:

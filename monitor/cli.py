@@ -127,7 +127,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         stored.append(pipeline.store(settings, pipeline.score(settings, collected)))
     drafts = pipeline.draft_takedowns(settings, params)
     report = pipeline.alert(settings, params, run, smtp_url=None)
-    print(pipeline.summarize(stored, report, drafts))
+    print(pipeline.summarize(stored, report, drafts, pipeline.close_abandoned_collections(settings)))
     try:
         pipeline.check_run(stored)
     except pipeline.RunVerdict as exc:

@@ -363,8 +363,24 @@ def alert(settings: Settings, params: dict[str, Any], run: RunInfo, *, smtp_url:
 
 # ---------------------------------------------------------------- summary
 
+# A collection still running this long after it started was killed mid-way: every request has
+# a deadline and every collection a time budget, far below this.
+STALE_COLLECTION_AFTER = dt.timedelta(hours=3)
+
+
+def close_abandoned_collections(settings: Settings, *, now: dt.datetime | None = None) -> list[str]:
+    """Mark collection runs left 'running' by a killed worker as abandoned; say which."""
+    from monitor.store.repo import abandon_stale_collection_runs
+
+    with factory_for(settings.database_url)() as session:
+        stale = abandon_stale_collection_runs(session, older_than=STALE_COLLECTION_AFTER, now=now or utcnow())
+        session.commit()
+        return [f"{run.source}/{run.brand_id} (collection run {run.id}, started {display_time(run.started_at)}, "
+                f"DAG run {run.dag_run_id or '-'})" for run in stale]
+
+
 def summarize(stored: list[Stored], alert_report: dict[str, Any] | None,
-              drafts_report: dict[str, Any] | None = None) -> str:
+              drafts_report: dict[str, Any] | None = None, abandoned: list[str] = ()) -> str:
     """A plain-text table for the task log and the CLI. Pure."""
     header = ("source", "brand", "status", "canary", "queries", "candidates", "flagged", "new", "updated", "error")
     rows = [header]
@@ -384,6 +400,9 @@ def summarize(stored: list[Stored], alert_report: dict[str, Any] | None,
     if missing:
         lines.append(f"canary missing (the source did not return the brand's own official identity): "
                      f"{', '.join(missing)}")
+    if abandoned:
+        lines.append(f"abandoned: {len(abandoned)} collections of earlier runs were still 'running' (their worker "
+                     f"died) and are now marked abandoned: {'; '.join(abandoned)}")
     if drafts_report:
         if drafts_report.get("skipped"):
             lines.append(f"takedowns: {drafts_report['skipped']}")

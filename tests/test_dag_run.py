@@ -3,6 +3,8 @@ server (aiosmtpd) and a SQLite monitor database, in a throw-away Airflow home.""
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 from sqlalchemy import func, select
 from werkzeug import Response
@@ -156,3 +158,36 @@ def test_lookalike_domains_reports_registered_permutations_only(airflow_db, moni
     assert collection.source == "permutations" and collection.canary == "ok"
     assert "laote1.com" not in " ".join(keys)  # SERVFAIL is unknown, not registered
     assert len(smtp_sink.messages) == 1 and smtp_sink.messages[0]["to"] == ["lao-telecom@example.org"]
+
+
+def test_a_typo_in_the_brands_param_is_refused_when_the_run_is_triggered(brand_monitor_dag):
+    """The trigger form offers the registry's brands and sources as choices; a typo is refused
+    before any task runs (it used to fail after three retries of plan, ~9 minutes)."""
+    from airflow.sdk.exceptions import ParamValidationError
+
+    params = copy.deepcopy(brand_monitor_dag.params)
+    schema = params.get_param("brands").schema
+    assert "lao-airlines" in schema["items"]["enum"] and "null" in schema["type"]
+    assert "searxng" in params.get_param("sources").schema["items"]["enum"]
+    with pytest.raises(ParamValidationError, match="'lao-airline' is not one of"):
+        params["brands"] = ["lao-airline"]
+    params["brands"] = ["lao-airlines"]
+    assert params.validate()["brands"] == ["lao-airlines"]
+
+
+def test_a_broken_registry_fails_the_run_at_once_without_retries(brand_monitor_dag, monitor_env, monkeypatch,
+                                                                 tmp_path, smtp_sink):
+    import time
+
+    broken = tmp_path / "brands.yaml"
+    broken.write_text("brands:\n  - id: lao-airlines\n    name: Lao Airlines\n    owners: []\n", "utf-8")
+    monkeypatch.setenv("MONITOR_BRANDS_FILE", str(broken))
+    started = time.monotonic()
+    run = brand_monitor_dag.test(run_conf=WINDOW)
+    assert time.monotonic() - started < 120  # no retry delays
+    assert run.state == "failed"
+    states = {ti.task_id: ti for ti in run.get_task_instances()}
+    assert states["plan"].state == "failed" and states["plan"].try_number == 1
+    assert states["summary"].state == "failed"  # the run's verdict: nothing was collected
+    assert states["alert"].state == "failed" and states["alert"].try_number == 1
+    assert smtp_sink.messages == []

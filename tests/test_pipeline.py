@@ -129,3 +129,78 @@ def test_canary_missing_is_reported(tmp_path, migrated_url):
     assert stored[0].canary == "missing"
     assert "canary missing (the source did not return the brand's own official identity): searxng/tholakhong" in \
         pipeline.summarize(stored, report)
+
+
+def test_a_collection_killed_mid_way_is_marked_abandoned_by_the_next_run(tmp_path, migrated_url):
+    """kill -9 of a worker in the middle of a collection: its run stays 'running'; the next
+    run's summary marks it abandoned and says so."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import threading
+    import time
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from sqlalchemy import select
+
+    from monitor.store.db import factory_for
+    from monitor.store.models import CollectionRun
+
+    release = threading.Event()
+
+    class Hanging(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - http.server's hook name
+            release.wait(30)  # answers nothing until the test ends
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Hanging)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    script = (
+        "from monitor import pipeline\n"
+        "from monitor.settings import Settings\n"
+        "s = Settings.from_env()\n"
+        "pipeline.collect(s, pipeline.PlanItem('laopost', 'searxng'), "
+        "pipeline.RunInfo('manual__killed', 'manual', None, None))\n")
+    env = {**os.environ, "MONITOR_DATABASE_URL": migrated_url, "MONITOR_BRANDS_FILE": str(BRANDS_FILE),
+           "MONITOR_SEARXNG_URL": f"http://127.0.0.1:{server.server_port}", "MONITOR_ALLOW_PRIVATE_NETWORKS": "1",
+           "MONITOR_EXTRA_PORTS": str(server.server_port), "MONITOR_HOST_MIN_DELAY_MS": "0"}
+    worker = subprocess.Popen([sys.executable, "-c", script], env=env)
+    factory = factory_for(migrated_url)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with factory() as session:
+                if session.scalars(select(CollectionRun).where(CollectionRun.status == "running")).first():
+                    break
+            time.sleep(0.2)
+        else:
+            pytest.fail("the collection never started")
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait(10)
+    finally:
+        release.set()
+        server.shutdown()
+    with factory() as session:
+        assert [r.status for r in session.scalars(select(CollectionRun))] == ["running"]
+    settings = Settings(database_url=migrated_url, brands_file=BRANDS_FILE)
+    assert pipeline.close_abandoned_collections(settings) == []  # a collection may still be running now
+    later = dt.datetime.now(dt.UTC) + pipeline.STALE_COLLECTION_AFTER + dt.timedelta(minutes=1)
+    abandoned = pipeline.close_abandoned_collections(settings, now=later)
+    assert len(abandoned) == 1 and abandoned[0].startswith("searxng/laopost") and "manual__killed" in abandoned[0]
+    with factory() as session:
+        run = session.scalars(select(CollectionRun)).one()
+        assert run.status == "abandoned" and "its worker died" in run.error
+    summary = pipeline.summarize([], None, None, abandoned)
+    assert "1 collections of earlier runs were still 'running'" in summary and "searxng/laopost" in summary
+
+
+def test_pending_alerts_read_as_pending_not_as_zero_failed():
+    report = {"queued": [{"alert_id": 1, "findings": 3, "drafts": 0}], "sent": 0, "dead": [],
+              "failed": [{"alert_id": 1, "error": "SMTP 451 try again later"}], "transport": "smtp://mail"}
+    summary = pipeline.summarize([], report)
+    assert "0 sent, 1 pending retry, 0 dead-lettered" in summary
+    assert "PENDING alert 1 (will be retried): SMTP 451 try again later" in summary
+    assert "failed" not in summary.split("alerts:")[1].split("\n")[0]

@@ -95,6 +95,18 @@ def finish_collection_run(session: Session, run_id: int, *, now: dt.datetime, **
     run.duration_seconds = (now - as_utc(run.started_at)).total_seconds()
 
 
+def abandon_stale_collection_runs(session: Session, *, older_than: dt.timedelta, now: dt.datetime) -> list[CollectionRun]:
+    """Collection runs still 'running' long after any collection could have ended: their worker
+    was killed mid-way. Marked abandoned, so that they stop reading as running forever."""
+    stale = list(session.scalars(select(CollectionRun).where(
+        CollectionRun.status == "running", CollectionRun.started_at < now - older_than)
+        .order_by(CollectionRun.id).with_for_update(skip_locked=True)))
+    for run in stale:
+        run.status, run.finished_at = "abandoned", now
+        run.error = f"abandoned: still running {now - as_utc(run.started_at)} after it started (its worker died)"
+    return stale
+
+
 def upsert_findings(session: Session, items: list[FindingInput], *, collection_run_id: int | None,
                     now: dt.datetime) -> tuple[int, int]:
     """Insert new findings, refresh known ones (status untouched), add a sighting each.
