@@ -297,12 +297,17 @@ def store(settings: Settings, scored: Scored) -> Stored:
     factory = factory_for(settings.database_url)
     now = utcnow()
     with factory() as session:
-        new, updated = upsert_findings(session, items, collection_run_id=scored.collection_run_id, now=now)
+        report = upsert_findings(session, items, collection_run_id=scored.collection_run_id, now=now)
+        error = scored.error
+        if report.errors:
+            error = "; ".join(filter(None, [error, f"{len(report.errors)} findings could not be stored: "
+                                                   f"{report.errors[0]}"]))
         finish_collection_run(session, scored.collection_run_id, now=now, flagged=len(items),
-                              findings_new=new, findings_updated=updated, canary=scored.canary)
+                              findings_new=report.new, findings_updated=report.updated, canary=scored.canary,
+                              error=error)
         session.commit()
-    return Stored(**_outcome(scored), candidates=scored.candidates, canary=scored.canary, flagged=len(items),
-                  new=new, updated=updated)
+    return Stored(**_outcome(scored, error=error), candidates=scored.candidates, canary=scored.canary,
+                  flagged=len(items), new=report.new, updated=report.updated)
 
 
 # ---------------------------------------------------------------- takedown drafts

@@ -204,3 +204,43 @@ def test_pending_alerts_read_as_pending_not_as_zero_failed():
     assert "0 sent, 1 pending retry, 0 dead-lettered" in summary
     assert "PENDING alert 1 (will be retried): SMTP 451 try again later" in summary
     assert "failed" not in summary.split("alerts:")[1].split("\n")[0]
+
+
+def test_nul_long_paths_and_lone_surrogates_do_not_lose_the_batch(migrated_url):
+    """Scraped records the database would refuse (NUL in a title, a URL path of thousands of
+    characters, a lone surrogate) are stored cleaned with a bounded key, with the rest."""
+    from sqlalchemy import select
+
+    from monitor.store.db import factory_for
+    from monitor.store.models import Finding, Sighting
+    from monitor.store.repo import start_collection_run
+
+    settings = Settings(database_url=migrated_url, brands_file=BRANDS_FILE, enrich_min_score=101)
+    with factory_for(migrated_url)() as session:
+        run_id = start_collection_run(session, source="openphish", brand_id="laopost", window_start=None,
+                                      window_end=None, dag_run_id="r", run_type="manual", now=dt.datetime.now(dt.UTC))
+        session.commit()
+    long_path = "/pay/" + "a" * 3000
+    collected = pipeline.Collected(
+        collection_run_id=run_id, brand="laopost", source="openphish", status="ok", error=None, layout_changed=False,
+        queries=1, candidates=[
+            {"id": "nul", "kind": "page", "url": "https://laopost-customs.xyz/fee", "title": "Laopost\x00 customs fee",
+             "query": "feed"},
+            {"id": "long", "kind": "page", "url": f"https://laopost-parcel.top{long_path}", "title": "Laopost parcel",
+             "query": "feed"},
+            {"id": "surrogate", "kind": "page", "url": "https://laopost-tracking.xyz/t",
+             "title": "Laopost \ud800 tracking", "query": "feed\x00"},
+            {"id": "plain", "kind": "domain", "domain": "laopost-delivery.top", "query": "feed"}])
+    scored = pipeline.score(settings, collected)
+    assert len(scored.flagged) == 4, [f["canonical_key"] for f in scored.flagged]
+    stored = pipeline.store(settings, scored)
+    assert (stored.new, stored.error) == (4, None)
+    with factory_for(migrated_url)() as session:
+        findings = {f.candidate["id"]: f for f in session.scalars(select(Finding))}
+        assert set(findings) == {"nul", "long", "surrogate", "plain"}
+        assert "\x00" not in findings["nul"].label and "customs fee" in findings["nul"].label
+        assert len(findings["long"].canonical_key) <= 500 and "#sha256:" in findings["long"].canonical_key
+        assert findings["long"].url.endswith(long_path)  # the full URL is kept
+        assert "\x00" not in session.scalars(select(Sighting.query)).first()
+    again = pipeline.store(settings, scored)  # the bounded key is stable: the same findings
+    assert (again.new, again.updated) == (0, 4)

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
@@ -16,12 +17,21 @@ from monitor.detection.domains import InvalidHost, host_of_url, normalize_host, 
 from monitor.detection.models import Candidate
 from monitor.detection.platforms import AccountRef, canonical_platform, normalize_handle, parse_account_url
 
+MAX_KEY_LENGTH = 500  # the findings table keeps keys in a bounded column
+
 
 @dataclass(frozen=True)
 class Identity:
     key: str
     label: str  # what a person reads: 'laoairlines-deal.com', 'facebook: laotel.gift', a page title
     platform: str | None
+
+    def __post_init__(self) -> None:
+        # A key past the bound keeps its readable start and a hash of the whole: still one
+        # finding per identity, and the full URL is kept in the finding's url (a text column).
+        if len(self.key) > MAX_KEY_LENGTH:
+            digest = hashlib.sha256(self.key.encode("utf-8", "surrogatepass")).hexdigest()
+            object.__setattr__(self, "key", f"{self.key[:MAX_KEY_LENGTH - 72]}#sha256:{digest}")
 
 
 def account_ref(candidate: Candidate) -> AccountRef:
@@ -66,7 +76,7 @@ def identity_of(candidate: Candidate, shared_hosting: frozenset[str] = frozenset
     try:
         parts = urlsplit(candidate.url)
     except ValueError:  # e.g. 'https://x.com]/' from a scraped page: keep it, as written
-        return Identity(f"url:{candidate.url[:500]}", (candidate.title or candidate.url)[:300], None)
+        return Identity(f"url:{candidate.url}", (candidate.title or candidate.url)[:300], None)
     path = unquote(parts.path).rstrip("/")
     if not path:
         return Identity(f"domain:{_domain_key(host, shared_hosting)}", host, None)

@@ -5,7 +5,7 @@ never duplicate findings."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -107,40 +107,72 @@ def abandon_stale_collection_runs(session: Session, *, older_than: dt.timedelta,
     return stale
 
 
+def storable(value: Any) -> Any:
+    """Scraped text as a database keeps it: no NUL (PostgreSQL's text refuses it), no lone
+    surrogates (no encoding takes them), in strings nested anywhere in JSON."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd").encode("utf-8", "replace").decode("utf-8")
+    if isinstance(value, list | tuple):
+        return [storable(v) for v in value]
+    if isinstance(value, dict):
+        return {storable(k): storable(v) for k, v in value.items()}
+    return value
+
+
+@dataclass
+class UpsertReport:
+    new: int = 0
+    updated: int = 0
+    errors: list[str] = field(default_factory=list)  # records that could not be stored, and why
+
+
 def upsert_findings(session: Session, items: list[FindingInput], *, collection_run_id: int | None,
-                    now: dt.datetime) -> tuple[int, int]:
-    """Insert new findings, refresh known ones (status untouched), add a sighting each.
-    Returns (new, updated)."""
-    if not items:
-        return 0, 0
-    insert = insert_for(session)
-    new = updated = 0
+                    now: dt.datetime) -> UpsertReport:
+    """Insert new findings, refresh known ones (status untouched), add a sighting each. Each
+    record is cleaned and stored in a savepoint of its own: one the database refuses is
+    reported, and the rest of the batch is stored."""
+    from sqlalchemy.exc import DBAPIError
+
+    report = UpsertReport()
     for item in items:
-        statement = insert(Finding).values(
-            brand_id=item.brand_id, canonical_key=item.canonical_key, kind=item.kind, platform=item.platform,
-            url=item.url, label=item.label[:600], score=item.score, verdict=item.verdict, reasons=item.reasons,
-            candidate=item.candidate, status="new", first_seen=now, last_seen=now,
-        )
-        statement = statement.on_conflict_do_update(
-            index_elements=[Finding.brand_id, Finding.canonical_key],
-            set_={
-                "last_seen": statement.excluded.last_seen,
-                "score": statement.excluded.score,
-                "verdict": statement.excluded.verdict,
-                "reasons": statement.excluded.reasons,
-                "candidate": statement.excluded.candidate,
-                "url": func.coalesce(statement.excluded.url, Finding.url),
-            },
-        ).returning(Finding.id, Finding.first_seen)
-        finding_id, first_seen = session.execute(statement).one()
-        if as_utc(first_seen) == now:
-            new += 1
+        try:
+            with session.begin_nested():
+                is_new = _upsert_one(session, FindingInput(**storable(item.as_dict())), collection_run_id, now)
+        except DBAPIError as exc:
+            report.errors.append(f"{storable(item.canonical_key)[:120]!r}: {type(exc.orig or exc).__name__}: "
+                                 f"{str(exc.orig or exc).splitlines()[0][:200]}")
+            continue
+        if is_new:
+            report.new += 1
         else:
-            updated += 1
-        session.add(Sighting(finding_id=finding_id, collection_run_id=collection_run_id, source=item.source,
-                             query=item.query, url=item.url, seen_at=now))
+            report.updated += 1
     session.flush()
-    return new, updated
+    return report
+
+
+def _upsert_one(session: Session, item: FindingInput, collection_run_id: int | None, now: dt.datetime) -> bool:
+    insert = insert_for(session)
+    statement = insert(Finding).values(
+        brand_id=item.brand_id, canonical_key=item.canonical_key, kind=item.kind, platform=item.platform,
+        url=item.url, label=item.label[:600], score=item.score, verdict=item.verdict, reasons=item.reasons,
+        candidate=item.candidate, status="new", first_seen=now, last_seen=now,
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=[Finding.brand_id, Finding.canonical_key],
+        set_={
+            "last_seen": statement.excluded.last_seen,
+            "score": statement.excluded.score,
+            "verdict": statement.excluded.verdict,
+            "reasons": statement.excluded.reasons,
+            "candidate": statement.excluded.candidate,
+            "url": func.coalesce(statement.excluded.url, Finding.url),
+        },
+    ).returning(Finding.id, Finding.first_seen)
+    finding_id, first_seen = session.execute(statement).one()
+    session.add(Sighting(finding_id=finding_id, collection_run_id=collection_run_id, source=item.source,
+                         query=item.query, url=item.url, seen_at=now))
+    session.flush()
+    return as_utc(first_seen) == now
 
 
 def record_mark(session: Session, subject: str, subject_id: int, status: str, *, note: str | None, actor: str,

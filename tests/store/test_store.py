@@ -60,14 +60,16 @@ def test_repeated_run_adds_sightings_not_findings(session_factory):
     with session_factory() as session:
         run_a = start_collection_run(session, source="searxng", brand_id="lao-airlines", window_start=None,
                                      window_end=None, dag_run_id="r1", run_type="scheduled", now=T0)
-        assert upsert_findings(session, [_finding(), _finding("domain:laoairlines-deal.com", kind="domain")],
-                               collection_run_id=run_a, now=T0) == (2, 0)
+        report = upsert_findings(session, [_finding(), _finding("domain:laoairlines-deal.com", kind="domain")],
+                               collection_run_id=run_a, now=T0)
+        assert (report.new, report.updated, report.errors) == (2, 0, [])
         session.commit()
     later = T0 + dt.timedelta(hours=1)
     with session_factory() as session:
         run_b = start_collection_run(session, source="searxng", brand_id="lao-airlines", window_start=None,
                                      window_end=None, dag_run_id="r1", run_type="scheduled", now=later)
-        assert upsert_findings(session, [_finding(score=95)], collection_run_id=run_b, now=later) == (0, 1)
+        report = upsert_findings(session, [_finding(score=95)], collection_run_id=run_b, now=later)
+        assert (report.new, report.updated, report.errors) == (0, 1, [])
         session.commit()
     with session_factory() as session:
         assert session.scalar(select(func.count()).select_from(Finding)) == 2
