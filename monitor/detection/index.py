@@ -66,23 +66,30 @@ def _pieces(text: str, count: int) -> list[tuple[int, str]]:
 
 def _deletions(text: str, depth: int) -> set[str]:
     out = {text}
-    frontier = {text}
+    frontier = [text]
     for _ in range(depth):
-        frontier = {w[:i] + w[i + 1:] for w in frontier for i in range(len(w))}
-        out |= frontier
+        following = set()
+        for w in frontier:
+            for i in range(len(w)):
+                following.add(w[:i] + w[i + 1:])
+        out |= following
+        frontier = list(following)
     return out
 
 
 @dataclass
 class KeyIndex:
     allowed: Callable[[int], int]  # edits allowed for a key of this length
-    min_piece: int = 2
+    inside_min_length: int = 0  # typo_inside looks only for keys at least this long
     _exact: dict[str, list[Key]] = field(default_factory=dict)
     _deletes: dict[str, list[str]] = field(default_factory=dict)  # deletion -> key forms
     _pieces: dict[str, list[tuple[str, int]]] = field(default_factory=dict)  # piece -> (key form, offset)
+    _inside: dict[str, list[tuple[str, int]]] = field(default_factory=dict)  # the same for typo_inside
+    _inside_lengths: set[int] = field(default_factory=set)
     _lengths: set[int] = field(default_factory=set)
     _piece_lengths: set[int] = field(default_factory=set)
     _max_allowed: int = 0
+    _long_from: int = 10**6  # shortest key allowed more than one edit
 
     def add(self, key: Key) -> None:
         for form in {key.text, read_sequences(key.text)}:
@@ -97,13 +104,13 @@ class KeyIndex:
             self._lengths.add(len(form))
             depth = self.allowed(len(form))
             self._max_allowed = max(self._max_allowed, depth)
+            if depth > 1:
+                self._long_from = min(self._long_from, len(form))
             if depth:
                 for deletion in _deletions(form, depth):
                     self._deletes.setdefault(deletion, []).append(form)
                 pieces = _pieces(form, depth + 1)
-                for offset, piece in pieces:
-                    self._pieces.setdefault(piece, []).append((form, offset))
-                    self._piece_lengths.add(len(piece))
+                entries = list(pieces)
                 # an adjacent swap across a cut breaks both pieces beside it (OSA counts it as
                 # one edit): index each cut's swapped variant too
                 for (offset, piece), (_, following) in zip(pieces, pieces[1:]):
@@ -111,8 +118,13 @@ class KeyIndex:
                         for variant, at in ((piece[:-1] + following[0], offset),
                                             (piece[-1] + following[1:], offset + len(piece))):
                             if variant:
-                                self._pieces.setdefault(variant, []).append((form, at))
-                                self._piece_lengths.add(len(variant))
+                                entries.append((at, variant))
+                for offset, piece in entries:
+                    self._pieces.setdefault(piece, []).append((form, offset))
+                    self._piece_lengths.add(len(piece))
+                    if len(form) >= self.inside_min_length:
+                        self._inside.setdefault(piece, []).append((form, offset))
+                        self._inside_lengths.add(len(piece))
             else:
                 self._pieces.setdefault(form, []).append((form, 0))
                 self._piece_lengths.add(len(form))
@@ -147,7 +159,10 @@ class KeyIndex:
         if not self._max_allowed:
             return []
         forms: set[str] = set()
-        for deletion in _deletions(text, self._max_allowed + extra):
+        depth = self._max_allowed + extra
+        if extra == 0 and depth > 1 and len(text) + 2 < self._long_from:
+            depth = 1  # keys allowed two edits are long: a short text is not within reach of them
+        for deletion in _deletions(text, depth):
             forms.update(self._deletes.get(deletion, ()))
         out = []
         for form in forms:
@@ -166,13 +181,15 @@ class KeyIndex:
         the closest window (fewest edits, then length nearest the key's)."""
         best: dict[str, tuple[int, int, int, int]] = {}  # form -> (distance, |len diff|, start, end)
         n = len(text)
-        for length in self._piece_lengths:
+        seen: set[tuple[str, int]] = set()
+        for length in self._inside_lengths:
             for position in range(0, n - length + 1):
-                for form, offset in self._pieces.get(text[position:position + length], ()):
+                for form, offset in self._inside.get(text[position:position + length], ()):
                     allowed = self.allowed(len(form))
-                    if not allowed:
-                        continue
                     origin = position - offset
+                    if not allowed or (form, origin) in seen:
+                        continue
+                    seen.add((form, origin))
                     for start in range(max(0, origin - allowed), min(n, origin + allowed) + 1):
                         for size in range(max(1, len(form) - allowed), len(form) + allowed + 1):
                             end = start + size

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
 import tldextract
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA, Levenshtein
 
 from monitor.detection.domains import InvalidHost, host_of_url, normalize_host, split_host
 from monitor.detection.hostwalk import lookup_under, suffix_under
@@ -93,44 +93,52 @@ def _edit_parts(source: str, target: str) -> tuple[tuple[str, bool], ...]:
     edit; a lookalike letter ('0' for 'o', 'í' for 'i') or sequence ('rn' for 'm') is
     listed but does not count (it is what a reader cannot tell apart)."""
     n, m = len(target), len(source)
-    inf = float("inf")
-    cost = [[inf] * (m + 1) for _ in range(n + 1)]
-    step: list[list[tuple | None]] = [[None] * (m + 1) for _ in range(n + 1)]
+    big = 1 << 30
+    # cost in thousandths: a counted edit 1000, any listed edit 1 more (fewest listed on ties)
+    cost = [[big] * (m + 1) for _ in range(n + 1)]
+    back = [[0] * (m + 1) for _ in range(n + 1)]  # 1 match/sub, 2 swap, 3 sequence, 4 added, 5 left out
     cost[0][0] = 0
+    same = [[flat(target[i]) == flat(source[j]) for j in range(m)] for i in range(n)]
     for i in range(n + 1):
+        row = cost[i]
         for j in range(m + 1):
-            here = cost[i][j]
-            if here == inf:
+            here = row[j]
+            if here >= big:
                 continue
-            options = []
             if i < n and j < m:
-                a, b = source[j], target[i]
-                if a == b:
-                    options.append((i + 1, j + 1, 0, None))
-                else:
-                    lookalike = flat(a) == flat(b)
-                    options.append((i + 1, j + 1, 0 if lookalike else 1, (f"'{a}' for '{b}'", not lookalike)))
-            if i + 1 < n and j + 1 < m and source[j] == target[i + 1] and source[j + 1] == target[i] \
-                    and source[j] != source[j + 1]:
-                options.append((i + 2, j + 2, 1, (f"'{source[j:j + 2]}' for '{target[i:i + 2]}'", True)))
-            if i < n and j + 1 < m and _SEQUENCE_LOOKALIKES.get(source[j:j + 2]) == target[i]:
-                options.append((i + 1, j + 2, 0, (f"'{source[j:j + 2]}' for '{target[i]}'", False)))
-            if j < m:
-                options.append((i, j + 1, 1, (f"'{source[j]}' added", True)))
-            if i < n:
-                options.append((i + 1, j, 1, (f"'{target[i]}' left out", True)))
-            for ni, nj, c, part in options:
-                total = here + c + (0.001 if part is not None else 0)  # fewest listed edits on ties
-                if total < cost[ni][nj]:
-                    cost[ni][nj] = total
-                    step[ni][nj] = (i, j, part)
+                c = here if source[j] == target[i] else here + (1 if same[i][j] else 1001)
+                if c < cost[i + 1][j + 1]:
+                    cost[i + 1][j + 1], back[i + 1][j + 1] = c, 1
+                if i + 1 < n and j + 1 < m and source[j] == target[i + 1] and source[j + 1] == target[i] \
+                        and source[j] != source[j + 1] and here + 1001 < cost[i + 2][j + 2]:
+                    cost[i + 2][j + 2], back[i + 2][j + 2] = here + 1001, 2
+                if j + 1 < m and _SEQUENCE_LOOKALIKES.get(source[j:j + 2]) == target[i] \
+                        and here + 1 < cost[i + 1][j + 2]:
+                    cost[i + 1][j + 2], back[i + 1][j + 2] = here + 1, 3
+            if j < m and here + 1001 < row[j + 1]:
+                row[j + 1], back[i][j + 1] = here + 1001, 4
+            if i < n and here + 1001 < cost[i + 1][j]:
+                cost[i + 1][j], back[i + 1][j] = here + 1001, 5
     parts: list[tuple[str, bool]] = []
     i, j = n, m
-    while (i, j) != (0, 0):
-        pi, pj, part = step[i][j]
-        if part is not None:
-            parts.append(part)
-        i, j = pi, pj
+    while i or j:
+        kind = back[i][j]
+        if kind == 1:
+            i, j = i - 1, j - 1
+            if source[j] != target[i]:
+                parts.append((f"'{source[j]}' for '{target[i]}'", not same[i][j]))
+        elif kind == 2:
+            i, j = i - 2, j - 2
+            parts.append((f"'{source[j:j + 2]}' for '{target[i:i + 2]}'", True))
+        elif kind == 3:
+            i, j = i - 1, j - 2
+            parts.append((f"'{source[j:j + 2]}' for '{target[i]}'", False))
+        elif kind == 4:
+            j -= 1
+            parts.append((f"'{source[j]}' added", True))
+        else:
+            i -= 1
+            parts.append((f"'{target[i]}' left out", True))
     return tuple(reversed(parts))
 
 
@@ -148,6 +156,20 @@ def describe_edits(source: str, target: str) -> str:
 def counted_edits(source: str, target: str) -> int:
     """The edits of ``describe_edits`` that count against the allowance (lookalikes are free)."""
     return sum(1 for _, counted in _edit_parts(source, target) if counted)
+
+
+@functools.lru_cache(maxsize=65536)
+def _within(source: str, target: str, limit: int) -> bool:
+    """counted_edits(source, target) <= limit, decided cheaply where the answer is plain:
+    the written edit distance is an upper bound of the counted edits, and the distance of
+    the flat forms (lookalikes read alike) with sequences read, minus nothing, a lower one."""
+    if Levenshtein.distance(source, target, score_cutoff=limit + 1) <= limit:
+        return True
+    low = min(OSA.distance(flat(source), flat(target), score_cutoff=limit + 1),
+              OSA.distance(read_sequences(flat(source)), read_sequences(flat(target)), score_cutoff=limit + 1))
+    if low > limit:
+        return False
+    return counted_edits(source, target) <= limit
 
 
 def _extras(text: str, key: str) -> str:
@@ -198,6 +220,17 @@ class _Label:
 
     def __init__(self, raw: str):
         self.raw = raw
+        self._words = None
+        if raw.isascii() and raw.isalnum():  # the common case: one plain token
+            low = raw.lower()
+            self.joined = raw
+            self.raw_at = list(range(len(raw) + 1))
+            flat_text = low.translate(_ASCII_FLAT)
+            self.forms = [(flat_text, self.raw_at)]
+            seq, seq_at = sequences_with_offsets(flat_text, self.raw_at)
+            if seq != flat_text:
+                self.forms.append((seq, seq_at))
+            return
         tokens = [t for t in _TOKEN_SPLIT_RE.split(raw) if t]
         self.joined = "".join(tokens)
         raw_at: list[int] = []
@@ -351,7 +384,8 @@ class Scorer:
         self.registry = registry
         self.rules = rules
         self.brands: list[_BrandInfo] = []
-        self.index = KeyIndex(rules.allowed_distance)
+        self.index = KeyIndex(rules.allowed_distance, inside_min_length=rules.typo_inside_min_length)
+        self._label_cache: dict[tuple[str, int], tuple[_Label, list[_Match]]] = {}
         self._official_hosts: dict[str, int] = {}
         self._allow_hosts: dict[str, int] = {}
         self._accounts: dict[tuple[str, str], int] = {}
@@ -534,15 +568,26 @@ class Scorer:
         for start in range(max(0, match.start - allowed), min(n, match.start + allowed) + 1):
             for end in range(max(start + 1, match.end - allowed), min(n, match.end + allowed) + 1):
                 window = _plain(match.label.shown(start, end))
-                edits = counted_edits(window, match.key.plain)
-                if edits > allowed:
+                if not _within(window, match.key.plain, allowed):
                     continue
+                edits = counted_edits(window, match.key.plain)
                 aligned = match.label.alignment(start, end)[0] == "word"
                 rank = (edits, not aligned, abs(len(window) - len(match.key.plain)), start)
                 if best is None or rank < best[0]:
                     best = (rank, start, end)
         if best is not None:
             match.start, match.end = best[1], best[2]
+
+    def _matches_of(self, raw: str, extra: int = 0) -> list[_Match]:
+        """The matches of a label, remembered: hosts of one site share their labels."""
+        cached = self._label_cache.get((raw, extra))
+        if cached is None:
+            label = _Label(raw)
+            cached = (label, self._label_matches(label, extra))
+            if len(self._label_cache) >= 50_000:
+                self._label_cache.clear()
+            self._label_cache[(raw, extra)] = cached
+        return cached[1]
 
     def _label_matches(self, label: _Label, extra: int = 0) -> list[_Match]:
         """The index's hits on a label, the best kind per key, on joined offsets."""
@@ -558,11 +603,16 @@ class Scorer:
                     if len(hit.key.plain) < self.rules.typo_inside_min_length:
                         return
                     self._closest_window(match, allowed)
-                edits = counted_edits(match.window_plain, hit.key.plain)
-                if edits > allowed or edits == 0:
+                window, plain = match.window_plain, hit.key.plain
+                if window == plain or not _within(window, plain, allowed):
                     return
-                if len(_edit_parts(match.window_plain, hit.key.plain)) > allowed + 1:
-                    return  # lookalikes on top of a typo: 'api3' is not 'apple'
+                # lookalikes on top of a typo: 'api3' is not 'apple'
+                if Levenshtein.distance(window, plain, score_cutoff=allowed + 2) > allowed + 1 \
+                        and len(_edit_parts(window, plain)) > allowed + 1:
+                    return
+                edits = counted_edits(window, plain)
+                if edits == 0:
+                    return
                 match.distance = edits
             old = best.get(hit.key)
             if old is None or (_KIND_RANK[kind], hit.distance) < (_KIND_RANK[old.kind], old.distance):
@@ -654,8 +704,7 @@ class Scorer:
             extra = 1 if position < view.identity and self._suffix_follows(labels, position, view.identity) else 0
             if extra or (position < view.identity and _is_public_suffix(raw)):
                 view.followed_by_suffix.add(position)  # '...sharepoint.com.<x>', '...static.microsoft.<x>'
-            label = _Label(raw)
-            for match in self._label_matches(label, extra):
+            for match in self._matches_of(raw, extra):
                 view.matches.append((position, match))
         # a brand key split by dots ('lao.airlines.com')
         kept = [l for l in labels[: view.identity + 1] if l not in _IGNORED_SUBDOMAINS]

@@ -18,7 +18,7 @@ def _allowed(length: int) -> int:
 
 def _index(texts: list[str]) -> tuple[KeyIndex, list[Key]]:
     keys = [Key(t, "name", t, t, i) for i, t in enumerate(dict.fromkeys(texts))]
-    index = KeyIndex(_allowed)
+    index = KeyIndex(_allowed, inside_min_length=0)
     index.extend(keys)
     return index, keys
 

@@ -1,0 +1,100 @@
+"""The prefilter (Scorer.might_resemble) never drops what score() flags.
+
+Generated lookalikes of every brand key (typos, swaps, lookalike letters and sequences,
+hyphens, extra words) under multi-label public suffixes (.com.la, .co.uk, .com.br), as
+subdomains of unrelated domains and on shared hosts, as host names and as URLs."""
+
+from __future__ import annotations
+
+import os
+import string
+
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from monitor.detection.models import Candidate
+
+EXAMPLES = int(os.environ.get("MONITOR_PREFILTER_EXAMPLES", "600"))
+SUFFIXES = ["com", "la", "com.la", "co.uk", "com.br", "net", "top", "xyz", "online", "co.jp"]
+SHARED = ["blogspot.com", "workers.dev", "github.io", "square.site", "webflow.io", "pages.dev"]
+LOOKALIKE = {"o": "0", "l": "1", "i": "í", "a": "а", "e": "3", "m": "rn", "w": "vv", "d": "cl"}
+WORDS = ["login", "pay", "secure", "promo", "deal", "hu", "user", "my", "your", "account", "x", "2026", "shop"]
+letters = st.sampled_from(string.ascii_lowercase + string.digits)
+
+
+@st.composite
+def mutated(draw, key: str) -> str:
+    text = key
+    for _ in range(draw(st.integers(0, 2))):
+        if not text:
+            break
+        op = draw(st.sampled_from(["omit", "insert", "replace", "swap", "lookalike", "hyphen", "double"]))
+        i = draw(st.integers(0, max(0, len(text) - 1)))
+        if op == "omit" and len(text) > 3:
+            text = text[:i] + text[i + 1:]
+        elif op == "insert":
+            text = text[:i] + draw(letters) + text[i:]
+        elif op == "replace":
+            text = text[:i] + draw(letters) + text[i + 1:]
+        elif op == "swap" and i + 1 < len(text):
+            text = text[:i] + text[i + 1] + text[i] + text[i + 2:]
+        elif op == "lookalike" and text[i] in LOOKALIKE:
+            text = text[:i] + LOOKALIKE[text[i]] + text[i + 1:]
+        elif op == "hyphen" and 0 < i < len(text):
+            text = text[:i] + "-" + text[i:]
+        elif op == "double":
+            text = text[:i] + text[i] + text[i:]
+    return text.strip("-") or key
+
+
+@st.composite
+def lookalike_hosts(draw, registry) -> str:
+    brand = draw(st.sampled_from(registry.brands))
+    keys = [d.split(".")[0] for d in brand.official.domains] + [a.handle for a in brand.official.accounts if a.handle]
+    keys += ["".join(ch for ch in n.lower() if ch.isalnum()) for n in (brand.name, *brand.aliases)]
+    key = draw(st.sampled_from([k for k in keys if k]))
+    label = draw(mutated(key))
+    before = draw(st.lists(st.sampled_from(WORDS), max_size=2))
+    after = draw(st.lists(st.sampled_from(WORDS), max_size=2))
+    joiner = draw(st.sampled_from(["", "-"]))
+    label = joiner.join([*before, label, *after])
+    place = draw(st.sampled_from(["registrable", "subdomain", "shared", "chain"]))
+    suffix = draw(st.sampled_from(SUFFIXES))
+    other = draw(st.text(alphabet=string.ascii_lowercase, min_size=3, max_size=9))
+    if place == "registrable":
+        host = f"{label}.{suffix}"
+    elif place == "subdomain":
+        host = f"{label}.{other}.{suffix}"
+    elif place == "shared":
+        host = f"{label}.{draw(st.sampled_from(SHARED))}"
+    else:
+        host = f"{label}.{draw(st.sampled_from(SUFFIXES))}.{other}.{suffix}"
+    if draw(st.booleans()):
+        host = draw(st.sampled_from(["www.", "pay.", "deal.", "m."])) + host
+    return host
+
+
+def _check(scorer, host: str) -> None:
+    result = scorer.score(Candidate(kind="domain", domain=host))
+    if result.verdict in ("impersonation", "suspicious"):
+        assert scorer.might_resemble(host), (host, result)
+        assert scorer.might_resemble(f"https://{host}/login"), (host, result)
+
+
+def test_prefilter_passes_every_flagged_lookalike(scorer, registry):
+    @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(lookalike_hosts(registry))
+    @example("laoposz.com.la")  # the issue's misses: the prefilter kept '.com.la' and measured the whole host
+    @example("pay.lopost.top")
+    @example("deal.laopos.la")
+    @example("laoairlines.com.verify-account.click")
+    @example("user-laotel.info")
+    def check(host):
+        _check(scorer, host)
+
+    check()
+
+
+def test_prefilter_drops_plain_names(scorer):
+    for host in ("bluegarden.com", "riverhouse-market.net", "coffee.example.org", "sun-moon.co.uk"):
+        assert not scorer.might_resemble(host), host
