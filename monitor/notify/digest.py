@@ -17,6 +17,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -200,12 +201,14 @@ def fit_digest(items: list[DigestItem], render: Callable[[list[DigestItem], Dige
     whole = render(items, DigestPart())
     if message_size(whole) <= max_bytes:
         return [(items, whole)]
+    summary = whole
     for shown in SUMMARY_SIZES:
         summary = render(items, DigestPart(shown=shown))
         if message_size(summary) <= max_bytes:
             return [(items, summary)]
     ordered = ranked(items)
-    count = 2
+    # as many parts as the smallest summary is over budget, plus a margin; more if needed
+    count = max(2, math.ceil(message_size(summary) * 1.2 / max_bytes))
     while True:
         size = -(-len(ordered) // count)
         chunks = [ordered[i:i + size] for i in range(0, len(ordered), size)]
@@ -213,4 +216,4 @@ def fit_digest(items: list[DigestItem], render: Callable[[list[DigestItem], Dige
                   for n, chunk in enumerate(chunks, 1)]
         if all(message_size(e) <= max_bytes for e in emails) or size == 1:
             return list(zip(chunks, emails, strict=True))
-        count *= 2
+        count = math.ceil(count * 1.5)

@@ -59,6 +59,7 @@ def local_internet(httpserver):
     seen: list[str] = []
     gone: set[tuple[str, str]] = set()  # pages taken down: (host, path)
     pages = dict(PAGES)  # what each page shows now (a test may change it)
+    rdap_answers: dict[str, str] = {}  # path -> an RDAP body a test serves (hostile ones)
     rdap = {
         "/iana/dns.json": "dns.json", "/iana/ipv4.json": "ipv4.json", "/iana/ipv6.json": "ipv6.json",
         "/verisign/com/v1/domain/laoairlines-bookings.com": "verisign-laoairlines-bookings.com.json",
@@ -74,6 +75,8 @@ def local_internet(httpserver):
         host = request.headers.get("Host", "").split(":")[0]
         seen.append(f"{host}{request.path}")
         if host == "127.0.0.1":
+            if request.path in rdap_answers:
+                return Response(rdap_answers[request.path], content_type="application/rdap+json")
             if request.path in rdap:
                 body = (FIXTURES / "rdap" / rdap[request.path]).read_text("utf-8").replace("{RDAP}", base)
                 return Response(body, content_type="application/rdap+json")
@@ -95,6 +98,7 @@ def local_internet(httpserver):
     httpserver.seen = seen
     httpserver.gone = gone
     httpserver.pages = pages
+    httpserver.rdap_answers = rdap_answers
     return httpserver
 
 
