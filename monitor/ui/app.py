@@ -1,0 +1,460 @@
+"""The Findings app: server-rendered pages, a small JSON API and the owners' action pages,
+mounted by the plugin on the api-server under /monitor. The HTTP edge: it authenticates and
+authorises every route (monitor.ui.auth), checks CSRF and origins (monitor.ui.security),
+reads view models (monitor.ui.views) and writes only through monitor.store.repo.
+
+Routes (relative to the mount point):
+  GET  findings, findings/{id}, brands, brands/{brand}, sources         pages (Airflow login)
+  POST findings/{id}/mark                                              form: mark, note, csrf
+  GET  findings/{id}/evidence.html, findings/{id}/screenshot.png,
+       takedowns/{id}.eml                                              downloads
+  GET  api/findings, api/findings/{id}; POST api/findings/{id}/marks    JSON (Airflow login)
+  GET  act/{id}/{action}?t=TOKEN; POST act/{id}/{action}                owners (signed link)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from functools import cached_property
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Form, HTTPException, Request, status
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from monitor.clock import display_time, utcnow
+from monitor.detection.domains import defang
+from monitor.settings import Settings
+from monitor.ui import charts, links, views
+from monitor.ui.auth import FINDINGS_DAG, AirflowAuth, Caller
+from monitor.ui.security import csrf_ok, csrf_token, same_origin, visible
+
+log = logging.getLogger(__name__)
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+# No script at all; inline styles (the page's <style> and the SVG charts); images from here;
+# forms post here; framed only by the Airflow UI on the same origin.
+CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; "
+       "frame-ancestors 'self'; base-uri 'none'")
+
+
+class LoginRequired(Exception):  # noqa: N818 - a control-flow signal, not an error
+    def __init__(self, url: str):
+        self.url = url
+
+
+class MarkBody(BaseModel):
+    mark: str = Field(description="confirmed, false-positive, taken-down, reopen (the finding); sent, resolved "
+                                  "(its latest takedown draft)")
+    note: str | None = Field(default=None, max_length=2000)
+
+
+def _environment() -> Environment:
+    env = Environment(loader=PackageLoader("monitor.ui", "templates"), autoescape=True, undefined=StrictUndefined,
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters["v"] = visible  # control and bidi characters as visible escapes; escaped after
+    env.filters["t"] = display_time
+    env.filters["defang"] = defang
+    env.globals["UI_MARKS"] = views.UI_MARKS
+    env.globals["OWNER_ACTIONS"] = links.OWNER_ACTIONS
+    return env
+
+
+class FindingsApp:
+    """The app and what its routes share: settings (read once, lazily), the session factory,
+    the templates, the auth manager adapter and the clock."""
+
+    def __init__(self, settings: Settings | None = None, *, auth: AirflowAuth | None = None,
+                 clock: Callable[[], dt.datetime] = utcnow):
+        self._settings = settings
+        self.auth = auth or AirflowAuth()
+        self.clock = clock
+        self.templates = _environment()
+
+    @cached_property
+    def settings(self) -> Settings:
+        return self._settings or Settings.from_env()
+
+    @cached_property
+    def sessions(self):
+        from monitor.store.db import factory_for
+
+        return factory_for(self.settings.database_url)
+
+    @cached_property
+    def csrf_secret(self) -> str:
+        secret = self.settings.secret_key or self.auth.fallback_secret()
+        if not secret:
+            raise RuntimeError("no secret for CSRF tokens: set MONITOR_SECRET_KEY or Airflow's [api] secret_key")
+        return secret
+
+    # ------------------------------------------------------------ helpers
+
+    @staticmethod
+    def relative_base(request: Request) -> str:
+        """The app's root relative to this page ('' or '../'), so links work under any mount
+        point and behind any proxy prefix."""
+        root = request.scope.get("root_path", "")
+        path = request.scope["path"]
+        inner = path[len(root):] if root and path.startswith(root) else path
+        return "../" * max(0, inner.count("/") - 1)
+
+    def render(self, request: Request, template: str, *, status_code: int = 200, caller: Caller | None = None,
+               **context: Any) -> HTMLResponse:
+        base = self.relative_base(request)
+        context.setdefault("can_edit", False)
+        html = self.templates.get_template(template).render(
+            base=base, airflow=base + "../", user=caller.name if caller else None,
+            csrf=csrf_token(self.csrf_secret, caller.credential) if caller and caller.via == "cookie" else "",
+            **context)
+        return HTMLResponse(html, status_code=status_code)
+
+    def allowed_hosts(self, request: Request) -> list[str]:
+        hosts = [request.headers.get("host", "")]
+        if self.settings.public_url:
+            from urllib.parse import urlsplit
+
+            hosts.append(urlsplit(self.settings.public_url).netloc)
+        return hosts
+
+    def check_post(self, request: Request, caller: Caller | None, presented_csrf: str | None) -> None:
+        """A cookie-authorised (or signed-link) POST must come from our own origin, and a
+        cookie-authorised one must carry the session's CSRF token; 403 otherwise."""
+        if caller is not None and caller.via == "bearer":
+            return
+        if not same_origin(request.headers.get("origin"), request.headers.get("referer"),
+                           self.allowed_hosts(request)):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, "cross-site request refused (Origin/Referer)")
+        if caller is not None and not csrf_ok(self.csrf_secret, caller.credential, presented_csrf):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, "missing or wrong CSRF token; reload the page")
+
+    async def reader(self, request: Request, *, html: bool) -> Caller:
+        try:
+            caller = await self.auth.caller(request)
+        except HTTPException as exc:
+            if html and exc.status_code in (401, 403):
+                raise LoginRequired(self.auth.login_url(str(request.url.path)
+                                                        + (f"?{request.url.query}" if request.url.query else ""))
+                                    ) from None
+            raise
+        if not self.auth.may(caller, "GET"):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, f"{caller.name} may not read the {FINDINGS_DAG} DAG")
+        return caller
+
+    def apply_mark(self, finding_id: int, mark: str, note: str | None, actor: str) -> str:
+        """Mark a finding (or its latest takedown draft) through the repository; the outcome in
+        words. LookupError: no such finding; ValueError: a mark that does not apply now."""
+        from monitor.store import repo
+        from monitor.store.models import Finding
+
+        now = self.clock()
+        note = (note or "").strip()[:2000] or None
+        with self.sessions() as session:
+            if mark in repo.TAKEDOWN_MARKS:
+                if session.get(Finding, finding_id) is None:
+                    raise LookupError(f"finding {finding_id} does not exist")
+                takedown = views.latest_takedown(session, finding_id)
+                if takedown is None:
+                    raise ValueError(f"finding {finding_id} has no takedown draft to mark {mark}")
+                repo.mark_takedown(session, takedown.id, mark, note=note, actor=actor, now=now)
+                outcome = f"takedown {takedown.id} marked {mark}"
+            elif mark in repo.FINDING_MARKS:
+                repo.mark_finding(session, finding_id, mark, note=note, actor=actor, now=now)
+                outcome = f"finding {finding_id} marked {mark}"
+            else:
+                raise ValueError(f"unknown mark {mark!r} (one of: {', '.join(views.UI_MARKS)})")
+            session.commit()
+        log.info("%s by %s", outcome, actor)
+        return outcome
+
+
+async def _html_reader(request: Request) -> Caller:
+    """The caller of a page, who may read findings; else a redirect to the login page (or 403)."""
+    return await request.app.state.findings.reader(request, html=True)
+
+
+async def _api_reader(request: Request) -> Caller:
+    """The caller of the JSON API, who may read findings; else 401 or 403."""
+    return await request.app.state.findings.reader(request, html=False)
+
+
+PageCaller = Annotated[Caller, Depends(_html_reader)]
+ApiCaller = Annotated[Caller, Depends(_api_reader)]
+FormText = Annotated[str, Form()]
+
+
+def _headers(response: Response, *, referrer: str = "same-origin") -> Response:
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    response.headers["Referrer-Policy"] = referrer
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _download(data: bytes, filename: str, media_type: str = "application/octet-stream") -> Response:
+    response = Response(data, media_type=media_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _json_row(row: views.FindingRow, raw_url: str | None = None) -> dict[str, Any]:
+    return {"id": row.id, "brand": row.brand, "kind": row.kind, "identity": row.identity, "url": raw_url,
+            "url_defanged": row.url, "platform": row.platform, "score": row.score, "verdict": row.verdict,
+            "status": row.status, "first_seen": row.first_seen.isoformat(), "last_seen": row.last_seen.isoformat(),
+            "takedown": row.takedown}
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def create_app(settings: Settings | None = None, *, auth: AirflowAuth | None = None,
+               clock: Callable[[], dt.datetime] = utcnow) -> FastAPI:
+    """The plugin's FastAPI app. Settings default to Settings.from_env(), read at the first
+    request (a bad setting then fails that request, not the api-server's start)."""
+    ui = FindingsApp(settings, auth=auth, clock=clock)
+    app = FastAPI(title="impersonation-monitor findings", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.findings = ui
+
+    @app.exception_handler(LoginRequired)
+    async def _login(request: Request, exc: LoginRequired):
+        return _headers(RedirectResponse(exc.url, status_code=303))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException):
+        if request.url.path.startswith(request.scope.get("root_path", "") + "/api/"):
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+        response = ui.render(request, "message.html.j2", status_code=exc.status_code, title=f"{exc.status_code}",
+                             message=str(exc.detail))
+        return _headers(response)
+
+    @app.exception_handler(views.BadFilter)
+    async def _bad_filter(request: Request, exc: views.BadFilter):
+        if request.url.path.startswith(request.scope.get("root_path", "") + "/api/"):
+            return JSONResponse({"detail": str(exc)}, status_code=400)
+        return _headers(ui.render(request, "message.html.j2", status_code=400, title="Bad filter", message=str(exc)))
+
+    # ------------------------------------------------------------ pages
+
+    @app.get("/", include_in_schema=False)
+    def home(request: Request, caller: PageCaller):
+        return _headers(RedirectResponse(request.scope.get("root_path", "") + "/findings", status_code=303))
+
+    @app.get("/findings", response_class=HTMLResponse)
+    def findings_page(request: Request, caller: PageCaller):
+        f = views.FindingFilter.parse(request.query_params)
+        with ui.sessions() as session:
+            page = views.find(session, f)
+            brands, sources = views.brand_ids(session), views.source_names(session)
+        return _headers(ui.render(request, "findings.html.j2", caller=caller, page=page, f=f, brands=brands,
+                                  sources=sources, statuses=[views.shown_status(s) for s in views.FINDING_STATUSES],
+                                  tiers=views.TIERS, sorts=list(views.SORTS)))
+
+    @app.get("/findings/{finding_id}", response_class=HTMLResponse)
+    def finding_page(request: Request, finding_id: int, caller: PageCaller):
+        with ui.sessions() as session:
+            found = views.detail(session, finding_id)
+        if found is None:
+            raise HTTPException(404, f"finding {finding_id} does not exist")
+        return _headers(ui.render(request, "finding.html.j2", caller=caller, d=found,
+                                  can_edit=ui.auth.may(caller, "PUT"), done=request.query_params.get("done", "")))
+
+    @app.post("/findings/{finding_id}/mark")
+    def mark_form(request: Request, finding_id: int, caller: PageCaller,
+                  mark: FormText = "", note: FormText = "", csrf: FormText = ""):
+        ui.check_post(request, caller, csrf)
+        if not ui.auth.may(caller, "PUT"):
+            raise HTTPException(403, f"{caller.name} may not change findings (needs edit access to the "
+                                     f"{FINDINGS_DAG} DAG)")
+        try:
+            ui.apply_mark(finding_id, mark, note, f"ui:{caller.name}")
+        except LookupError as exc:
+            raise HTTPException(404, str(exc)) from None
+        except ValueError as exc:
+            raise HTTPException(409, str(exc)) from None
+        return _headers(RedirectResponse(f"../{finding_id}?done={mark}", status_code=303))
+
+    @app.get("/findings/{finding_id}/evidence.html")
+    def evidence_html(request: Request, finding_id: int, _: PageCaller):
+        with ui.sessions() as session:
+            takedown = views.latest_takedown(session, finding_id)
+            data = takedown.html if takedown is not None else None
+        if data is None:
+            raise HTTPException(404, f"finding {finding_id} has no saved page")
+        # never rendered: a download, of a type no browser renders
+        return _download(data, f"finding-{finding_id}-evidence.html.txt")
+
+    @app.get("/findings/{finding_id}/screenshot.png")
+    def screenshot(request: Request, finding_id: int, _: PageCaller):
+        with ui.sessions() as session:
+            takedown = views.latest_takedown(session, finding_id)
+            data = takedown.screenshot if takedown is not None else None
+        if not data:
+            raise HTTPException(404, f"finding {finding_id} has no screenshot")
+        if not data.startswith(PNG_MAGIC):  # only a real PNG is shown as an image
+            return _download(data, f"finding-{finding_id}-screenshot.bin")
+        response = Response(data, media_type="image/png")
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @app.get("/takedowns/{takedown_id}.eml")
+    def takedown_eml(request: Request, takedown_id: int, _: PageCaller):
+        from monitor.store.models import Takedown
+
+        with ui.sessions() as session:
+            takedown = session.get(Takedown, takedown_id)
+            message = takedown.message if takedown is not None else None
+        if message is None:
+            raise HTTPException(404, f"takedown {takedown_id} does not exist")
+        return _download(message.encode("utf-8"), f"takedown-{takedown_id}.eml", "message/rfc822")
+
+    @app.get("/brands", response_class=HTMLResponse)
+    def brands_page(request: Request, caller: PageCaller):
+        return _brand(request, caller, None)
+
+    @app.get("/brands/{brand_id}", response_class=HTMLResponse)
+    def brand_page(request: Request, brand_id: str, caller: PageCaller):
+        return _brand(request, caller, brand_id)
+
+    def _brand(request: Request, caller: Caller, brand_id: str | None):
+        with ui.sessions() as session:
+            brands = views.brand_ids(session)
+            if brand_id is not None and brand_id not in brands:
+                raise HTTPException(404, f"no findings for brand {brand_id!r}")
+            o = views.overview(session, brand_id, now=ui.clock(), reminder_days=ui.settings.takedown_reminder_days)
+        per_day = charts.columns(o.per_day, title=f"New findings per day, last {o.days} days")
+        by_source = charts.bars(o.by_source, title="New findings by source (first seen by)")
+        by_status = charts.bars([(s, n) for s, n in o.by_status if n], title="Findings by status")
+        return _headers(ui.render(request, "brand.html.j2", caller=caller, o=o, brands=brands, per_day=per_day,
+                                  by_source=by_source, by_status=by_status))
+
+    @app.get("/sources", response_class=HTMLResponse)
+    def sources_page(request: Request, caller: PageCaller):
+        with ui.sessions() as session:
+            health = views.source_health(session, now=ui.clock())
+        return _headers(ui.render(request, "sources.html.j2", caller=caller, health=health))
+
+    # ------------------------------------------------------------ JSON API
+
+    @app.get("/api/findings")
+    def api_findings(request: Request, _: ApiCaller):
+        f = views.FindingFilter.parse(request.query_params)
+        with ui.sessions() as session:
+            page = views.find(session, f)
+            urls = views.raw_urls(session, [r.id for r in page.rows])
+        return JSONResponse({"total": page.total, "page": f.page, "per_page": f.per_page, "pages": page.pages,
+                             "filter": f.as_dict(), "findings": [_json_row(r, urls.get(r.id)) for r in page.rows]})
+
+    @app.get("/api/findings/{finding_id}")
+    def api_finding(request: Request, finding_id: int, _: ApiCaller):
+        with ui.sessions() as session:
+            found = views.detail(session, finding_id)
+            raw_url = views.raw_urls(session, [finding_id]).get(finding_id)
+        if found is None:
+            raise HTTPException(404, f"finding {finding_id} does not exist")
+        return JSONResponse(_json_detail(found, raw_url))
+
+    @app.post("/api/findings/{finding_id}/marks")
+    def api_mark(request: Request, finding_id: int, body: MarkBody, caller: ApiCaller):
+        ui.check_post(request, caller, request.headers.get("x-csrf-token"))
+        if not ui.auth.may(caller, "PUT"):
+            raise HTTPException(403, f"{caller.name} may not change findings (needs edit access to the "
+                                     f"{FINDINGS_DAG} DAG)")
+        try:
+            outcome = ui.apply_mark(finding_id, body.mark, body.note, f"ui:{caller.name}")
+        except LookupError as exc:
+            raise HTTPException(404, str(exc)) from None
+        except ValueError as exc:
+            raise HTTPException(409 if body.mark in views.UI_MARKS else 400, str(exc)) from None
+        with ui.sessions() as session:
+            found = views.detail(session, finding_id)
+            raw_url = views.raw_urls(session, [finding_id]).get(finding_id)
+        return JSONResponse({"outcome": outcome, "finding": _json_detail(found, raw_url)})
+
+    # ------------------------------------------------------------ owners' signed links
+
+    def _grant(token: str, finding_id: int, action: str) -> links.ActionGrant:
+        return links.verify(ui.settings.secret_key, token, finding_id, action, ui.clock())
+
+    def _owner_page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+        return _headers(ui.render(request, template, status_code=status_code, **context))
+
+    def _link_refused(request: Request, exc: links.LinkError) -> HTMLResponse:
+        code = {"expired": 410, "off": 404}.get(exc.reason, 403)
+        return _owner_page(request, "owner_message.html.j2", code, title="This link cannot be used",
+                           message=str(exc))
+
+    def _owner_finding(finding_id: int) -> tuple[views.FindingRow, str | None] | None:
+        with ui.sessions() as session:
+            return views.owner_view(session, finding_id)
+
+    @app.get("/act/{finding_id}/{action}", response_class=HTMLResponse)
+    def owner_confirm(request: Request, finding_id: int, action: str, t: str = ""):
+        """What a mail scanner or an owner gets by opening a link: a page, nothing changed."""
+        try:
+            grant = _grant(t, finding_id, action)
+        except links.LinkError as exc:
+            return _link_refused(request, exc)
+        found = _owner_finding(finding_id)
+        if found is None:
+            return _owner_page(request, "owner_message.html.j2", 404, title="Not found",
+                               message="This item is no longer in the monitor's records.")
+        row, takedown_status = found
+        return _owner_page(request, "owner_confirm.html.j2", row=row, grant=grant, token=t,
+                           label=links.OWNER_ACTIONS[action], no_draft=action == "sent" and takedown_status is None)
+
+    @app.post("/act/{finding_id}/{action}", response_class=HTMLResponse)
+    def owner_act(request: Request, finding_id: int, action: str, t: FormText = "", note: FormText = ""):
+        try:
+            grant = _grant(t, finding_id, action)
+        except links.LinkError as exc:
+            return _link_refused(request, exc)
+        ui.check_post(request, None, None)
+        found = _owner_finding(finding_id)
+        if found is None:
+            return _owner_page(request, "owner_message.html.j2", 404, title="Not found",
+                               message="This item is no longer in the monitor's records.")
+        row, takedown_status = found
+        already = row.status == action if action != "sent" else takedown_status in ("sent", "resolved")
+        if already:
+            return _owner_page(request, "owner_message.html.j2", title="Already recorded",
+                               message=f"This was already recorded as “{links.OWNER_ACTIONS[action]}”. Nothing "
+                                       f"changed.")
+        try:
+            ui.apply_mark(finding_id, action, note or f"from the owner's email ({links.OWNER_ACTIONS[action]})",
+                          grant.email)
+        except ValueError as exc:
+            return _owner_page(request, "owner_message.html.j2", 409, title="Nothing changed", message=str(exc))
+        return _owner_page(request, "owner_message.html.j2", title="Thank you",
+                           message=f"Recorded: “{links.OWNER_ACTIONS[action]}” for {row.identity}, "
+                                   f"as {grant.email}.")
+
+    return app
+
+
+def _json_detail(d: views.FindingDetail, raw_url: str | None) -> dict[str, Any]:
+    return {
+        **_json_row(d.row, raw_url), "reasons": d.reasons, "status_note": d.status_note,
+        "alerted_at": _iso(d.alerted_at), "actions": d.actions,
+        "sightings": [{"source": s.source, "query": s.query, "seen_at": _iso(s.seen_at), "url_defanged": s.url,
+                       "dag_id": s.dag_id, "dag_run_id": s.dag_run_id} for s in d.sightings],
+        "takedowns": [{"id": t.id, "round": t.round, "state": t.state, "status": t.status, "route": t.route,
+                       "addressed_to": t.addressed_to, "recipients": t.recipients, "form_defanged": t.form,
+                       "parties": t.parties, "gaps": t.gaps, "evidence_url_defanged": t.evidence_url,
+                       "http_status": t.http_status, "page_title": t.page_title, "resolved_ip": t.resolved_ip,
+                       "html_sha256": t.html_sha256, "screenshot_sha256": t.screenshot_sha256,
+                       "drafted_at": _iso(t.drafted_at), "owner_sent_at": _iso(t.owner_sent_at),
+                       "taken_down_at": _iso(t.taken_down_at)} for t in d.takedowns],
+        "marks": [{"subject": m.subject, "subject_id": m.subject_id, "status": m.status, "actor": m.actor,
+                   "note": m.note, "marked_at": _iso(m.marked_at)} for m in d.marks],
+    }
