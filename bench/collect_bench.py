@@ -1,16 +1,23 @@
-"""Benchmark the newly-registered-domains collector on a list of 1,000,000 names.
+"""Benchmark the newly-registered-domains collector on a list of 2,000,000 names.
 
-The list (ordinary made-up names with a few hundred lookalikes of the brands mixed in) is
-served from a local HTTP server, downloaded and filtered by the real `monitor collect
---source nrd`, start-up included. Prints wall time, names per second, the candidates it
-kept and the command's peak memory (max RSS).
+The list (ordinary made-up names with lookalikes of the brands mixed in, one in 2,500) is
+served from a local HTTP server. Two runs, start-up included, each in its own process:
 
-    python bench/collect_bench.py [--count 1000000]
+1. ``monitor collect --source nrd``: download and prefilter, candidates written out (the
+   CLI path, which today collects a brand's candidates in a list before writing them);
+2. streaming end to end: the same collector's download, its prefilter and the scorer on
+   each name that passes, one name in memory at a time (``monitor.collectors.nrd.
+   collect_and_score``), the flagged ones written as JSON Lines.
+
+Prints wall time, names per second, candidates kept, flagged, and each run's peak memory.
+
+    python bench/collect_bench.py [--count 2000000] [--only stream|cli]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import resource
@@ -28,8 +35,8 @@ WORDS = ("blue green river house market coffee travel garden happy sun moon star
          "fast tech shop food home rice lake hill stone paper light bright golden silver quick fresh ocean forest "
          "tiger eagle lotus temple village bamboo mango orange apple bread music photo").split()
 LOOKALIKES = ("laoairlines-{n}.com", "laotel-gift{n}.top", "laopost-fee{n}.xyz", "tholakhong{n}.net",
-              "la0airlines{n}.com", "laotiantimes-{n}.online")
-SUFFIXES = ("com", "net", "org", "info", "online", "shop", "xyz", "top", "site", "store")
+              "la0airlines{n}.com", "laotiantimes-{n}.online", "laoposz{n}.com.la", "pay.lopost{n}.top")
+SUFFIXES = ("com", "net", "org", "info", "online", "shop", "xyz", "top", "site", "store", "com.la", "co.uk")
 
 
 def make_list(path: Path, count: int) -> int:
@@ -54,10 +61,43 @@ class _Quiet(SimpleHTTPRequestHandler):
         return "text/plain"
 
 
+def _stream_child(output: str) -> int:
+    """Run in a child process: collect, filter and score the day's list as a stream."""
+    from monitor.collectors.base import Query, Window
+    from monitor.collectors.nrd import collect_and_score
+    from monitor.collectors.sources import build_collector
+    from monitor.detection.rules import load_rules
+    from monitor.detection.scoring import Scorer
+    from monitor.fetch.http import Fetcher
+    from monitor.pipeline import parse_time
+    from monitor.registry import load_registry
+    from monitor.settings import Settings
+
+    settings = Settings.from_env()
+    registry = load_registry(settings.brands_file)
+    scorer = Scorer(registry, load_rules(settings.rules_file))
+    collector = build_collector("nrd", settings, Fetcher(settings), scorer)
+    window = Window(parse_time("2026-11-28T00:00:00Z", "since"), parse_time("2026-11-28T23:00:00Z", "until"))
+    kept = flagged = 0
+    with open(output, "w", encoding="utf-8") as sink:
+        for candidate, score in collect_and_score(collector, Query("newly registered domains", "lao-airlines"), window,
+                                                  scorer):
+            kept += 1
+            if score.verdict in ("impersonation", "suspicious"):
+                flagged += 1
+                sink.write(json.dumps({**candidate.to_dict(), "score": score.to_dict()}, ensure_ascii=False) + "\n")
+    print(json.dumps({"kept": kept, "flagged": flagged}))
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--count", type=int, default=1_000_000)
+    parser.add_argument("--count", type=int, default=2_000_000)
+    parser.add_argument("--only", choices=("stream", "cli"), default=None)
+    parser.add_argument("--stream-child", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.stream_child:
+        return _stream_child(args.stream_child)
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
         planted = make_list(tmp_path / "2026-11-28.txt", args.count)
@@ -74,23 +114,36 @@ def main() -> int:
         })
         bin_dir = Path(sys.executable).parent
         subprocess.run([str(bin_dir / "monitor"), "db", "upgrade"], env=env, check=True, capture_output=True)
-        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        started = time.perf_counter()
-        result = subprocess.run([str(bin_dir / "monitor"), "collect", "--source", "nrd", "--brand", "lao-airlines",
-                                 "--since", "2026-11-28T00:00:00Z", "--until", "2026-11-28T23:00:00Z",
-                                 "--output", str(tmp_path / "out.jsonl")], env=env, capture_output=True, text=True)
-        wall = time.perf_counter() - started
-        peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        print(f"names:             {args.count:,} ({size_mb:.0f} MB list, {planted} planted lookalikes)")
+        runs = [("stream", [sys.executable, __file__, "--stream-child", str(tmp_path / "flagged.jsonl")]),
+                ("cli", [str(bin_dir / "monitor"), "collect", "--source", "nrd", "--brand", "lao-airlines",
+                         "--since", "2026-11-28T00:00:00Z", "--until", "2026-11-28T23:00:00Z",
+                         "--output", str(tmp_path / "out.jsonl")])]
+        for name, command in runs:
+            if args.only and name != args.only:
+                continue
+            for cached in Path(tempfile.gettempdir(), "impersonation-monitor-nrd").glob("*.list"):
+                cached.unlink()  # every run downloads the list
+            started = time.perf_counter()
+            process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            out, err = process.communicate()
+            wall = time.perf_counter() - started
+            peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+            if process.returncode != 0:
+                print(err, file=sys.stderr)
+                return process.returncode
+            if name == "stream":
+                counts = json.loads(out.strip().splitlines()[-1])
+                print(f"\nstreaming (collect + prefilter + score, one process):")
+                print(f"  candidates kept:   {counts['kept']:,} (prefilter passes), flagged {counts['flagged']:,}")
+            else:
+                kept = sum(1 for _ in (tmp_path / "out.jsonl").open())
+                print(f"\nmonitor collect --source nrd (download + prefilter, candidates listed, no scoring):")
+                print(f"  candidates kept:   {kept:,}")
+            print(f"  wall time:         {wall:.2f} s (start-up included)")
+            print(f"  throughput:        {args.count / wall:,.0f} names/s")
+            print(f"  peak memory (RSS): {peak_kib / 1024:.0f} MB (largest child so far)")
         server.shutdown()
-        if result.returncode != 0:
-            print(result.stderr, file=sys.stderr)
-            return result.returncode
-        kept = sum(1 for _ in (tmp_path / "out.jsonl").open())
-    print(f"names:             {args.count:,} ({size_mb:.0f} MB list, {planted} planted lookalikes)")
-    print(f"candidates kept:   {kept:,} (prefilter passes; the scorer decides)")
-    print(f"wall time:         {wall:.2f} s (download + filter, start-up included)")
-    print(f"throughput:        {args.count / wall:,.0f} names/s")
-    print(f"peak memory (RSS): {max(peak_kib, before) / 1024:.0f} MB")
     return 0
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from monitor.clock import utcnow
 from monitor.collectors.base import LayoutChanged, Query, Window
 from monitor.fetch.http import Fetcher
-from monitor.detection.models import Candidate
+from monitor.detection.models import Candidate, Score
 from monitor.registry import Brand
 
 LIST_TYPES = ("text/plain", "application/zip", "application/x-zip-compressed", "application/octet-stream")
@@ -113,3 +113,14 @@ class NrdCollector:
 
     def parse(self, raw: bytes | Path, query: Query, window: Window) -> Iterator[Candidate]:
         return parse_list(raw, self.resembles)
+
+
+def collect_and_score(collector: NrdCollector, query: Query, window: Window, scorer) -> Iterator[tuple[Candidate, Score]]:  # noqa: ANN001
+    """Collect, filter and score as the list is read, one name in memory at a time: the
+    list is downloaded to a file, each line passes the scorer's own prefilter
+    (``Scorer.might_resemble``, which passes whatever ``score`` would flag) and what passes
+    is scored at once. Yields (candidate, score) for every candidate that passed; callers
+    keep what they need (the flagged ones) and never a list of the whole day."""
+    path = collector.fetch(query, window)
+    for candidate in collector.parse(path, query, window):
+        yield candidate, scorer.score(candidate)

@@ -90,8 +90,11 @@ class KeyIndex:
     _piece_lengths: set[int] = field(default_factory=set)
     _max_allowed: int = 0
     _long_from: int = 10**6  # shortest key allowed more than one edit
+    _heads: dict[str, list[int]] | None = None  # first two letters of the pieces -> their lengths
+    _regex: object = None  # one alternation of the pieces, while there are few
 
     def add(self, key: Key) -> None:
+        self._heads = self._regex = None
         for form in {key.text, read_sequences(key.text)}:
             if not form:
                 continue
@@ -208,11 +211,25 @@ class KeyIndex:
 
     def might_match(self, text: str) -> bool:
         """False only if no key, nor a typo of one, can be found in text by the lookups above."""
-        n = len(text)
-        for length in self._piece_lengths:
-            for start in range(0, n - length + 1):
-                if text[start:start + length] in self._pieces:
-                    return True
+        if self._regex is None and len(self._pieces) <= 4000:
+            import re
+
+            self._regex = re.compile("|".join(sorted(map(re.escape, self._pieces), key=len, reverse=True)) or "(?!)")
+        if self._regex is not None:
+            return self._regex.search(text) is not None
+        if self._heads is None:
+            heads: dict[str, set[int]] = {}
+            for piece in self._pieces:
+                heads.setdefault(piece[:2], set()).add(len(piece))
+            self._heads = {h: sorted(lengths) for h, lengths in heads.items()}
+        heads = self._heads
+        pieces = self._pieces
+        for start in range(len(text) - 1):
+            lengths = heads.get(text[start:start + 2])
+            if lengths:
+                for length in lengths:
+                    if text[start:start + length] in pieces:
+                        return True
         return False
 
 

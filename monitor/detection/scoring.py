@@ -73,6 +73,10 @@ def _is_public_suffix(text: str) -> bool:
     return bool(text) and _extractor()("x." + text).suffix == text
 
 
+_NO_SEPARATORS = str.maketrans("", "", ".-_")
+_PREFILTER_FLAT = str.maketrans({**{k: v for k, v in _ASCII_FLAT.items()}, **{ord(c): None for c in ".-_"}})
+
+
 def _wordy(text: str) -> bool:
     """Text that reads as dictionary words (or numbers) only: '', 'balogin', 'onlineservices'."""
     if not text:
@@ -492,16 +496,27 @@ class Scorer:
             host = host_of_url(text if "//" in text else "//" + text) or ""
         else:
             host = text
+        host = host.lower().rstrip(".")
+        if host.isascii() and "xn--" not in host:
+            # the cheap necessary condition, on every label left of the last one: some piece
+            # of some key in the flat form, or in the form with sequences read inside tokens
+            body = host.rpartition(".")[0] or host
+            flat_text = body.translate(_PREFILTER_FLAT)
+            if not self.index.might_match(flat_text):
+                seq_text = read_sequences(body.translate(_ASCII_FLAT)).translate(_NO_SEPARATORS)
+                if seq_text == flat_text or not self.index.might_match(seq_text):
+                    return False
         try:
             host = normalize_host(host)
         except InvalidHost:
             return False
         if host.isascii():
-            body = host.rpartition(".")[0] or host
-            tokens = [t for t in _TOKEN_SPLIT_RE.split(body) if t]
-            flat_text = "".join(tokens).translate(_ASCII_FLAT)
-            seq_text = "".join(read_sequences(t.translate(_ASCII_FLAT)) for t in tokens)
-            if not (self.index.might_match(flat_text) or (seq_text != flat_text and self.index.might_match(seq_text))):
+            # the same check on the labels left of the public suffix ('.com.la' is no brand)
+            parts = split_host(host)
+            body = host[: -len(parts.suffix) - 1] if parts.suffix and host.endswith("." + parts.suffix) else host
+            flat_text = body.translate(_PREFILTER_FLAT)
+            seq_text = read_sequences(body.translate(_ASCII_FLAT)).translate(_NO_SEPARATORS)
+            if not self.index.might_match(flat_text) and not self.index.might_match(seq_text):
                 return False
         return bool(self._host_view(host).matches)
 
