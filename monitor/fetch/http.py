@@ -303,10 +303,20 @@ class Fetcher:
             max_bytes: int = 5_000_000, deadline_seconds: float | None = None, robots: bool = False,
             polite: bool = True, sink=None, headers: dict[str, str] | None = None) -> FetchResult:
         """GET a URL. Raises FetchError unless the whole body arrives within the deadline,
-        under the size cap, with an acceptable content type and a 2xx status."""
+        under the size cap, with an acceptable content type and a 2xx status. A deadline
+        given by the caller covers the robots.txt check too (the browser's capture relies on it)."""
         self.check_url(url)
-        if robots and not self.robots.allowed(url):
-            raise RobotsDisallowed(f"{_shown(url)}: disallowed by robots.txt (or robots.txt unavailable)")
+        if robots:
+            started = time.monotonic()
+            _active.robots_deadline = deadline_seconds
+            try:
+                allowed = self.robots.allowed(url)
+            finally:
+                _active.robots_deadline = None
+            if not allowed:
+                raise RobotsDisallowed(f"{_shown(url)}: disallowed by robots.txt (or robots.txt unavailable)")
+            if deadline_seconds is not None:
+                deadline_seconds = max(1.0, deadline_seconds - (time.monotonic() - started))
         host = host_of(url)
         attempt = 0
         while True:
@@ -453,8 +463,9 @@ class Fetcher:
         return FetchResult(response.url, status, content_type, b"".join(chunks), dict(response.headers), ip)
 
     def _fetch_robots(self, url: str) -> tuple[int | None, bytes]:
+        deadline = min(self.settings.http_deadline, 20, getattr(_active, "robots_deadline", None) or 20)
         try:
-            result = self._once(url, None, (), 500_000, min(self.settings.http_deadline, 20))
+            result = self._once(url, None, (), 500_000, deadline)
             return result.status, result.body
         except RateLimited:
             return None, b""
