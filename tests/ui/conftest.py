@@ -93,6 +93,8 @@ def client(ui_settings, auth_manager, clock):
     from monitor.ui.app import create_app
 
     root = FastAPI()
-    root.mount("/monitor", create_app(ui_settings, clock=clock))
+    plugin_app = create_app(ui_settings, clock=clock)
+    root.mount("/monitor", plugin_app)
     with TestClient(root, base_url="http://testserver", follow_redirects=False) as test_client:
+        test_client.plugin_app = plugin_app
         yield test_client
