@@ -82,8 +82,9 @@ class Addressing:
 def address_channel(route: Route, channel: Channel) -> Addressing:
     """A platform's or a hosting service's own channel: its email, or its form."""
     to = ((f"{channel.name} abuse", channel.email),) if channel.email else ()
+    # the form's address is given on its own (a link); here it would be defanged as text
     parties = [f"{channel.name}: " + " or ".join(
-        p for p in (channel.email, f"the form at {channel.form}" if channel.form else None) if p)]
+        p for p in (channel.email, "its web form" if channel.form else None) if p)]
     return Addressing(route.kind, channel.name, to=to, form=channel.form,
                       asks_for=tuple((a.field, a.answer) for a in channel.asks_for), parties=tuple(parties),
                       key=route.key)

@@ -178,6 +178,10 @@ def test_drafts_are_addressed_with_evidence_and_delivered_to_owners_only(takedow
     airlines_digest = next(e for e in digests if "Lao Airlines" in e["Subject"])
     airlines_drafts = next(e for e in drafts_mails if "Lao Airlines" in e["Subject"])
     digest_text = airlines_digest.get_body(("plain",)).get_content()
+    # #13: at 360 px nothing scrolls sideways (long URLs and hashes wrap); the form is a link
+    drafts_html = airlines_drafts.get_body(("html",)).get_content()
+    assert "overflow-wrap:anywhere" in drafts_html and 'name="viewport"' in drafts_html
+    assert '<a href="https://www.facebook.com/help/contact/295309487309948">' in drafts_html
     assert airlines_drafts["Subject"] in digest_text.replace("\n", " ") or \
         "[impersonation-monitor] Lao Airlines: 2 takedown drafts to review" in digest_text
     with session_factory(make_engine(takedown_env["url"]))() as session:
