@@ -73,6 +73,9 @@ def _is_public_suffix(text: str) -> bool:
     return bool(text) and _extractor()("x." + text).suffix == text
 
 
+# Words that make a phrase with anything ('the apple', 'my office'): no compound name.
+_FUNCTION_WORDS = frozenset("the and for you your our his her its their this that with from new all any one "
+                            "get out off not can are was".split())
 _NO_SEPARATORS = str.maketrans("", "", ".-_")
 _PREFILTER_FLAT = str.maketrans({**{k: v for k, v in _ASCII_FLAT.items()}, **{ord(c): None for c in ".-_"}})
 
@@ -747,7 +750,11 @@ class Scorer:
 
     @staticmethod
     def _suffix_follows(labels: list[str], position: int, identity: int) -> bool:
-        """'amzone.co.jp.<anything>': the label is followed by a public suffix, as if it were a domain."""
+        """'amzone.co.jp.<anything>': the label is followed by a public suffix, as if it were a domain
+        (a country code or one of the old generic ones: 'co.jp', 'com', 'de'; not any word that
+        happens to be a top-level domain today, such as 'weather' or 'app')."""
+        if position + 1 >= len(labels) or len(labels[position + 1]) > 3:
+            return False
         for end in range(position + 2, min(position + 4, identity + 1) + 1):
             if _is_public_suffix(".".join(labels[position + 1:end])):
                 return True
@@ -846,7 +853,8 @@ class Scorer:
             for first, second in ((before, key), (key, after)):
                 other = first if second == key else second
                 same_brand = {k.plain for k in self.brands[match.key.brand].keys}
-                if other and len(other) > 3 and other not in self._domain_lures and other not in same_brand \
+                if other and len(other) >= 3 and other not in _FUNCTION_WORDS and other not in self._domain_lures \
+                        and other not in same_brand \
                         and segment.bigram_count(first, second) >= self.rules.phrase_min_count:
                     return "phrase", f"{first} {second}"
         return how, word
@@ -921,6 +929,8 @@ class Scorer:
                         f"'{key.plain}' of {brand} appears in '{host}' inside '{detail}', which is no word "
                         f"a reader knows", True)
             place = (f" in a subdomain of the unrelated domain '{view.registrable}'" if in_sub else "")
+            if match.window_plain != key.plain:
+                place += f", written '{window}' ({describe_edits(match.window_plain, key.plain)})"
             others = match.label.other_words(match.start, match.end)
             if not in_sub and others and all(w.isdigit() for w in others):
                 weight = max(weight, weights.domain_brand_plus_number)

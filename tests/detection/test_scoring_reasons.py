@@ -70,3 +70,86 @@ def test_account_url_only(scorer):
     assert "instagram" in result.reasons[0]
     official = _score(scorer, kind="page", url="https://www.facebook.com/LaoTelecom/", title="Lao Telecom")
     assert official.verdict == "official" and official.brand == "lao-telecom"
+
+
+# ---------------------------------------------------------------- detection v2 (issue #12)
+
+import pytest  # noqa: E402
+
+from tests.conftest import DATA  # noqa: E402
+
+FLAGS = ("impersonation", "suspicious")
+
+
+@pytest.fixture(scope="module")
+def global_scorer():
+    from monitor.detection.rules import load_rules
+    from monitor.detection.scoring import Scorer
+    from monitor.registry import load_registry
+
+    return Scorer(load_registry(DATA / "global_brands_aliases.yaml"), load_rules())
+
+
+def _domain(scorer, host):
+    return scorer.score(Candidate(kind="domain", domain=host))
+
+
+def test_other_companies_close_to_a_brand_are_at_most_suspicious(scorer, global_scorer):
+    for host in ("ethiopianairlines.com", "lattelecom.lv", "latintimes.com", "laotelevision.org", "laopostcards.com"):
+        assert _domain(scorer, host).verdict != "impersonation", host
+    for host in ("paypay.ne.jp", "chargepoint.com", "outlookindia.com", "officedepot.com", "applebees.com"):
+        assert _domain(global_scorer, host).verdict != "impersonation", host
+
+
+def test_a_key_inside_another_word_is_not_the_brand(global_scorer):
+    for host in ("hicloudcam.com", "boxoffice.com", "editor.svc.cloud.microsoft",
+                 "help.svc.cloud.microsoft", "fitnesspark.fr", "api3.weather.com"):
+        assert _domain(global_scorer, host).verdict == "unrelated", (host, _domain(global_scorer, host))
+
+
+def test_lookalike_sequences_only_inside_a_word(global_scorer):
+    for host in ("user-netflix.info", "yournetflixaccount.com", "netflix-user.info", "rnicrosoft-login.com"):
+        result = _domain(global_scorer, host)
+        assert result.verdict in FLAGS, (host, result)
+    assert _domain(global_scorer, "rnicrosoft-login.com").brand == "microsoft"
+    assert "'rn' for 'm'" in _domain(global_scorer, "rnicrosoft-login.com").reasons[0]
+
+
+def test_typos_with_extra_words_in_subdomains_and_suffix_chains(global_scorer):
+    cases = {"netfflix-reactivate.com": "netflix", "neflix-hu.com": "netflix",
+             "suport-microsof.webcindario.com": "microsoft", "amzone.co.jp.myygm.cn": "amazon",
+             "amzon.co.jp.fg360.cn": "amazon", "netlfix-mx.com": "netflix"}
+    for host, brand in cases.items():
+        result = _domain(global_scorer, host)
+        assert result.verdict in FLAGS and result.brand == brand, (host, result)
+
+
+def test_reasons_name_what_was_compared_in_the_owners_spelling(scorer, global_scorer):
+    result = _domain(global_scorer, "neflix-hu.com")
+    assert result.reasons[0].startswith("'neflix' in 'neflix-hu.com' is 'netflix' of Netflix with 't' left out")
+    swap = _domain(global_scorer, "amaozn-login.com")
+    assert "'oz' for 'zo'" in swap.reasons[0], swap
+    # the internal flat form never shows: 'laoairlines' is never written 'laoalrllnes'
+    for host in ("ethiopianairlines.com", "laoairllnes.com", "la0airlines-deal.com", "laotiantirnes.com"):
+        for reason in _domain(scorer, host).reasons:
+            assert "laoalrllnes" not in reason and "laotlantlmes" not in reason, reason
+
+
+def test_edits_listed_are_the_edits_counted():
+    from monitor.detection.scoring import _edit_parts, counted_edits, describe_edits
+
+    assert describe_edits("netfflix", "netflix") == "'f' added"
+    assert describe_edits("laotiamtimes", "laotiantimes") == "'m' for 'n'"
+    assert counted_edits("mlcrosoft", "microsoft") == 0  # a lookalike letter is listed, not counted
+    for source, target in (("laoaírlines", "laoairlines"), ("laoairlinez", "laoairlines"), ("micorsoft", "microsoft")):
+        parts = _edit_parts(source, target)
+        assert len(parts) == len(describe_edits(source, target).replace(" and ", ", ").split(", "))
+
+
+def test_tiers_for_the_global_brands(global_scorer):
+    assert _domain(global_scorer, "paypal-login-verify.com").verdict == "impersonation"
+    assert _domain(global_scorer, "paypai.shop").verdict == "impersonation"  # lookalike letter
+    assert _domain(global_scorer, "netflix.xyz").verdict == "impersonation"  # official name, other suffix
+    assert _domain(global_scorer, "hotmail-103723.square.site").verdict == "impersonation"  # shared host
+    assert _domain(global_scorer, "amazoe.live").verdict == "suspicious"  # one edit, nothing else
+    assert _domain(global_scorer, "odcsm1.live.com.akadns.net").verdict == "unrelated"  # CDN naming
