@@ -143,12 +143,13 @@ def queue_digests(factory: sessionmaker[Session], brands: list[Brand], **kwargs)
 
 def release_dead_alert(session: Session, alert_id: int) -> int:
     """A dead-lettered alert delivered nothing: its findings are 'not yet delivered' again
-    (status new, no alert), so that the next run alerts them, and its takedown drafts wait
-    for the next drafts email. Findings an owner marked meanwhile keep their mark. Returns
-    how many findings were returned."""
+    (status new), so that the next run alerts them, and its takedown drafts wait for the next
+    drafts email. Findings an owner marked meanwhile keep their mark. A finding keeps pointing
+    at the dead alert until another alert carries it, so that `monitor alerts retry` can take
+    back what is still undelivered. Returns how many findings were returned."""
     returned = session.execute(
         update(Finding).where(Finding.alert_id == alert_id, Finding.status == "alerted")
-        .values(status="new", alert_id=None, alerted_at=None).execution_options(synchronize_session=False)
+        .values(status="new", alerted_at=None).execution_options(synchronize_session=False)
     ).rowcount
     session.execute(update(Takedown).where(Takedown.delivered_alert_id == alert_id)
                     .values(delivered_alert_id=None).execution_options(synchronize_session=False))
