@@ -278,6 +278,24 @@ def _retry_alerts(args: argparse.Namespace) -> int:
     return 0 if not report.failed and not report.dead else 1
 
 
+def _list_show_mark(sub: argparse._SubParsersAction, name: str, what: str, *, statuses: str, marks: str,
+                    note: str) -> tuple[argparse.ArgumentParser, argparse._SubParsersAction, argparse.ArgumentParser]:
+    """`monitor NAME list|show|mark`: the same three commands for findings and takedowns."""
+    parser = sub.add_parser(name, help=f"list, show and mark {what}")
+    commands = parser.add_subparsers(dest=f"{name}_command", required=True)
+    listing = commands.add_parser("list")
+    listing.add_argument("--brand")
+    listing.add_argument("--status", help=statuses)
+    listing.add_argument("--limit", type=int, default=100)
+    show = commands.add_parser("show")
+    show.add_argument("id", type=int)
+    mark = commands.add_parser("mark")
+    mark.add_argument("id", type=int)
+    mark.add_argument("mark", help=marks)
+    mark.add_argument("--note", help=note)
+    return parser, commands, show
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="monitor", description="Brand impersonation monitor.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -314,33 +332,16 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--dry-run", action="store_true", help="store findings but send no email")
     run.set_defaults(func=cmd_run)
 
-    findings = sub.add_parser("findings", help="list, show and mark findings")
-    f_sub = findings.add_subparsers(dest="findings_command", required=True)
-    f_list = f_sub.add_parser("list")
-    f_list.add_argument("--brand")
-    f_list.add_argument("--status", help="new, alerted, confirmed, false-positive or taken-down")
-    f_list.add_argument("--limit", type=int, default=100)
-    f_show = f_sub.add_parser("show")
-    f_show.add_argument("id", type=int)
-    f_mark = f_sub.add_parser("mark")
-    f_mark.add_argument("id", type=int)
-    f_mark.add_argument("mark", help=", ".join(FINDING_MARKS))
-    f_mark.add_argument("--note", help="why (kept with the finding)")
+    findings, _, _ = _list_show_mark(sub, "findings", "findings", statuses="new, alerted, confirmed, "
+                                     "false-positive or taken-down", marks=", ".join(FINDING_MARKS),
+                                     note="why (kept in the finding's history)")
     findings.set_defaults(func=cmd_findings)
 
-    takedown = sub.add_parser("takedown", help="list, show and mark takedown-request drafts")
-    t_sub = takedown.add_subparsers(dest="takedown_command", required=True)
-    t_list = t_sub.add_parser("list")
-    t_list.add_argument("--brand")
-    t_list.add_argument("--status", help="drafted, sent or resolved")
-    t_list.add_argument("--limit", type=int, default=100)
-    t_show = t_sub.add_parser("show")
-    t_show.add_argument("id", type=int)
+    takedown, t_sub, t_show = _list_show_mark(sub, "takedown", "takedown-request drafts",
+                                              statuses="drafted, sent or resolved",
+                                              marks="sent (the owner sent it) or resolved (handled, stop following "
+                                                    "it up)", note="what was done (kept in the takedown's history)")
     t_show.add_argument("--eml", help="write the draft (RFC 5322) to this file instead")
-    t_mark = t_sub.add_parser("mark")
-    t_mark.add_argument("id", type=int)
-    t_mark.add_argument("mark", help="sent (the owner sent it) or resolved (handled, stop following it up)")
-    t_mark.add_argument("--note", help="what was done (kept with the takedown)")
     t_channels = t_sub.add_parser("channels", help="check config/abuse_channels.yaml and print it")
     t_channels.add_argument("--file", help="the file (default: MONITOR_ABUSE_CHANNELS_FILE, or beside brands.yaml)")
     takedown.set_defaults(func=cmd_takedown)

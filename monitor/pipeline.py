@@ -58,20 +58,14 @@ class PlanItem(Record):
 
 
 @dataclass(frozen=True)
-class CollectionOutcome(Record):
-    """What every step after collect reports about one collection."""
+class CollectionOutcome(PlanItem):
+    """What every step after collect reports about one collection of a planned item."""
 
     collection_run_id: int
-    brand: str
-    source: str
     status: str  # ok, failed
     error: str | None
     layout_changed: bool
     queries: int
-
-    @property
-    def label(self) -> str:
-        return f"{self.brand} · {self.source}"
 
 
 @dataclass(frozen=True)

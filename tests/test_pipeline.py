@@ -96,8 +96,8 @@ def test_backfill_records_but_does_not_mail_unless_asked(demo_settings, session_
 
 def test_summary_table_and_verdict():
     stored = [
-        pipeline.Stored(1, "laopost", "searxng", "ok", None, False, 21, candidates=3, flagged=2, new=2),
-        pipeline.Stored(2, "tholakhong", "searxng", "failed", "7 of 7 queries failed: HTTP 500", True, 7),
+        pipeline.Stored("laopost", "searxng", 1, "ok", None, False, 21, candidates=3, flagged=2, new=2),
+        pipeline.Stored("tholakhong", "searxng", 2, "failed", "7 of 7 queries failed: HTTP 500", True, 7),
     ]
     table = pipeline.summarize(stored, {"queued": [{"findings": 2}], "sent": 1, "failed": [],
                                         "dead": [{"alert_id": 3, "error": "550 no such user"}], "transport": "smtp://x"})

@@ -273,7 +273,9 @@ def list_alerts(session: Session, *, status: str | None = None, limit: int = 100
 
 def requeue_dead_alerts(session: Session, alert_ids: list[int] | None, *, now: dt.datetime) -> list[int]:
     """Put dead-lettered alerts (these, or all) back in the outbox with fresh attempts; the
-    same message and Message-ID go out, once. LookupError: an id that is not dead-lettered."""
+    same message and Message-ID go out, once. A digest takes back the findings it carried that
+    are still undelivered; one whose findings all went out in a later digest meanwhile is not
+    sent again (it stays dead, saying so). LookupError: an id that is not dead-lettered."""
     query = select(Alert).where(Alert.status == "dead")
     if alert_ids is not None:
         query = query.where(Alert.id.in_(alert_ids))
@@ -281,10 +283,20 @@ def requeue_dead_alerts(session: Session, alert_ids: list[int] | None, *, now: d
     if alert_ids is not None and len(alerts) != len(set(alert_ids)):
         missing = sorted(set(alert_ids) - {a.id for a in alerts})
         raise LookupError(f"alert {missing[0]} is not dead-lettered (see `monitor alerts list --dead`)")
+    requeued = []
     for alert in alerts:
+        if alert.kind == "digest":
+            taken_back = session.execute(
+                update(Finding).where(Finding.alert_id == alert.id, Finding.status == "new")
+                .values(status="alerted", alerted_at=now).execution_options(synchronize_session=False)).rowcount
+            if not taken_back:
+                if not (alert.last_error or "").startswith("superseded"):
+                    alert.last_error = f"superseded: its findings were delivered since or marked ({alert.last_error})"
+                continue
         alert.status, alert.attempts, alert.next_attempt_at = "pending", 0, now
         alert.last_error = f"requeued {now:%Y-%m-%d %H:%M} UTC after: {alert.last_error}"
-    return [a.id for a in alerts]
+        requeued.append(alert.id)
+    return requeued
 
 
 def latest_takedown_ids(session: Session, finding_ids: list[int]) -> dict[int, int]:
