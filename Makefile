@@ -4,13 +4,21 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint demo run bench clean
+.PHONY: install test lint demo demo-web run env bench clean
 
-# `make run`: Airflow standalone on this machine (SQLite metadata, .eml outbox).
+# `make run`: Airflow standalone on this machine (SQLite metadata, .eml outbox). After
+# `make demo` it shows the demo's database (var/demo/monitor.db) unless MONITOR_DATABASE_URL
+# says otherwise. `eval "$$(make -s env)"` gives another shell the same homes, so that
+# `monitor ...` and `airflow ...` (backfills included) work on what the UI shows.
+DEMO_DB := $(CURDIR)/var/demo/monitor.db
+DEFAULT_DB := $(if $(wildcard $(DEMO_DB)),sqlite:///$(DEMO_DB),sqlite:///$(CURDIR)/var/monitor.db)
 RUN_ENV := PATH=$(CURDIR)/$(VENV)/bin:$$PATH AIRFLOW_HOME=$(CURDIR)/var/airflow AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/dags \
-	AIRFLOW__CORE__LOAD_EXAMPLES=False MONITOR_BRANDS_FILE=$(CURDIR)/config/brands.yaml \
-	MONITOR_DATABASE_URL=$${MONITOR_DATABASE_URL:-sqlite:///$(CURDIR)/var/monitor.db} \
+	AIRFLOW__CORE__LOAD_EXAMPLES=False AIRFLOW__CORE__LAZY_LOAD_PLUGINS=False \
+	MONITOR_BRANDS_FILE=$${MONITOR_BRANDS_FILE:-$(CURDIR)/config/brands.yaml} \
+	MONITOR_DATABASE_URL=$${MONITOR_DATABASE_URL:-$(DEFAULT_DB)} \
 	MONITOR_OUTBOX_DIR=$${MONITOR_OUTBOX_DIR:-$(CURDIR)/var/outbox}
+# `make demo-web` serves the demo's sources and writes their settings here; `make run` reads it.
+DEMO_WEB_ENV := $(CURDIR)/var/demo-web.env
 
 $(STAMP): pyproject.toml
 	$(PYTHON_BOOT) -m venv $(VENV)
@@ -29,11 +37,20 @@ lint: $(STAMP)
 demo: $(STAMP)
 	$(PY) -m monitor.demo
 
+demo-web: $(STAMP)
+	$(PY) -m monitor.demo --serve --env-file $(DEMO_WEB_ENV)
+
+env:
+	@[ ! -f $(DEMO_WEB_ENV) ] || sed 's/^/export /' $(DEMO_WEB_ENV)
+	@for setting in $(RUN_ENV); do echo "export $$setting"; done
+
 run: $(STAMP)
+	@echo "In another shell, for the monitor command and the airflow CLI on these homes:"
+	@echo '    eval "$$(make -s env)"   # then: monitor findings list | airflow backfill create ...'
 	$(RUN_ENV) $(VENV)/bin/monitor db upgrade
 	$(RUN_ENV) $(VENV)/bin/airflow db migrate
 	$(RUN_ENV) $(VENV)/bin/airflow pools set monitor_fetch 8 "outbound fetching of impersonation-monitor"
-	$(RUN_ENV) $(VENV)/bin/airflow standalone
+	set -a; [ ! -f $(DEMO_WEB_ENV) ] || . $(DEMO_WEB_ENV); set +a; $(RUN_ENV) $(VENV)/bin/airflow standalone
 
 bench: $(STAMP)
 	$(PY) bench/score_bench.py

@@ -14,20 +14,28 @@ the official registry, stores new and updated **findings** in the monitor databa
 emails each brand's owners **one digest** of what is new. Nothing is alerted twice; findings
 marked false positive (`monitor findings mark ID false-positive`) are never alerted again.
 
-**Tasks**: `plan` (validates the registry and Params) → `window` → `collect` / `score` /
-`store` (one mapped instance per brand and source, labelled `brand · source`; fetching tasks
-run in the `monitor_fetch` pool) → `alert` (queues and sends digests through the outbox) →
-`summary` (a table per source with canaries and errors; fails only when *every* source
-failed, so one broken source shows as an error, not a red run).
+**Tasks**: `plan` (validates the registry and Params; a bad one fails the run at once) →
+`window` → `collect` / `score` / `store` (one mapped task instance per brand and source,
+labelled `brand · source`; fetching tasks run in the `monitor_fetch` pool) → `takedowns`
+(drafts a takedown request for each new impersonation: evidence, abuse contacts; nothing is
+sent to third parties) → `alert` (queues and sends each brand's digest and drafts email
+through the outbox) → `summary` (a table per source with canaries, errors, abandoned
+collections and pending alerts). The run ends failed when nothing was collected or every
+source failed; one broken source shows as an error in the table, not a failed run.
+
+**Findings**: the *Findings* page in the navigation lists, filters and marks them; so does
+`monitor findings list|show|mark` in a shell.
 
 **Re-running**
-- *Ad-hoc run*: Trigger DAG w/ config. Params: `brands`, `sources` (subsets), `min_score`,
-  `dry_run` (no email), `window_start` / `window_end` (ISO 8601; default: the data interval,
-  or the last `MONITOR_LOOKBACK_HOURS` hours).
-- *Backfill*: `airflow backfill create --dag-id brand_monitor --from-date 2026-11-01T00:00
-  --to-date 2026-11-02T00:00`. Past windows are re-collected and findings recorded; no email
-  is sent unless `send_backfill_alerts` is true, and nothing already alerted is alerted again.
-- *Retry a failed task*: Clear it; writes are idempotent upserts.
+- *Ad-hoc run*: **Trigger** (the form offers the Params): `brands`, `sources` (choices;
+  empty: all), `min_score`, `dry_run` (no email), `window_start` / `window_end` (ISO 8601;
+  default: the data interval, or the last `MONITOR_LOOKBACK_HOURS` hours).
+- *Backfill*: **Trigger → Backfill** in the UI, or in a shell with the same homes
+  (`eval "$(make -s env)"`): `airflow backfill create --dag-id brand_monitor --from-date
+  2026-11-01T00:00:00 --to-date 2026-11-02T00:00:00`. Past windows are re-collected and
+  findings recorded; no email is sent unless `send_backfill_alerts` is true, and nothing
+  already alerted is alerted again.
+- *Retry a failed task*: **Clear** the task instance; writes are idempotent upserts.
 
 Failure emails go to `MONITOR_OPS_EMAIL` when it is set (SmtpNotifier, `smtp_default`).
 """

@@ -16,8 +16,10 @@ scored and stored like any other candidate and alerted in the brand's digest. SE
 timeout is *unknown*: retried at the end of the run, otherwise left for the next run, never
 reported as registered.
 
-Same tasks, Params and re-running as `brand_monitor` (the `sources` Param defaults to
-`permutations`). Schedule: `MONITOR_LOOKALIKE_SCHEDULE` (default 03:00 UTC daily).
+Same tasks (`plan`, `window`, `collect`/`score`/`store` per brand, `takedowns`, `alert`,
+`summary`), Params and re-running as `brand_monitor`; the `sources` Param defaults to
+`permutations`, and its digests are titled as this daily run's. Schedule:
+`MONITOR_LOOKALIKE_SCHEDULE` (default 03:00 UTC daily).
 """
 
 build_monitor_dag(dag_id="lookalike_domains", schedule=parse_settings().lookalike_schedule, doc_md=DOC,

@@ -157,7 +157,53 @@ def report_takedowns(env: dict[str, str]) -> None:
     print("re-checks each page daily (taken down, a reminder after MONITOR_TAKEDOWN_REMINDER_DAYS, relaunched).")
 
 
-def main() -> int:
+def serve(env_file: Path) -> int:
+    """`python -m monitor.demo --serve`: the demo web, DNS and WHOIS servers on their own, until
+    Ctrl-C, with their settings in env_file (`make run` reads it), so that Airflow's own
+    scheduler runs the DAGs against them."""
+    import shlex
+    import signal
+
+    def stop(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)  # a service manager or `timeout` stops it like Ctrl-C
+    DEMO.mkdir(parents=True, exist_ok=True)
+    web_data = load_web()
+    with DemoWeb(web_data) as web, DemoDns(demo_addresses(web_data)) as dns_server, \
+            DemoWhois(web_data.get("whois", {})) as whois:
+        env = {k: v for k, v in demo_environment(web, dns_server, whois).items()
+               if k.startswith("MONITOR_") and k not in ("MONITOR_DATABASE_URL", "MONITOR_OUTBOX_DIR")}
+        env_file.parent.mkdir(parents=True, exist_ok=True)
+        env_file.write_text("".join(f"{k}={shlex.quote(v)}\n" for k, v in sorted(env.items())), "utf-8")
+        print(f"demo web on {web.url}, DNS on {dns_server.nameserver}, WHOIS on 127.0.0.1:{whois.port}")
+        print(f"their settings are in {env_file}: `make run` (or `set -a; . {env_file}`) points at them.")
+        print("Ctrl-C stops them.", flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            env_file.unlink(missing_ok=True)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m monitor.demo", description=__doc__.splitlines()[0])
+    parser.add_argument("--serve", action="store_true",
+                        help="only serve the demo web, DNS and WHOIS (for `make run`), until Ctrl-C")
+    parser.add_argument("--env-file", type=Path, default=ROOT / "var" / "demo-web.env",
+                        help="where --serve writes the settings that point at it (default: %(default)s)")
+    args = parser.parse_args(argv)
+    if args.serve:
+        return serve(args.env_file)
+    return run_demo()
+
+
+def run_demo() -> int:
     if DEMO.exists():
         shutil.rmtree(DEMO)
     (DEMO / "airflow").mkdir(parents=True)
