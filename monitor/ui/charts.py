@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
-_FONT = "font-family:system-ui,sans-serif;font-size:11px"
+_FONT = "font-family:system-ui,sans-serif;font-size:12px"
 
 
 def _fmt(number: float) -> str:
@@ -19,13 +19,14 @@ def columns(series: Sequence[tuple[dt.date, int]], *, title: str, height: int = 
     """A column chart of counts per day (oldest first): one column a day, the first, middle and
     last dates under the axis, the largest count beside it, and a text equivalent for screen
     readers (each day's count in <title>)."""
-    width, left, bottom, top = 600, 28, 20, 8
+    width, left, bottom, top = 600, 28, 20, 10
     n = max(1, len(series))
     peak = max((v for _, v in series), default=0)
     scale = (height - bottom - top) / peak if peak else 0
     step = (width - left) / n
-    parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" width="100%" role="img" '
-             f'aria-label="{escape(title)}" preserveAspectRatio="xMidYMid meet" style="{_FONT}">',
+    # never drawn smaller than 440 px (the page scrolls it sideways on a phone) nor above 1.5x
+    parts = [f'<div class="chart-scroll"><svg class="chart" viewBox="0 0 {width} {height}" width="100%" role="img" '
+             f'aria-label="{escape(title)}" style="{_FONT};min-width:440px;max-width:{width * 3 // 2}px">',
              f"<title>{escape(title)}</title>",
              f'<line x1="{left}" y1="{height - bottom}" x2="{width}" y2="{height - bottom}" stroke="#888"/>',
              f'<text x="{left - 4}" y="{top + 8}" text-anchor="end">{peak}</text>',
@@ -41,25 +42,25 @@ def columns(series: Sequence[tuple[dt.date, int]], *, title: str, height: int = 
             x = left + i * step + (0 if anchor == "start" else step if anchor == "end" else step / 2)
             parts.append(f'<text x="{_fmt(x)}" y="{height - 5}" text-anchor="{anchor}">'
                          f'{series[i][0].strftime("%m-%d")}</text>')
-    parts.append("</svg>")
+    parts.append("</svg></div>")
     return Markup("".join(parts))
 
 
-def bars(items: Sequence[tuple[str, int]], *, title: str, row: int = 22) -> Markup:
+def bars(items: Sequence[tuple[str, int]], *, title: str, row: int = 24) -> Markup:
     """Horizontal bars, one per (label, count), with the label above-left and the count at the
     bar's end; labels are escaped."""
-    width, label_w = 600, 170
+    width, label_w = 360, 110
     height = max(1, len(items)) * row + 4
     peak = max((v for _, v in items), default=0)
-    scale = (width - label_w - 40) / peak if peak else 0
+    scale = (width - label_w - 36) / peak if peak else 0
     parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" width="100%" role="img" '
-             f'aria-label="{escape(title)}" style="{_FONT}"><title>{escape(title)}</title>']
+             f'aria-label="{escape(title)}" style="{_FONT};max-width:{width * 3 // 2}px"><title>{escape(title)}</title>']
     if not items:
         parts.append(f'<text x="0" y="{row - 8}">nothing yet</text>')
     for i, (label, value) in enumerate(items):
         y = i * row + 2
         w = value * scale
-        parts.append(f'<text x="{label_w - 6}" y="{y + row - 8}" text-anchor="end">{escape(label[:28])}</text>'
+        parts.append(f'<text x="{label_w - 6}" y="{y + row - 8}" text-anchor="end">{escape(label[:18])}</text>'
                      f'<rect class="bar" x="{label_w}" y="{y + 3}" width="{_fmt(w)}" height="{row - 8}" fill="#3366aa">'
                      f'<title>{escape(label)}: {value}</title></rect>'
                      f'<text x="{_fmt(label_w + w + 4)}" y="{y + row - 8}">{value}</text>')
