@@ -13,8 +13,10 @@
 
 The endpoints the operator configured (each source's base URL, the RDAP bootstrap) are
 trusted: a request whose origin (scheme, host, port) is exactly one of theirs may use any port
-and reach a private address (SearXNG inside the compose network). Everything else (result
-pages, a redirect that leaves the configured origin, evidence, screenshots) stays filtered.
+and reach a private address (SearXNG inside the compose network), on redirects too as long
+as the chain started there and stays there. Everything else (result pages, a redirect that
+leaves the configured origin or leads into it, and URLs fetched with trust_configured=False:
+evidence, screenshots, follow-up) stays filtered.
 
 Credentials and secret query parameters are masked in every error message and log line.
 
@@ -260,9 +262,10 @@ class Fetcher:
         """Whether the URL's origin is exactly one the operator configured."""
         return origin(url) in self.trusted
 
-    def check_url(self, url: str) -> None:
+    def check_url(self, url: str, *, may_trust: bool = True) -> None:
         """Everything that can be refused before any connection: scheme, credentials, a
-        malformed host, the port, and a host that is a forbidden address literal."""
+        malformed host, the port, and a host that is a forbidden address literal. With
+        may_trust=False a configured origin gets no exception (a URL from scraped data)."""
         try:
             parts = urlsplit(url)
             host = host_of(url)
@@ -275,7 +278,7 @@ class Fetcher:
             raise FetchError(f"{_shown(url)}: URLs with credentials are refused")
         if not host:
             raise FetchError(f"{_shown(url)}: no host")
-        if self.is_trusted(url):
+        if may_trust and self.is_trusted(url):
             return  # the operator's endpoint: its port and address are configuration
         port = parts.port or DEFAULT_PORTS[scheme]
         if port not in self.allowed_ports:
@@ -301,11 +304,14 @@ class Fetcher:
 
     def get(self, url: str, *, params: dict[str, str] | None = None, accept: tuple[str, ...] = (),
             max_bytes: int = 5_000_000, deadline_seconds: float | None = None, robots: bool = False,
-            polite: bool = True, sink=None, headers: dict[str, str] | None = None) -> FetchResult:
+            polite: bool = True, sink=None, headers: dict[str, str] | None = None,
+            trust_configured: bool = True) -> FetchResult:
         """GET a URL. Raises FetchError unless the whole body arrives within the deadline,
         under the size cap, with an acceptable content type and a 2xx status. A deadline
-        given by the caller covers the robots.txt check too (the browser's capture relies on it)."""
-        self.check_url(url)
+        given by the caller covers the robots.txt check too (the browser's capture relies on it).
+        trust_configured=False: the URL comes from scraped data, so even one on a configured
+        origin gets no trust (evidence, screenshots, follow-up)."""
+        self.check_url(url, may_trust=trust_configured)
         if robots:
             started = time.monotonic()
             _active.robots_deadline = deadline_seconds
@@ -330,7 +336,7 @@ class Fetcher:
                     sink.seek(0)
                     sink.truncate()
                 return self._once(url, params, accept, max_bytes, deadline_seconds or self.settings.http_deadline, sink,
-                                  headers)
+                                  headers, may_trust=trust_configured)
             except DeadlineExceeded:
                 # A host that drips its answer would hold every later request for the whole
                 # deadline too: skip it for a while, like one that does not answer.
@@ -351,7 +357,8 @@ class Fetcher:
         log.warning("%s cooled down until %s: %s", host, until.isoformat(timespec="seconds"), reason)
 
     def _once(self, url: str, params: dict[str, str] | None, accept: tuple[str, ...], max_bytes: int,
-              deadline: float, sink=None, extra_headers: dict[str, str] | None = None) -> FetchResult:
+              deadline: float, sink=None, extra_headers: dict[str, str] | None = None, *,
+              may_trust: bool = True) -> FetchResult:
         """One request, redirects followed here (not by requests, which would read redirect
         bodies without a cap), all within one deadline enforced on every socket it opens."""
         headers = {"Accept": ", ".join(accept) or "*/*", "Accept-Encoding": "gzip, deflate",
@@ -372,13 +379,16 @@ class Fetcher:
         _active.sockets = sockets
         watchdog.start()
         current, origin_host = url, host_of(url)
+        # Trust holds only for a chain that starts at a configured origin and stays on one: a
+        # scraped page that redirects to the internal SearXNG gets no trust.
+        chain_trusted = may_trust and self.is_trusted(url)
         try:
             for _hop in range(MAX_REDIRECTS + 1):
                 if host_of(current) != origin_host:
                     headers = {k: v for k, v in headers.items() if k in ("Accept", "Accept-Encoding", "Connection")}
                 # Trust is decided hop by hop: a redirect that leaves the configured origin is
                 # filtered like any scraped URL.
-                trusted = self.is_trusted(current)
+                trusted = chain_trusted and self.is_trusted(current)
                 _active.trusted = trusted
                 _active.filtering = self.filtering and not self.allow_loopback and not trusted
                 # Straight to the transport adapter: Session.send would read a redirect's whole
@@ -395,7 +405,8 @@ class Fetcher:
                             target = urljoin(response.url, location)
                         except ValueError:
                             raise FetchError(f"{_shown(url)}: redirect to a malformed URL {location!r}") from None
-                        self.check_url(target)  # scheme, credentials, host, port and address of every hop
+                        # scheme, credentials, host, port and address of every hop
+                        self.check_url(target, may_trust=chain_trusted)
                         current = target
                         continue
                     return self._read(response, accept, max_bytes, timed_out, sink, sockets[-1] if sockets else None)

@@ -167,7 +167,7 @@ class _Router:
             self.requests += 1
             try:
                 result = self.fetcher.get(
-                    url, accept=HTML_TYPES if navigation else (), robots=True, polite=navigation,
+                    url, accept=HTML_TYPES if navigation else (), robots=True, polite=navigation, trust_configured=False,
                     max_bytes=self.settings.evidence_max_bytes if navigation else MAX_RESOURCE_BYTES,
                     deadline_seconds=max(1.0, min(float(self.settings.http_deadline), remaining)))
             except FetchError as exc:

@@ -97,3 +97,24 @@ def test_public_defaults_are_the_only_trusted_origins_by_default():
     assert {("https", "searx.be", 443), ("https", "data.iana.org", 443)} <= fetcher.trusted
     assert not any(host in ("127.0.0.1", "localhost") for _, host, _ in fetcher.trusted)
     assert set(SOURCE_DEFAULT_URLS) >= {"searxng", "nrd"}
+
+
+def test_a_scraped_page_redirecting_to_the_configured_origin_gets_no_trust(httpserver, other_server):
+    """The chain must start at the configured origin: a result page (here allowed as a public
+    site would be) that redirects to the internal SearXNG is filtered like any redirect."""
+    httpserver.expect_request("/search").respond_with_data("internal", content_type="text/plain")
+    redirect = RawServer(lambda conn: conn.sendall(
+        f"HTTP/1.1 302 Found\r\nLocation: {httpserver.url_for('/search')}?q=x\r\nContent-Length: 0\r\n\r\n".encode()))
+    try:
+        redirect_port = redirect.sock.getsockname()[1]
+        fetcher = Fetcher(Settings(**{**_settings(MONITOR_SEARXNG_URL=httpserver.url_for("/")).__dict__,
+                                      "extra_ports": (redirect_port,)}), allow_loopback=True)
+        with pytest.raises(FetchError, match=f"port {httpserver.port} is not allowed"):
+            fetcher.get(redirect.url, polite=False)
+        # and a scraped URL on that very origin, fetched as data, gets none either
+        with pytest.raises(FetchError, match=f"port {httpserver.port} is not allowed"):
+            fetcher.get(httpserver.url_for("/search"), polite=False, trust_configured=False)
+        assert fetcher.get(httpserver.url_for("/search"), polite=False).body == b"internal"  # as the source
+    finally:
+        redirect.close()
+    assert len(httpserver.log) == 1
