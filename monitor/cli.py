@@ -99,7 +99,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
     with ExitStack() as stack:
         sink = _open_out(stack, args.output)
         for brand in brands:
-            result = collect_brand(collector, brand, window)
+            result = collect_brand(collector, brand, window, budget_seconds=settings.collect_budget_seconds)
             for found in result.found:
                 sink.write(json.dumps({**found.candidate.to_dict(), "query": found.query}, ensure_ascii=False) + "\n")
             for error in result.errors:

@@ -201,12 +201,13 @@ def collect(settings: Settings, item: PlanItem, run: RunInfo) -> Collected:
     try:
         scorer = Scorer(registry, load_rules(settings.rules_file))
         collector = build_collector(item.source, settings, Fetcher(settings, session_factory=factory), scorer)
-        result = collect_brand(collector, brand, window)
+        result = collect_brand(collector, brand, window, budget_seconds=settings.collect_budget_seconds)
         queries, layout_changed = result.queries, result.layout_changed
         candidates = [{**found.candidate.to_dict(), "query": found.query} for found in result.found]
         if result.errors:
             shown = "; ".join(result.errors[:5]) + (f" (+{len(result.errors) - 5} more)" if len(result.errors) > 5 else "")
-            error = f"{len(result.errors)} of {result.queries} queries failed: {shown}"
+            failed = len(result.errors) - (1 if result.skipped else 0)  # the budget's own line is no query
+            error = f"{failed} of {result.queries} queries failed: {shown}"
         status = "failed" if result.failed else "ok"
     except Exception as exc:  # a broken collector must not take the other sources down
         log.exception("source %s for %s failed", item.source, brand.id)

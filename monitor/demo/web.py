@@ -33,6 +33,10 @@ class Page:
     content: str
 
 
+# The listing page and feed the demo adds to brands.yaml: a name of their own, as on the web.
+LISTINGS_HOST = "listings.demo.example"
+
+
 def load_web(path: Path | None = None) -> dict[str, Any]:
     text = path.read_text("utf-8") if path else resources.files("monitor.demo").joinpath("web.yaml").read_text("utf-8")
     return yaml.safe_load(text)
@@ -123,7 +127,7 @@ class DemoWeb:
     def respond(self, host: str, path: str) -> tuple[int, str, bytes]:
         parts = urlsplit(path)
         params = {k: v[0] for k, v in parse_qs(parts.query).items()}
-        if host not in ("127.0.0.1", "localhost"):
+        if host not in ("127.0.0.1", "localhost", LISTINGS_HOST):
             return self._site(host, parts.path)
         route = parts.path
         query = params.get("q", "")
@@ -321,8 +325,10 @@ class DemoWeb:
                 env[spec.url_env] = self.url + spec.demo_path
                 env.update({key.env: "demo" for key in spec.keys})
         return env | {
+            # The sources and RDAP are configured endpoints (trusted as configuration); the sites
+            # they point to, and the listing page and feed of brands.yaml, are reached by name
+            # through MONITOR_HTTP_RESOLVE, which needs MONITOR_ALLOW_PRIVATE_NETWORKS.
             "MONITOR_ALLOW_PRIVATE_NETWORKS": "1",
-            "MONITOR_EXTRA_PORTS": str(self.port),
             "MONITOR_HTTP_RESOLVE": f"*=127.0.0.1:{self.port}",
             "MONITOR_HOST_MIN_DELAY_MS": "0",
             "MONITOR_RDAP_BOOTSTRAP_URL": f"{self.url}/rdap/bootstrap/",
@@ -333,10 +339,10 @@ class DemoWeb:
         data = yaml.safe_load(brands_yaml)
         for brand in data["brands"]:
             if brand["id"] == self.web["listing"]["brand"]:
-                brand["listings"] = [{"url": f"{self.url}/listing/directory", "item": "div.entry", "link": "h3 a",
+                brand["listings"] = [{"url": f"http://{LISTINGS_HOST}/listing/directory", "item": "div.entry", "link": "h3 a",
                                       "title": "h3"}]
             if brand["id"] == self.web["feed"]["brand"]:
-                brand["feeds"] = [f"{self.url}/rss/classifieds.xml"]
+                brand["feeds"] = [f"http://{LISTINGS_HOST}/rss/classifieds.xml"]
         return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
 
     def __enter__(self) -> DemoWeb:

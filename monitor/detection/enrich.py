@@ -55,7 +55,8 @@ class Enricher:
         if self._fetcher is None:
             self._fetcher = Fetcher(self.settings, session_factory=self.factory)
         try:
-            result = self._fetcher.get(url, accept=HTML_TYPES, max_bytes=MAX_PAGE_BYTES, robots=True)
+            result = self._fetcher.get(url, accept=HTML_TYPES, max_bytes=MAX_PAGE_BYTES, robots=True,
+                                       trust_configured=False)  # a URL from data: never an operator endpoint
         except FetchError as exc:
             # Not marked enriched: a transient failure (robots.txt 503, 429) is tried again
             # next run; politeness and the robots cache keep that cheap for the site.

@@ -162,7 +162,8 @@ def recheck(settings: Settings, takedown_id: int) -> Check:
     status, error, text = None, None, ""
     if dns_status != "nxdomain":
         try:
-            result = fetcher.get(url, accept=HTML_TYPES, max_bytes=settings.evidence_max_bytes, robots=True)
+            result = fetcher.get(url, accept=HTML_TYPES, max_bytes=settings.evidence_max_bytes, robots=True,
+                                 trust_configured=False)  # a URL from data: never an operator endpoint
             status = result.status
             info = parse_page(result.body, result.url)
             text = " ".join(t for t in (info.title, info.text) if t)
