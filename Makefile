@@ -16,7 +16,9 @@ RUN_ENV := PATH=$(CURDIR)/$(VENV)/bin:$$PATH AIRFLOW_HOME=$(CURDIR)/var/airflow 
 	AIRFLOW__CORE__LOAD_EXAMPLES=False AIRFLOW__CORE__LAZY_LOAD_PLUGINS=False \
 	MONITOR_BRANDS_FILE=$${MONITOR_BRANDS_FILE:-$(CURDIR)/config/brands.yaml} \
 	MONITOR_DATABASE_URL=$${MONITOR_DATABASE_URL:-$(DEFAULT_DB)} \
-	MONITOR_OUTBOX_DIR=$${MONITOR_OUTBOX_DIR:-$(CURDIR)/var/outbox}
+	MONITOR_OUTBOX_DIR=$${MONITOR_OUTBOX_DIR:-$(CURDIR)/var/outbox} \
+	MONITOR_PUBLIC_URL=$${MONITOR_PUBLIC_URL:-http://localhost:8080/} \
+	MONITOR_SECRET_KEY=$${MONITOR_SECRET_KEY:-$$(cat $(CURDIR)/var/monitor-secret 2>/dev/null)}
 # `make demo-web` serves the demo's sources and writes their settings here; `make run` reads it.
 DEMO_WEB_ENV := $(CURDIR)/var/demo-web.env
 
@@ -45,6 +47,7 @@ env:
 	@for setting in $(RUN_ENV); do echo "export $$setting"; done
 
 run: $(STAMP)
+	@mkdir -p var && [ -s var/monitor-secret ] || $(PY) -c "import secrets; print(secrets.token_hex(32))" > var/monitor-secret
 	@echo "In another shell, for the monitor command and the airflow CLI on these homes:"
 	@echo '    eval "$$(make -s env)"   # then: monitor findings list | airflow backfill create ...'
 	$(RUN_ENV) $(VENV)/bin/monitor db upgrade
