@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import sys
@@ -20,9 +21,16 @@ from monitor.takedown.channels import AbuseChannelsError
 
 
 def _open_in(stack: ExitStack, name: str) -> IO[str]:
+    """JSON Lines input: UTF-8 (bad bytes replaced), lines ended by LF only, so that a bare
+    CR inside a line never makes two lines of one."""
     if name == "-":
-        return sys.stdin
-    return stack.enter_context(open(name, encoding="utf-8", errors="replace", newline=""))
+        buffer = getattr(sys.stdin, "buffer", None)
+        if buffer is None:  # a stand-in stdin (an embedding program's): read it as it is
+            return sys.stdin
+        wrapper = io.TextIOWrapper(buffer, encoding="utf-8", errors="replace", newline="\n")
+        stack.callback(wrapper.detach)  # leave the process's stdin open
+        return wrapper
+    return stack.enter_context(open(name, encoding="utf-8", errors="replace", newline="\n"))
 
 
 def _open_out(stack: ExitStack, name: str) -> IO[str]:

@@ -80,3 +80,30 @@ def test_bad_registry_is_reported_before_any_scoring(tmp_path):
 def test_missing_input_file(tmp_path, missing, capsys):
     assert main(["score", "--brands", str(BRANDS_FILE), missing, str(tmp_path / "absent.jsonl")]) == 2
     assert "absent.jsonl: No such file or directory" in capsys.readouterr().err
+
+
+def test_one_hostile_line_is_an_error_line_and_the_rest_are_scored(tmp_path):
+    """A deeply nested line, a 5,000-digit integer, a lone surrogate and a bare CR inside a
+    line each used to end the run or shift the output; each is now one error line."""
+    good = json.dumps({"id": "ok", "kind": "domain", "domain": "laopost-fee.com"})
+    lines = [
+        good,
+        '{"id": "deep", "kind": "domain", "x": ' + "[" * 100_000 + "]" * 100_000 + "}",
+        '{"id": "big", "kind": "domain", "domain": "a.com", "n": ' + "9" * 5000 + "}",
+        '{"id": "surrogate", "kind": "page", "title": "Laopost \\ud800"}',
+        '{"id": "cr", "kind": "page",\r "title": "Laopost"}',
+        good.replace('"ok"', '"last"'),
+    ]
+    source = tmp_path / "in.jsonl"
+    source.write_bytes("\n".join(lines).encode("utf-8") + b"\n")
+    for command in (["--input", str(source)], []):
+        result = subprocess.run(MONITOR + ["score", "--brands", str(BRANDS_FILE), "--jobs", "1", *command],
+                                input=None if command else source.read_bytes(), capture_output=True, check=False)
+        out = [json.loads(line) for line in result.stdout.decode("utf-8").splitlines()]
+        assert result.returncode == 1, result.stderr
+        assert len(out) == len(lines), out
+        assert out[0]["id"] == "ok" and out[-1]["id"] == "last" and out[-1]["verdict"] == "impersonation"
+        assert [o.get("line") for o in out[1:4]] == [2, 3, 4]
+        assert "nested too deeply" in out[1]["error"] and "digits" in out[2]["error"]
+        assert "lone surrogate" in out[3]["error"]
+        assert out[4]["id"] == "cr"  # a CR is JSON whitespace: one line in, one line out

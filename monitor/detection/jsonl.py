@@ -18,6 +18,15 @@ def score_line(scorer: Scorer, line: str, number: int) -> tuple[str, bool]:
         obj = json.loads(line)
     except json.JSONDecodeError as exc:
         return json.dumps({"line": number, "error": f"invalid JSON: {exc.msg} at column {exc.colno}"}), False
+    except RecursionError:
+        return json.dumps({"line": number, "error": "invalid JSON: nested too deeply"}), False
+    except ValueError as exc:  # e.g. an integer of thousands of digits (Python's int limit)
+        return json.dumps({"line": number, "error": f"invalid JSON: {exc}"}), False
+    try:
+        json.dumps(obj, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps({"line": number, "error": "invalid text: a lone surrogate (\\ud800-\\udfff) is no "
+                                                      "character"}), False
     try:
         candidate = candidate_from_dict(obj)
     except CandidateError as exc:
@@ -25,12 +34,18 @@ def score_line(scorer: Scorer, line: str, number: int) -> tuple[str, bool]:
         if isinstance(obj, dict) and isinstance(obj.get("id"), (str, int, float)):
             out["id"] = obj["id"]
         return json.dumps(out, ensure_ascii=False), False
-    return json.dumps(scorer.score(candidate).to_dict(), ensure_ascii=False), True
+    try:
+        return json.dumps(scorer.score(candidate).to_dict(), ensure_ascii=False), True
+    except Exception as exc:  # noqa: BLE001 - one odd record must not end the run: its line says why
+        return json.dumps({"line": number, "error": f"could not be scored: {type(exc).__name__}: {exc}"[:500]},
+                          ensure_ascii=False), False
 
 
 def score_lines(scorer: Scorer, lines: Iterable[str], start: int = 1) -> Iterator[tuple[str, bool]]:
+    """Lines as JSON Lines defines them: ended by LF alone (read them with newline="\n"); a CR
+    inside a line is part of it, and is invalid JSON there."""
     for number, line in enumerate(lines, start):
-        yield score_line(scorer, line.rstrip("\r\n"), number)
+        yield score_line(scorer, line.removesuffix("\n").removesuffix("\r"), number)
 
 
 # ---------------------------------------------------------------- parallel scoring
