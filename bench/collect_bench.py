@@ -124,10 +124,13 @@ def main() -> int:
                 continue
             for cached in Path(tempfile.gettempdir(), "impersonation-monitor-nrd").glob("*.list"):
                 cached.unlink()  # every run downloads the list
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             started = time.perf_counter()
             process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             out, err = process.communicate()
             wall = time.perf_counter() - started
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
             peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
             if process.returncode != 0:
                 print(err, file=sys.stderr)
@@ -140,7 +143,7 @@ def main() -> int:
                 kept = sum(1 for _ in (tmp_path / "out.jsonl").open())
                 print(f"\nmonitor collect --source nrd (download + prefilter, candidates listed, no scoring):")
                 print(f"  candidates kept:   {kept:,}")
-            print(f"  wall time:         {wall:.2f} s (start-up included)")
+            print(f"  wall time:         {wall:.2f} s (start-up included); CPU time {cpu:.2f} s")
             print(f"  throughput:        {args.count / wall:,.0f} names/s")
             print(f"  peak memory (RSS): {peak_kib / 1024:.0f} MB (largest child so far)")
         server.shutdown()

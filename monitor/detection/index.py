@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import combinations
 
-from rapidfuzz.distance import OSA
+from rapidfuzz.distance import OSA, Indel
 
 from monitor.detection.normalize import read_sequences
 
@@ -92,9 +92,12 @@ class KeyIndex:
     _long_from: int = 10**6  # shortest key allowed more than one edit
     _heads: dict[str, list[int]] | None = None  # first two letters of the pieces -> their lengths
     _regex: object = None  # one alternation of the pieces, while there are few
+    _allowances: dict[int, int] = field(default_factory=dict)
+    _inside_heads: dict[str, list[int]] | None = None
+    _short_reach: int = 0  # texts up to this long may be typos of a key too short for pieces
 
     def add(self, key: Key) -> None:
-        self._heads = self._regex = None
+        self._heads = self._regex = self._inside_heads = None
         for form in {key.text, read_sequences(key.text)}:
             if not form:
                 continue
@@ -128,6 +131,8 @@ class KeyIndex:
                     if len(form) >= self.inside_min_length:
                         self._inside.setdefault(piece, []).append((form, offset))
                         self._inside_lengths.add(len(piece))
+                if len(form) < self.inside_min_length:
+                    self._short_reach = max(self._short_reach, len(form) + depth + 1)
             else:
                 self._pieces.setdefault(form, []).append((form, 0))
                 self._piece_lengths.add(len(form))
@@ -209,6 +214,84 @@ class KeyIndex:
             out.extend(Hit(k, start, end, distance) for k in self._exact[form])
         return out
 
+    def lookup(self, text: str, extra: int = 0) -> tuple[list[Hit], list[Hit], list[Hit], list[Hit]]:
+        """(exact, contained, typo, typo_inside) in one pass: exact and contained keys by
+        their own substrings; for typos, the pieces present in text name the only long keys
+        that can be near it (a short key is looked up in the deletion index instead, only
+        when text is short enough to be a typo of one)."""
+        if self._inside_heads is None:
+            heads: dict[str, set[int]] = {}
+            for piece in self._inside:
+                heads.setdefault(piece[:2], set()).add(len(piece))
+            self._inside_heads = {h: sorted(lengths) for h, lengths in heads.items()}
+        heads, pieces = self._inside_heads, self._inside
+        origins: dict[str, set[int]] = {}
+        n = len(text)
+        for start in range(n - 1):
+            lengths = heads.get(text[start:start + 2])
+            if lengths:
+                for length in lengths:
+                    entries = pieces.get(text[start:start + length])
+                    if entries:
+                        for form, offset in entries:
+                            origins.setdefault(form, set()).add(start - offset)
+        typo: list[Hit] = []
+        inside: list[Hit] = []
+        allowances = self._allowances
+        exact = self.exact(text)
+        contained = [h for h in self.contained(text) if h.end - h.start < n]
+        for form, starts in origins.items():
+            keys = self._exact[form]
+            size = len(form)
+            if form == text:
+                continue
+            allowed = allowances.get(size)
+            if allowed is None:
+                allowed = allowances[size] = self.allowed(size)
+            if not allowed:
+                continue
+            limit = allowed + extra
+            if abs(size - n) <= limit:
+                distance = OSA.distance(text, form, score_cutoff=limit)
+                if 0 < distance <= limit:
+                    typo.extend(Hit(k, 0, n, distance) for k in keys)
+            if size < self.inside_min_length:
+                continue
+            best = None
+            for origin in starts:
+                region = text[max(0, origin - allowed): origin + size + 2 * allowed]
+                # each of d edits costs the key at most one letter of its longest common
+                # subsequence with a window, hence with the region around it: LCS >= size - d,
+                # i.e. Indel(form, region) <= len(region) - size + 2d
+                cutoff = len(region) - size + 2 * allowed
+                if cutoff < 0 or Indel.distance(form, region, score_cutoff=cutoff) > cutoff:
+                    continue
+                for begin in range(max(0, origin - allowed), min(n, origin + allowed) + 1):
+                    for length in range(max(1, size - allowed), size + allowed + 1):
+                        end = begin + length
+                        if end > n:
+                            break
+                        distance = OSA.distance(form, text[begin:end], score_cutoff=allowed)
+                        if distance > allowed or distance == 0:
+                            continue
+                        rank = (distance, abs(length - size), begin, end)
+                        if best is None or rank < best:
+                            best = rank
+            if best is not None:
+                inside.extend(Hit(k, best[2], best[3], best[0]) for k in keys)
+        if extra or n <= self._short_reach:
+            # short keys have no pieces here; allowances beyond the pieces' guarantee (extra)
+            # are best effort, as the deletion index gives them
+            known = {h.key for h in typo}
+            typo.extend(h for h in self.typo(text, extra) if h.key not in known)
+        return exact, contained, typo, inside
+
+    def _build_heads(self) -> None:
+        heads: dict[str, set[int]] = {}
+        for piece in self._pieces:
+            heads.setdefault(piece[:2], set()).add(len(piece))
+        self._heads = {h: sorted(lengths) for h, lengths in heads.items()}
+
     def might_match(self, text: str) -> bool:
         """False only if no key, nor a typo of one, can be found in text by the lookups above."""
         if self._regex is None and len(self._pieces) <= 4000:
@@ -218,10 +301,7 @@ class KeyIndex:
         if self._regex is not None:
             return self._regex.search(text) is not None
         if self._heads is None:
-            heads: dict[str, set[int]] = {}
-            for piece in self._pieces:
-                heads.setdefault(piece[:2], set()).add(len(piece))
-            self._heads = {h: sorted(lengths) for h, lengths in heads.items()}
+            self._build_heads()
         heads = self._heads
         pieces = self._pieces
         for start in range(len(text) - 1):

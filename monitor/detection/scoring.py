@@ -105,7 +105,8 @@ def _edit_parts(source: str, target: str) -> tuple[tuple[str, bool], ...]:
     cost = [[big] * (m + 1) for _ in range(n + 1)]
     back = [[0] * (m + 1) for _ in range(n + 1)]  # 1 match/sub, 2 swap, 3 sequence, 4 added, 5 left out
     cost[0][0] = 0
-    same = [[flat(target[i]) == flat(source[j]) for j in range(m)] for i in range(n)]
+    flat_target, flat_source = [flat(c) for c in target], [flat(c) for c in source]
+    same = [[ft == fs for fs in flat_source] for ft in flat_target]
     for i in range(n + 1):
         row = cost[i]
         for j in range(m + 1):
@@ -582,17 +583,29 @@ class Scorer:
         """Move a typo window to where the written letters are fewest edits from the key,
         on word boundaries where that costs nothing ('amazo|paid' rather than 'amazop|aid')."""
         n = len(match.label.joined)
-        best = None
+        key_flat, key_seq = match.key.text, read_sequences(match.key.text)
+        candidates = []
         for start in range(max(0, match.start - allowed), min(n, match.start + allowed) + 1):
             for end in range(max(start + 1, match.end - allowed), min(n, match.end + allowed) + 1):
                 window = _plain(match.label.shown(start, end))
-                if not _within(window, match.key.plain, allowed):
-                    continue
-                edits = counted_edits(window, match.key.plain)
-                aligned = match.label.alignment(start, end)[0] == "word"
-                rank = (edits, not aligned, abs(len(window) - len(match.key.plain)), start)
-                if best is None or rank < best[0]:
-                    best = (rank, start, end)
+                window_flat = flat(window)
+                distance = min(OSA.distance(window_flat, key_flat, score_cutoff=allowed + 1),
+                               OSA.distance(read_sequences(window_flat), key_seq, score_cutoff=allowed + 1))
+                if distance <= allowed:
+                    candidates.append((distance, abs(len(window) - len(match.key.plain)), start, end, window))
+        if not candidates:
+            return
+        least = min(c[0] for c in candidates)
+        best = None
+        for distance, size_gap, start, end, window in sorted(candidates):
+            if distance > least + 1:
+                break
+            if not _within(window, match.key.plain, allowed):
+                continue
+            aligned = match.label.alignment(start, end)[0] == "word"
+            rank = (counted_edits(window, match.key.plain), not aligned, size_gap, start)
+            if best is None or rank < best[0]:
+                best = (rank, start, end)
         if best is not None:
             match.start, match.end = best[1], best[2]
 
@@ -638,17 +651,17 @@ class Scorer:
 
         index = self.index
         for text, offsets in label.forms:
-            if len(text) < 3 or not index.might_match(text):
+            if len(text) < 3:
                 continue
-            whole = index.exact(text)
-            for hit in whole:
+            exact, contained, typo, inside = index.lookup(text, extra)
+            for hit in exact:
                 keep(hit, "exact", offsets)
-            for hit in index.contained(text):
+            for hit in contained:
                 if hit.end - hit.start < len(text):
                     keep(hit, "contained", offsets)
-            for hit in index.typo(text, extra):
+            for hit in typo:
                 keep(hit, "typo", offsets)
-            for hit in index.typo_inside(text):
+            for hit in inside:
                 if hit.end - hit.start < len(text) and hit.key not in best:
                     keep(hit, "typo_inside", offsets)
         matches = list(best.values())
@@ -834,6 +847,11 @@ class Scorer:
             window = match.window_plain
             if window.isascii() and segment.is_word(window) and len(window) >= 3:
                 return "other_word", window
+            # a letter stuck to a word: 'g|cloud' is a word and a letter, not 'icloud' misspelt
+            if window.isascii() and len(window) - 1 >= len(match.key.plain) - 1:
+                for piece in (window[1:], window[:-1]):
+                    if len(piece) >= 4 and segment.is_word(piece) and piece != match.key.plain:
+                        return "other_word", piece
             # a dictionary word nearly as long as the key inside the window: 'a|cloud' is not 'icloud'
             for s, e, word in label.words():
                 if match.start <= s and e <= match.end and len(word) >= len(match.key.plain) - 1 \

@@ -16,27 +16,36 @@ def _allowed(length: int) -> int:
     return 0 if length < 5 else 1 if length < 10 else 2
 
 
-def _index(texts: list[str]) -> tuple[KeyIndex, list[Key]]:
+def _index(texts: list[str], inside_min_length: int = 0) -> tuple[KeyIndex, list[Key]]:
     keys = [Key(t, "name", t, t, i) for i, t in enumerate(dict.fromkeys(texts))]
-    index = KeyIndex(_allowed, inside_min_length=0)
+    index = KeyIndex(_allowed, inside_min_length=inside_min_length)
     index.extend(keys)
     return index, keys
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.lists(words, min_size=1, max_size=8), st.text(alphabet=ALPHABET + "-", max_size=20))
-@example(["abcde"], "abced")  # one transposition is one edit
-@example(["rnoon"], "moon")  # lookalike sequence in the key
-@example(["abcdeea"], "abcedea")  # a swap across the cut between the two pieces breaks both
-def test_index_equals_brute_force(texts, text):
-    index, keys = _index(texts)
+@given(st.lists(words, min_size=1, max_size=8), st.text(alphabet=ALPHABET + "-", max_size=20),
+       st.sampled_from([0, 6]))
+@example(["abcde"], "abced", 6)  # one transposition is one edit; a short key has no pieces for typos
+@example(["rnoon"], "moon", 0)  # lookalike sequence in the key
+@example(["abcdeea"], "abcedea", 0)  # a swap across the cut between the two pieces breaks both
+def test_index_equals_brute_force(texts, text, inside_min_length):
+    index, keys = _index(texts, inside_min_length)
     expected = brute_force(keys, _allowed, text)
     assert {h.key for h in index.exact(text)} == expected["exact"]
     assert {h.key for h in index.contained(text)} == expected["contained"]
     assert {h.key for h in index.typo(text)} == expected["typo"]
-    assert {h.key for h in index.typo_inside(text)} == expected["typo_inside"]
+    assert {h.key for h in index.typo_inside(text)} == {k for k in expected["typo_inside"]
+                                                        if len(k.text) >= inside_min_length}
     if any(expected.values()):
         assert index.might_match(text)
+    exact, contained, typo, inside = index.lookup(text)
+    exact_keys = {h.key for h in exact}
+    assert exact_keys == expected["exact"]
+    assert {h.key for h in contained} | exact_keys == expected["contained"]  # an exact key is not reported again
+    assert {h.key for h in typo} == expected["typo"]
+    long_inside = {k for k in expected["typo_inside"] if len(k.text) >= inside_min_length}
+    assert {h.key for h in inside} | (exact_keys & long_inside) == long_inside
 
 
 @settings(max_examples=200, deadline=None)
