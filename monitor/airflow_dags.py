@@ -155,7 +155,7 @@ def build_monitor_dag(*, dag_id: str, schedule: str, doc_md: str, sources: list[
                 raise _fail_on_bad_request(exc) from None
             dag_run = context["dag_run"]
             run_type = getattr(dag_run.run_type, "value", str(dag_run.run_type))
-            return RunInfo(dag_run.run_id, run_type, start.isoformat(), end.isoformat()).as_dict()
+            return RunInfo(dag_run.run_id, run_type, start.isoformat(), end.isoformat(), dag_id).as_dict()
 
         @task(map_index_template="{{ map_label }}", pool=pool, multiple_outputs=False)
         def collect(item: dict, run: dict) -> dict:

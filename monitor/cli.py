@@ -128,7 +128,8 @@ def cmd_run(args: argparse.Namespace) -> int:
               "min_score": args.min_score, "window_start": args.since, "window_end": args.until}
     now = utcnow()
     start, end = pipeline.resolve_window(None, None, params, now=now, lookback_hours=settings.lookback_hours)
-    run = pipeline.RunInfo(f"cli__{now.strftime('%Y%m%dT%H%M%S')}", "cli", start.isoformat(), end.isoformat())
+    run = pipeline.RunInfo(f"cli__{now.strftime('%Y%m%dT%H%M%S')}", "cli", start.isoformat(), end.isoformat(),
+                           "monitor run")
     stored = []
     for item in pipeline.plan(settings, params):
         collected = pipeline.collect(settings, item, run)

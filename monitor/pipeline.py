@@ -45,6 +45,7 @@ class RunInfo(Record):
     run_type: str  # scheduled, manual, backfill, asset_triggered, cli
     window_start: str | None  # ISO 8601
     window_end: str | None
+    dag_id: str | None = None  # what produced the run: its digests are titled by it
 
 
 @dataclass(frozen=True)
@@ -349,15 +350,18 @@ def alert(settings: Settings, params: dict[str, Any], run: RunInfo, *, smtp_url:
                   f"{display_time(parse_time(run.window_end, 'window_end'))}")
     queued = queue_digests(factory, brands, min_score=int(min_score), mail_from=settings.mail_from, now=utcnow(),
                            window=window, run_id=run.run_id, recipients=settings.alert_recipients_override,
-                           drafts_max_bytes=settings.max_email_bytes)
+                           drafts_max_bytes=settings.max_email_bytes, max_bytes=settings.max_email_bytes,
+                           produced_by=run.dag_id)
     report["queued"] = [{"brand": q.brand_id, "alert_id": q.alert_id, "findings": q.findings,
-                         "recipients": q.recipients, "drafts": q.drafts, "drafts_alert_id": q.drafts_alert_id}
+                         "recipients": q.recipients, "drafts": q.drafts, "drafts_alert_id": q.drafts_alert_id,
+                         "parts": q.part_alert_ids}
                         for q in queued]
     sent = send_pending(factory, transport, sender=settings.mail_from, max_attempts=settings.max_send_attempts,
                         now=utcnow())
     report["sent"] = len(sent.sent)
     report["failed"] = [{"alert_id": i, "error": e} for i, e in sent.failed]
     report["dead"] = [{"alert_id": i, "error": e} for i, e in sent.dead]
+    report["returned"] = [{"alert_id": i, "findings": n} for i, n in sent.returned]
     return report
 
 
@@ -423,8 +427,12 @@ def summarize(stored: list[Stored], alert_report: dict[str, Any] | None,
                          f"{alert_report.get('sent', 0)} sent, {len(alert_report.get('failed', []))} pending retry, "
                          f"{len(alert_report.get('dead', []))} dead-lettered "
                          f"(via {alert_report.get('transport')})")
+            returned = {r["alert_id"]: r["findings"] for r in alert_report.get("returned", [])}
             for dead in alert_report.get("dead", []):
-                lines.append(f"  DEAD alert {dead['alert_id']}: {dead['error']}")
+                given_back = returned.get(dead["alert_id"])
+                lines.append(f"  DEAD alert {dead['alert_id']}: {dead['error']}"
+                             + (f" ({given_back} findings back in the queue for the next run; "
+                                f"`monitor alerts retry {dead['alert_id']}` sends it now)" if given_back else ""))
             for failed in alert_report.get("failed", []):
                 lines.append(f"  PENDING alert {failed['alert_id']} (will be retried): {failed['error']}")
     return "\n".join(lines)

@@ -106,10 +106,12 @@ def test_run_stores_findings_and_mails_one_digest_per_brand_once(brand_monitor_d
     assert len(smtp_sink.messages) == 2
     by_recipient = {tuple(m["to"]): parse_message(m["data"]) for m in smtp_sink.messages}
     airlines = by_recipient[("lao-airlines@example.org",)]
-    assert airlines["Subject"].strip() == "[impersonation-monitor] Lao Airlines: 3 impersonations"
+    assert airlines["Subject"].strip() == \
+        "[impersonation-monitor] Lao Airlines, findings from the hourly search: 3 impersonations"
     text = airlines.get_body(("plain",)).get_content()
     assert "hxxps://laoairlines-booking[.]top/" in text and "Imitates:   facebook: laoairlines" in text
     assert "laoairlines.promo2026" in text and "Reuters" not in text
+    assert "new findings from the hourly search" in text  # titled by the DAG that produced it
     assert "the page asks for a payment card number" in text  # enriched from the page itself
     laopost = by_recipient[("laopost@example.org",)]
     assert "telegram: laopost_parcel" in laopost.get_body(("plain",)).get_content()
