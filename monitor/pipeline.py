@@ -348,7 +348,9 @@ def alert(settings: Settings, params: dict[str, Any], run: RunInfo, *, smtp_url:
     if run.window_start and run.window_end:
         window = (f"{display_time(parse_time(run.window_start, 'window_start'))} to "
                   f"{display_time(parse_time(run.window_end, 'window_end'))}")
-    queued = queue_digests(factory, brands, min_score=int(min_score), mail_from=settings.mail_from, now=utcnow(),
+    now = utcnow()
+    queued = queue_digests(factory, brands, min_score=int(min_score), mail_from=settings.mail_from, now=now,
+                           action_links=owner_action_links(settings, now),
                            window=window, run_id=run.run_id, recipients=settings.alert_recipients_override,
                            drafts_max_bytes=settings.max_email_bytes, max_bytes=settings.max_email_bytes,
                            produced_by=run.dag_id)
@@ -363,6 +365,23 @@ def alert(settings: Settings, params: dict[str, Any], run: RunInfo, *, smtp_url:
     report["dead"] = [{"alert_id": i, "error": e} for i, e in sent.dead]
     report["returned"] = [{"alert_id": i, "findings": n} for i, n in sent.returned]
     return report
+
+
+def owner_action_links(settings: Settings, now: dt.datetime):  # noqa: ANN201 - a callable or None
+    """The owners' one-click links of a digest item, signed for the people the digest goes to
+    (its To: the override in staging, else the brand's owners; the mark records them as who
+    acted). None without MONITOR_PUBLIC_URL or MONITOR_SECRET_KEY: the digest says whom to ask."""
+    from monitor.ui.links import OWNER_ACTIONS, action_url
+
+    if not settings.public_url or not settings.secret_key:
+        return None
+
+    def links(brand: Brand, finding_id: int, has_draft: bool) -> tuple[tuple[str, str], ...]:
+        owners = ", ".join(settings.alert_recipients_override or brand.recipients)
+        return tuple((words, action_url(settings, finding_id, action, owners, now))
+                     for action, words in OWNER_ACTIONS.items() if action != "sent" or has_draft)
+
+    return links
 
 
 # ---------------------------------------------------------------- summary

@@ -25,7 +25,7 @@ from email.message import EmailMessage
 from monitor.clock import display_time
 from monitor.detection.domains import defang
 from monitor.detection.models import IMPERSONATION
-from monitor.notify.message import body_text, header_text, owner_message, render_pair
+from monitor.notify.message import Link, body_text, header_text, owner_message, render_pair
 from monitor.registry import Brand
 
 # What produced a digest, by DAG id: (English, Lao) titles, so that two digests of one day
@@ -56,6 +56,7 @@ class DigestItem:
     first_seen: dt.datetime
     imitates: tuple[str, ...] = field(default_factory=tuple)
     takedown_id: int | None = None  # its takedown draft, attached to this run's drafts email
+    actions: tuple[tuple[str, str], ...] = ()  # (words, signed URL): the owner's one-click links
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,8 @@ def _context(brand: Brand, items: list[DigestItem], window: str | None, run_id: 
             "first_seen": display_time(item.first_seen),
             "imitates": item.imitates,
             "takedown_id": item.takedown_id,
+            # live links (signed, on our own server): Link keeps them from being defanged
+            "actions": [{"words": words, "url": Link(url)} for words, url in item.actions],
         }
 
     ordered = ranked(items)
@@ -152,6 +155,7 @@ def _context(brand: Brand, items: list[DigestItem], window: str | None, run_id: 
         "run_id": run_id,
         "produced_by": produced_by,
         "drafts_subject": drafts_subject,
+        "links": any(i.actions for i in listed),
     }
 
 

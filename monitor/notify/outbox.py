@@ -8,6 +8,7 @@ never delivered."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select, update
@@ -79,14 +80,18 @@ def new_alert(message, dedup_key: str, kind: str, brand: Brand, recipients: tupl
 def queue_digest(session: Session, brand: Brand, *, min_score: int, mail_from: str, now: dt.datetime,
                  window: str | None, run_id: str | None, recipients: tuple[str, ...] = (),
                  drafts_max_bytes: int = 10_000_000, max_bytes: int | None = None,
-                 produced_by: str | None = None) -> QueuedDigest | None:
+                 produced_by: str | None = None,
+                 action_links: Callable[[Brand, int, bool], tuple[tuple[str, str], ...]] | None = None,
+                 ) -> QueuedDigest | None:
     """Queue one digest of the brand's new findings (if any) and mark them alerted, and one
     email with its new takedown drafts (if any) and mark them delivered, in the caller's
     transaction. The digest names the drafts email; the drafts email refers to the digest.
     Every email stays within max_bytes (default drafts_max_bytes): a large digest lists its
     top findings and attaches them all as CSV, or is split into numbered parts, each part an
     alert of its own with its findings. produced_by: the DAG whose run this is
-    (brand_monitor, lookalike_domains), which titles the digest."""
+    (brand_monitor, lookalike_domains), which titles the digest. action_links(brand, finding id,
+    has a draft) gives an item's signed one-click links (words, URL); None: the email says whom
+    to ask instead."""
     budget = max_bytes if max_bytes is not None else drafts_max_bytes
     findings = claim_new_findings(session, brand.id, min_score=min_score)
     drafts_alert, takedowns = _drafts_alert(session, brand, mail_from=mail_from, now=now, run_id=run_id,
@@ -97,7 +102,8 @@ def queue_digest(session: Session, brand: Brand, *, min_score: int, mail_from: s
     if findings:
         drafted = latest_takedown_ids(session, [f.id for f in findings])
         items = [DigestItem(f.id, f.label, f.kind, f.platform, f.url, f.score, f.verdict, tuple(f.reasons),
-                            as_utc(f.first_seen), brand.imitated_identities(f.kind, f.platform), drafted.get(f.id))
+                            as_utc(f.first_seen), brand.imitated_identities(f.kind, f.platform), drafted.get(f.id),
+                            action_links(brand, f.id, f.id in drafted) if action_links else ())
                  for f in findings]
 
         def render(chosen: list[DigestItem], part: DigestPart):

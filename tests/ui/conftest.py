@@ -98,3 +98,17 @@ def client(ui_settings, auth_manager, clock):
     with TestClient(root, base_url="http://testserver", follow_redirects=False) as test_client:
         test_client.plugin_app = plugin_app
         yield test_client
+
+
+@pytest.fixture
+def owner_client(ui_settings, clock):
+    """The plugin app with no Airflow login at all: owners have none."""
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from monitor.ui.app import create_app
+
+    root = FastAPI()
+    root.mount("/monitor", create_app(ui_settings, clock=clock))
+    with TestClient(root, base_url="http://monitor.example.test", follow_redirects=False) as client:
+        yield client

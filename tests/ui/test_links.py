@@ -89,20 +89,6 @@ def test_a_bad_link_is_refused_with_its_reason(case):
 
 # ---------------------------------------------------------------- the owner's pages
 
-@pytest.fixture
-def owner_client(ui_settings, clock):
-    """The plugin app with no Airflow login at all: owners have none."""
-    from fastapi import FastAPI
-    from fastapi.testclient import TestClient
-
-    from monitor.ui.app import create_app
-
-    root = FastAPI()
-    root.mount("/monitor", create_app(ui_settings, clock=clock))
-    with TestClient(root, base_url="http://monitor.example.test", follow_redirects=False) as client:
-        yield client
-
-
 def state(settings, finding_id: int) -> tuple[str, list[tuple[str, str, str]]]:
     with factory_for(settings.database_url)() as session:
         status = session.get(Finding, finding_id).status
