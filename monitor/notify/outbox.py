@@ -44,13 +44,15 @@ class QueuedDigest:
     part_alert_ids: list[int] = field(default_factory=list)  # every email of the digest, in order
 
 
-def draft_summary(takedown: Takedown) -> DraftSummary:
+def draft_summary(takedown: Takedown, actions: tuple[tuple[str, str], ...] = ()) -> DraftSummary:
     return DraftSummary(takedown.id, takedown.finding.label, takedown.evidence_url, takedown.addressing,
-                        tuple(takedown.gaps), takedown.message.encode("ascii"))
+                        tuple(takedown.gaps), takedown.message.encode("ascii"), actions)
 
 
 def _drafts_alert(session: Session, brand: Brand, *, mail_from: str, now: dt.datetime, run_id: str | None,
-                  recipients: tuple[str, ...], max_bytes: int) -> tuple[Alert | None, list[Takedown]]:
+                  recipients: tuple[str, ...], max_bytes: int,
+                  action_links: Callable[[Brand, int, bool], tuple[tuple[str, str], ...]] | None = None,
+                  ) -> tuple[Alert | None, list[Takedown]]:
     """The email carrying the brand's takedown drafts not yet delivered (None when there are
     none), up to max_bytes of drafts (the rest wait for the next run: mail servers refuse
     large messages). The caller adds it and marks the drafts delivered, in its transaction."""
@@ -62,7 +64,7 @@ def _drafts_alert(session: Session, brand: Brand, *, mail_from: str, now: dt.dat
         takedowns.append(takedown)
     if not takedowns:
         return None, []
-    drafts = [draft_summary(t) for t in takedowns]
+    drafts = [draft_summary(t, action_links(brand, t.finding_id, True) if action_links else ()) for t in takedowns]
     dedup_key = digest_dedup_key(brand.id, [t.id for t in takedowns], now, kind="takedowns")
     message = build_drafts_email(brand, drafts, mail_from=mail_from, dedup_key=dedup_key, now=now,
                                  recipients=recipients)
@@ -95,7 +97,7 @@ def queue_digest(session: Session, brand: Brand, *, min_score: int, mail_from: s
     budget = max_bytes if max_bytes is not None else drafts_max_bytes
     findings = claim_new_findings(session, brand.id, min_score=min_score)
     drafts_alert, takedowns = _drafts_alert(session, brand, mail_from=mail_from, now=now, run_id=run_id,
-                                            recipients=recipients, max_bytes=budget)
+                                            recipients=recipients, max_bytes=budget, action_links=action_links)
     if not findings and drafts_alert is None:
         return None
     parts: list[Alert] = []

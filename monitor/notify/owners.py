@@ -22,6 +22,7 @@ class DraftSummary:
     addressing: dict[str, Any]
     gaps: tuple[str, ...]
     message: bytes  # the draft, as stored
+    actions: tuple[tuple[str, str], ...] = ()  # (words, signed URL): the owner's one-click links
 
     @property
     def attachment(self) -> tuple[bytes, str]:
@@ -37,7 +38,8 @@ def _draft_views(drafts: list[DraftSummary]) -> list[dict[str, Any]]:
     # the form is the platform's own page (from the channels file): a live link
     return [{"takedown_id": d.takedown_id, "label": d.label, "url": defang(d.url) if d.url else "-",
              "parties": d.addressing.get("parties") or [],
-             "form": Link(d.addressing["form"]) if d.addressing.get("form") else None, "gaps": d.gaps}
+             "form": Link(d.addressing["form"]) if d.addressing.get("form") else None, "gaps": d.gaps,
+             "actions": [{"words": words, "url": Link(url)} for words, url in d.actions]}
             for d in drafts]
 
 

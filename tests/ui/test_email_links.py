@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select, update
 
 from monitor.store.db import factory_for
-from monitor.store.models import Finding, StatusMark
+from monitor.store.models import Finding, StatusMark, Takedown
 from tests.conftest import parse_message
 
 
@@ -24,19 +24,23 @@ def digest_links(ui_settings, smtp_sink):
 
     with factory_for(ui_settings.database_url)() as session:
         session.execute(update(Finding).values(status="new", alert_id=None, alerted_at=None))
+        session.execute(update(Takedown).values(delivered_alert_id=None))
         session.commit()
     settings = dataclasses.replace(ui_settings, mail_from="monitor@example.org")
     pipeline.alert(settings, {"brands": ["laopost"]}, pipeline.RunInfo("manual__links", "manual", None, None,
                                                                       "brand_monitor"), smtp_url=smtp_sink.url)
-    [digest] = [parse_message(m["data"]) for m in smtp_sink.messages if "findings from" in
-                parse_message(m["data"])["Subject"]]
+    messages = [parse_message(m["data"]) for m in smtp_sink.messages]
+    [digest] = [m for m in messages if "findings from" in m["Subject"]]
+    drafts = [m for m in messages if "to review" in m["Subject"]]
     text = digest.get_body(("plain",)).get_content()
     html = digest.get_body(("html",)).get_content()
-    return text, html
+    return text, html, [m.get_body(("plain",)).get_content() for m in drafts]
 
 
 def test_a_link_from_a_digest_opened_and_confirmed_marks_the_finding(digest_links, owner_client, ui_settings):
-    text, html = digest_links
+    text, html, drafts = digest_links
+    # the drafts email carries them too, with "I reported it" for each draft
+    assert drafts and all("I reported it: http://monitor.example.test/monitor/act/" in d for d in drafts)
     links = re.findall(r"Not a fake: (http://monitor\.example\.test/monitor/act/(\d+)/false-positive\?t=\S+)", text)
     assert links, text
     url, finding_id = links[0][0], int(links[0][1])
