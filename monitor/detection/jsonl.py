@@ -84,9 +84,20 @@ def score_lines_parallel(registry, rules, lines: Iterable[str], jobs: int,  # no
     import multiprocessing
     from collections import deque
 
+    global _worker_scorer
     methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    with context.Pool(jobs, initializer=_init_worker, initargs=(registry, rules)) as pool:
+    if "fork" in methods:
+        # Prepared once here and inherited by every worker (index, word lists, suffix list),
+        # rather than built again in each.
+        context = multiprocessing.get_context("fork")
+        _worker_scorer = Scorer(registry, rules)
+        if hasattr(_worker_scorer, "warm_up"):
+            _worker_scorer.warm_up()
+        pool_args: dict = {}
+    else:
+        context = multiprocessing.get_context("spawn")
+        pool_args = {"initializer": _init_worker, "initargs": (registry, rules)}
+    with context.Pool(jobs, **pool_args) as pool:
         pending: deque = deque()
         for start, chunk in _chunks(lines, chunk_size):
             pending.append(pool.apply_async(_score_chunk, (chunk, start)))

@@ -228,7 +228,12 @@ def flat_with_offsets(text: str) -> tuple[str, list[int]]:
     chars: list[str] = []
     offsets: list[int] = []
     for index, ch in enumerate(text):
-        folded = unicodedata.normalize("NFC", clean_text(ch).translate(_FOLD) if not ch.isspace() else " ")
+        if ch.isascii():
+            folded = ch.lower()
+        elif _FORMAT_CHARS_RE.match(ch):
+            continue
+        else:
+            folded = unicodedata.normalize("NFC", _LAO_DIGITS.get(ch, ch).translate(_FOLD))
         folded = folded.translate(_ASCII_LOOKALIKES)
         for c in folded:
             chars.append(c)

@@ -93,8 +93,27 @@ def _plain(text: str) -> str:
     return _SEPARATORS_RE.sub("", clean_text(text).lower().replace(" ", ""))
 
 
-@functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=65536)
 def _edit_parts(source: str, target: str) -> tuple[tuple[str, bool], ...]:
+    """The fewest edits from target (the brand string) to source (as written), see
+    ``_edit_parts_dp``; plain substitutions, insertions and deletions come straight from
+    rapidfuzz's edit operations, swaps and lookalike sequences from the full search."""
+    if OSA.distance(source, target) == Levenshtein.distance(source, target) and \
+            not any(seq in source for seq in _SEQUENCE_LOOKALIKES):
+        parts = []
+        for op in Levenshtein.editops(target, source):
+            if op.tag == "replace":
+                a, b = source[op.dest_pos], target[op.src_pos]
+                parts.append((f"'{a}' for '{b}'", flat(a) != flat(b)))
+            elif op.tag == "insert":
+                parts.append((f"'{source[op.dest_pos]}' added", True))
+            else:
+                parts.append((f"'{target[op.src_pos]}' left out", True))
+        return tuple(parts)
+    return _edit_parts_dp(source, target)
+
+
+def _edit_parts_dp(source: str, target: str) -> tuple[tuple[str, bool], ...]:
     """The fewest edits from target (the brand string) to source (as written), each as the
     owner reads it and whether it counts against the allowance. An adjacent swap is one
     edit; a lookalike letter ('0' for 'o', 'í' for 'i') or sequence ('rn' for 'm') is
@@ -475,6 +494,14 @@ class Scorer:
             parts.append(escaped if has_lao(phrase) else rf"(?<![\w]){escaped}(?![\w])")
         return re.compile("|".join(parts) or r"(?!x)x")
 
+    def warm_up(self) -> None:
+        """Load what is otherwise read on first use (word lists, the suffix list with its
+        private section), e.g. before forking workers that share it."""
+        segment.segment("warmup")
+        segment.bigram_count("box", "office")
+        _private_extractor()("x.blogspot.com")
+        self.score(Candidate(kind="domain", domain="warm-up.example.com"))
+
     # ---------------------------------------------------------------- helpers for collectors
 
     def search_terms(self, brand_id: str) -> list[str]:
@@ -713,9 +740,9 @@ class Scorer:
         body = host[: -len(parts.suffix) - 1] if parts.suffix and host.endswith("." + parts.suffix) else host
         labels = body.split(".") if body else []
         shared = None
-        if len(labels) >= 2:
+        if len(labels) >= 2:  # a name under a shared host needs a label of its own on top
             shared = suffix_under(self._shared_hosting, host)
-            if shared is None:
+            if shared is None and parts.subdomain:
                 private = _private_extractor()(host)
                 if private.suffix and private.suffix != parts.suffix and private.domain:
                     shared = private.suffix
