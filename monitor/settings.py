@@ -158,6 +158,7 @@ class Settings:
     collect_budget_seconds: int = 300
     # Screenshots as takedown evidence (monitor.takedown.screenshot): the system Chromium
     # (None: /usr/bin/chromium or chromium on PATH), a time limit on the whole capture, and caps.
+    screenshots: bool = True  # MONITOR_SCREENSHOTS=0: drafts without a picture of the page
     chromium_path: str | None = None
     screenshot_timeout_seconds: int = 45
     screenshot_max_height: int = 4000
@@ -240,6 +241,7 @@ class Settings:
             action_link_days=_int(env, "MONITOR_ACTION_LINK_DAYS", 30, 1, 365),
             user_agent=env.get("MONITOR_USER_AGENT") or f"impersonation-monitor/0.1 (+{contact})",
             collect_budget_seconds=_int(env, "MONITOR_COLLECT_BUDGET_SECONDS", 300, 1, 24 * 3600),
+            screenshots=_bool(env, "MONITOR_SCREENSHOTS", True),
             chromium_path=env.get("MONITOR_CHROMIUM") or None,
             screenshot_timeout_seconds=_int(env, "MONITOR_SCREENSHOT_TIMEOUT_SECONDS", 45, 5, 600),
             screenshot_max_height=_int(env, "MONITOR_SCREENSHOT_MAX_HEIGHT", 4000, 200, 16_000),

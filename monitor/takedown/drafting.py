@@ -21,6 +21,7 @@ from monitor.settings import Settings
 from monitor.store.db import as_utc
 from monitor.store.models import Finding, Takedown
 from monitor.store.repo import insert_for
+from monitor.takedown import screenshot
 from monitor.takedown.channels import AbuseDirectory, Route, load_channels_for, route
 from monitor.takedown.contacts import ContactFinder
 from monitor.takedown.evidence import Evidence, capture, plain_problem
@@ -80,6 +81,10 @@ class Drafter:
             Evidence(url or "", now, error="no URL to fetch")
         if address:  # where the domain resolves; else the address the page came from
             evidence = dataclasses.replace(evidence, ip=address)
+        if url and self.settings.screenshots:
+            shot = screenshot.capture(url, self.settings, self.fetcher)
+            evidence = dataclasses.replace(evidence, screenshot=shot.png, screenshot_sha256=shot.sha256,
+                                           screenshot_error=shot.error, screenshot_refused=tuple(shot.refused))
         gaps = list(addressing.gaps)
         if evidence.error:
             # plain words for the abuse desk; the error itself is kept (evidence_error)
@@ -97,7 +102,11 @@ class Drafter:
             evidence_url=url, final_url=evidence.final_url, http_status=evidence.status,
             page_title=evidence.title, resolved_ip=evidence.ip, html=evidence.html, html_sha256=evidence.sha256,
             registered=registration.registered[:64] if registration and registration.registered else None,
-            evidence_error=evidence.error,
+            evidence_error=evidence.error, screenshot=evidence.screenshot,
+            screenshot_sha256=evidence.screenshot_sha256,
+            screenshot_error="; ".join(filter(None, [evidence.screenshot_error, *(
+                [f"{len(evidence.screenshot_refused)} requests of the page were refused: "
+                 + "; ".join(evidence.screenshot_refused[:10])] if evidence.screenshot_refused else [])])) or None,
             captured_at=evidence.captured_at, drafted_at=now)
         with self.factory() as session:
             insert = insert_for(session)

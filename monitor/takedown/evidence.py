@@ -24,6 +24,11 @@ class Evidence:
     html: bytes | None = None
     sha256: str | None = None
     error: str | None = None
+    # A picture of the page (monitor.takedown.screenshot), or why there is none.
+    screenshot: bytes | None = None
+    screenshot_sha256: str | None = None
+    screenshot_error: str | None = None
+    screenshot_refused: tuple[str, ...] = ()  # requests of the page the browser was not allowed to make
 
 
 def sha256_hex(data: bytes) -> str:

@@ -149,6 +149,17 @@ def attachment_name(sha256: str) -> str:
     return f"saved-page-{sha256[:12]}.html"
 
 
+def screenshot_name(sha256: str) -> str:
+    return f"screenshot-{sha256[:12]}.png"
+
+
+def screenshot_problem(error: str) -> str:
+    """Why there is no screenshot, in plain words (the error itself is kept in the database)."""
+    if error.startswith("no browser installed"):
+        return "no browser is installed where the monitor runs, so no screenshot was taken"
+    return f"no screenshot could be taken: {plain_problem(error, None)}"
+
+
 def official_urls(brand: Brand, platform: str | None) -> list[str]:
     """The brand's official identities as URLs: its accounts on the platform, else its sites."""
     accounts = [account_url(a.platform, a.handle, a.page_id) for a in brand.official.accounts
@@ -190,6 +201,11 @@ def draft_context(brand: Brand, target: Target, imitates: tuple[str, ...], evide
                      "captured_at": display_time(evidence.captured_at),
                      "error": plain_problem(evidence.error, evidence.status) if evidence.error else None,
                      "attachment": attachment_name(evidence.sha256) if evidence.sha256 else None,
+                     "screenshot": ({"attachment": screenshot_name(evidence.screenshot_sha256),
+                                     "sha256": evidence.screenshot_sha256, "size": len(evidence.screenshot)}
+                                    if evidence.screenshot and evidence.screenshot_sha256 else None),
+                     "screenshot_error": screenshot_problem(evidence.screenshot_error)
+                     if evidence.screenshot_error and not evidence.screenshot else None,
                      "registrar": registration.registrar if registration else None,
                      "registered": registration.registered if registration else None},
         "channel": {"kind": addressing.route, "name": addressing.name,
@@ -257,4 +273,7 @@ def build_request(brand: Brand, target: Target, imitates: tuple[str, ...], evide
         # the impersonator's page (scripts, forms) by itself.
         message.add_attachment(evidence.html, maintype="application", subtype="octet-stream",
                                filename=attachment_name(evidence.sha256))
+    if evidence.screenshot and evidence.screenshot_sha256:
+        message.add_attachment(evidence.screenshot, maintype="image", subtype="png",
+                               filename=screenshot_name(evidence.screenshot_sha256))
     return message

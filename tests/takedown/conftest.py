@@ -121,6 +121,8 @@ def takedown_env(monkeypatch, migrated_url, local_internet, smtp_sink, tmp_path)
             "MONITOR_DNS_NAMESERVER": dns_server.nameserver,
             "MONITOR_HOST_MIN_DELAY_MS": "0", "MONITOR_HTTP_RETRIES": "0",
             "MONITOR_MAIL_FROM": "monitor@example.org", "MONITOR_OUTBOX_DIR": str(tmp_path / "outbox"),
+            # a browser per draft would slow every test; one test below turns it on
+            "MONITOR_SCREENSHOTS": "0",
         }
         for key, value in env.items():
             monkeypatch.setenv(key, value)
