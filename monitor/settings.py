@@ -114,6 +114,7 @@ class Settings:
     rules_file: Path | None = None
     smtp_url: str | None = None
     outbox_dir: Path = Path("var/outbox")
+    state_dir: Path = Path("var/state")  # the monitor's own files (downloaded lists), private to its user
     mail_from: str = "impersonation-monitor@localhost"
     allow_private_networks: bool = False
     user_agent: str = "impersonation-monitor/0.1 (+https://github.com/impersonation-monitor)"
@@ -202,6 +203,7 @@ class Settings:
             rules_file=Path(env["MONITOR_RULES_FILE"]) if env.get("MONITOR_RULES_FILE") else None,
             smtp_url=env.get("MONITOR_SMTP_URL") or None,
             outbox_dir=Path(env.get("MONITOR_OUTBOX_DIR") or cls.outbox_dir),
+            state_dir=Path(env.get("MONITOR_STATE_DIR") or cls.state_dir),
             mail_from=env.get("MONITOR_MAIL_FROM") or cls.mail_from,
             allow_private_networks=_bool(env, "MONITOR_ALLOW_PRIVATE_NETWORKS", False),
             source_urls=urls,

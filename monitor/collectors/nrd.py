@@ -13,20 +13,21 @@ import datetime as dt
 import hashlib
 import io
 import os
-import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from monitor.clock import utcnow
 from monitor.collectors.base import LayoutChanged, Query, Window
-from monitor.fetch.http import Fetcher
 from monitor.detection.models import Candidate, Score
+from monitor.fetch.http import Fetcher
 from monitor.registry import Brand
 
 LIST_TYPES = ("text/plain", "application/zip", "application/x-zip-compressed", "application/octet-stream")
 MAX_LIST_BYTES = 500_000_000  # as downloaded
-MAX_UNZIPPED_BYTES = 2_000_000_000  # a zip bomb stops here
+MAX_UNZIPPED_BYTES = 500_000_000  # a zip bomb stops here (a daily list is tens of MB)
+MAX_LINES = 20_000_000  # a daily list has a few hundred thousand names
+MAX_BLANK_RUN = 10_000  # blank lines in a row: padding, not a list
 MAX_LINE = 512  # no domain name is longer; a file without newlines is not a list
 CACHE_FOR = dt.timedelta(hours=6)
 
@@ -37,17 +38,26 @@ def list_url(template: str, day: dt.date) -> str:
 
 
 def _bounded_lines(stream) -> Iterator[bytes]:  # noqa: ANN001 - a binary file object
-    """Lines of at most MAX_LINE bytes, at most MAX_UNZIPPED_BYTES in all."""
-    total = 0
+    """Lines of at most MAX_LINE bytes, at most MAX_UNZIPPED_BYTES and MAX_LINES in all, and no
+    long runs of blank lines: a small zip that unpacks to hundreds of MB of newlines fails in
+    seconds instead of being read for minutes."""
+    total = lines = blank_run = 0
     while True:
         line = stream.readline(MAX_LINE + 1)
         if not line:
             return
         total += len(line)
+        lines += 1
         if total > MAX_UNZIPPED_BYTES:
             raise LayoutChanged(f"the list is larger than {MAX_UNZIPPED_BYTES} bytes unpacked")
+        if lines > MAX_LINES:
+            raise LayoutChanged(f"the list has more than {MAX_LINES} lines")
         if len(line) > MAX_LINE and not line.endswith(b"\n"):
             raise LayoutChanged(f"a line is longer than {MAX_LINE} bytes: this is not a list of domain names")
+        blank_run = blank_run + 1 if not line.strip() else 0
+        if blank_run > MAX_BLANK_RUN:
+            raise LayoutChanged(f"more than {MAX_BLANK_RUN} blank lines in a row at line {lines}: "
+                                f"this is not a list of domain names")
         yield line
 
 
@@ -85,6 +95,19 @@ def parse_list(raw: bytes | Path, resembles: Callable[[str], bool]) -> Iterator[
         raise LayoutChanged("the list is empty")
 
 
+def private_directory(path: Path) -> Path:
+    """A directory only this user can read and write (created 0700): the cache of downloaded
+    lists is trusted, so nobody else may put a file there. Refuses one that others can write."""
+    import stat
+
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    info = path.stat()
+    if info.st_uid != os.getuid() or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        raise PermissionError(f"{path}: the list cache must belong to this user and be writable by nobody else "
+                              f"(mode {stat.filemode(info.st_mode)}); fix it with chmod 700, or set MONITOR_STATE_DIR")
+    return path
+
+
 class NrdCollector:
     name = "nrd"
 
@@ -93,7 +116,9 @@ class NrdCollector:
         self.url_template = url_template
         self.fetcher = fetcher
         self.resembles = resembles
-        self.cache_dir = cache_dir or Path(tempfile.gettempdir()) / "impersonation-monitor-nrd"
+        # The monitor's own state directory, not a shared /tmp: another local user could plant a
+        # list there that would be trusted for hours.
+        self.cache_dir = cache_dir or Path("var/state/nrd")
 
     def queries(self, brand: Brand) -> list[Query]:
         return [Query("newly registered domains", brand.id)]
@@ -102,7 +127,7 @@ class NrdCollector:
         day = (window.end or utcnow()).date()
         url = list_url(self.url_template, day)
         # Every brand reads the same list: download it once per worker and reuse it.
-        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        private_directory(self.cache_dir)
         path = self.cache_dir / (hashlib.sha256(url.encode()).hexdigest()[:24] + ".list")
         fresh = path.exists() and dt.datetime.now().timestamp() - path.stat().st_mtime < CACHE_FOR.total_seconds()
         if not fresh:

@@ -92,7 +92,8 @@ def _crtsh(settings, fetcher, scorer):
 def _nrd(settings, fetcher, scorer):
     from monitor.collectors.nrd import NrdCollector
 
-    return NrdCollector(settings.source_urls["nrd"], fetcher, scorer.might_resemble)
+    return NrdCollector(settings.source_urls["nrd"], fetcher, scorer.might_resemble,
+                        cache_dir=settings.state_dir / "nrd")
 
 
 def _openphish(settings, fetcher, scorer):
