@@ -17,6 +17,7 @@ RUN_ENV := PATH=$(CURDIR)/$(VENV)/bin:$$PATH AIRFLOW_HOME=$(CURDIR)/var/airflow 
 	MONITOR_BRANDS_FILE=$${MONITOR_BRANDS_FILE:-$(CURDIR)/config/brands.yaml} \
 	MONITOR_DATABASE_URL=$${MONITOR_DATABASE_URL:-$(DEFAULT_DB)} \
 	MONITOR_OUTBOX_DIR=$${MONITOR_OUTBOX_DIR:-$(CURDIR)/var/outbox} \
+	MONITOR_STATE_DIR=$${MONITOR_STATE_DIR:-$(CURDIR)/var/state} \
 	MONITOR_PUBLIC_URL=$${MONITOR_PUBLIC_URL:-http://localhost:8080/} \
 	MONITOR_SECRET_KEY=$${MONITOR_SECRET_KEY:-$$(cat $(CURDIR)/var/monitor-secret 2>/dev/null)}
 # `make demo-web` serves the demo's sources and writes their settings here; `make run` reads it.

@@ -41,6 +41,7 @@ def demo_environment(web: DemoWeb, dns_server: DemoDns, whois: DemoWhois) -> dic
         "MONITOR_DATABASE_URL": f"sqlite:///{DEMO / 'monitor.db'}",
         "MONITOR_BRANDS_FILE": str(brands_file),
         "MONITOR_OUTBOX_DIR": str(DEMO / "outbox"),  # no SMTP: the digests become .eml files
+        "MONITOR_STATE_DIR": str(DEMO / "state"),
         "MONITOR_DNS_NAMESERVER": dns_server.nameserver,
         "MONITOR_SOURCES": ",".join(BRAND_MONITOR_SOURCES),
     })
