@@ -113,8 +113,9 @@ class KeyIndex:
             if depth > 1:
                 self._long_from = min(self._long_from, len(form))
             if depth:
-                for deletion in _deletions(form, depth):
-                    self._deletes.setdefault(deletion, []).append(form)
+                if len(form) < self.inside_min_length:  # long keys are found by their pieces
+                    for deletion in _deletions(form, depth):
+                        self._deletes.setdefault(deletion, []).append(form)
                 pieces = _pieces(form, depth + 1)
                 entries = list(pieces)
                 # an adjacent swap across a cut breaks both pieces beside it (OSA counts it as
@@ -160,6 +161,10 @@ class KeyIndex:
         return out
 
     def typo(self, text: str, extra: int = 0) -> list[Hit]:
+        """Keys within their allowed edits of the whole text (at least one edit)."""
+        return self.lookup(text, extra)[2]
+
+    def _typo_short(self, text: str, extra: int = 0) -> list[Hit]:
         """Keys within their allowed edits of the whole text (at least one edit). ``extra``
         allows that many more edits where the context says so; those lookups find the keys
         that meet text after at most their allowed deletions (not every key at that
@@ -283,7 +288,7 @@ class KeyIndex:
             # short keys have no pieces here; allowances beyond the pieces' guarantee (extra)
             # are best effort, as the deletion index gives them
             known = {h.key for h in typo}
-            typo.extend(h for h in self.typo(text, extra) if h.key not in known)
+            typo.extend(h for h in self._typo_short(text, extra) if h.key not in known)
         return exact, contained, typo, inside
 
     def _build_heads(self) -> None:

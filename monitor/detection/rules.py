@@ -26,6 +26,7 @@ class DistanceStep(_Frozen):
 class Weights(_Frozen):
     domain_homoglyph: int
     domain_other_tld: int
+    domain_other_new_tld: int
     domain_official_in_subdomain: int
     domain_typo: int
     domain_typo_far: int

@@ -953,7 +953,11 @@ class Scorer:
                         f"{where} is the official name '{key.shown}' of {brand} with {describe_edits(plain, key.plain)}",
                         False)
             if key.kind == "domain" and view.suffix != key.suffix:
-                return (weights.domain_other_tld,
+                # a country code or an old generic suffix is often the brand's own registration
+                # ('google.com.ec', 'naver.net'); a new generic one ('.online', '.xyz') rarely is
+                tld = view.suffix.rpartition(".")[2]
+                own_kind = len(tld) == 2 or tld in ("com", "net", "org")
+                return (weights.domain_other_tld if own_kind else weights.domain_other_new_tld,
                         f"{where} is the official name '{key.shown}' of {brand} under '.{view.suffix}' "
                         f"instead of '.{key.suffix}'", False)
             if key.kind == "domain":

@@ -149,7 +149,9 @@ def test_edits_listed_are_the_edits_counted():
 def test_tiers_for_the_global_brands(global_scorer):
     assert _domain(global_scorer, "paypal-login-verify.com").verdict == "impersonation"
     assert _domain(global_scorer, "paypai.shop").verdict == "impersonation"  # lookalike letter
-    assert _domain(global_scorer, "netflix.xyz").verdict == "impersonation"  # official name, other suffix
+    assert _domain(global_scorer, "netflix.xyz").verdict == "impersonation"  # official name, new generic suffix
+    assert _domain(global_scorer, "netflix.de").verdict == "suspicious"  # a country domain: maybe its own
+    assert _domain(global_scorer, "netflix-billing.xyz").verdict == "impersonation"
     assert _domain(global_scorer, "hotmail-103723.square.site").verdict == "impersonation"  # shared host
     assert _domain(global_scorer, "amazoe.live").verdict == "suspicious"  # one edit, nothing else
     assert _domain(global_scorer, "odcsm1.live.com.akadns.net").verdict == "unrelated"  # CDN naming
