@@ -111,6 +111,7 @@ def main() -> int:
             "MONITOR_ALLOW_PRIVATE_NETWORKS": "1", "MONITOR_EXTRA_PORTS": str(port),
             "MONITOR_DATABASE_URL": f"sqlite:///{tmp_path / 'monitor.db'}",
             "MONITOR_BRANDS_FILE": str(ROOT / "config" / "brands.yaml"),
+            "MONITOR_STATE_DIR": str(tmp_path / "state"),
         })
         bin_dir = Path(sys.executable).parent
         subprocess.run([str(bin_dir / "monitor"), "db", "upgrade"], env=env, check=True, capture_output=True)
@@ -122,7 +123,7 @@ def main() -> int:
         for name, command in runs:
             if args.only and name != args.only:
                 continue
-            for cached in Path(tempfile.gettempdir(), "impersonation-monitor-nrd").glob("*.list"):
+            for cached in (tmp_path / "state").glob("**/*.list"):
                 cached.unlink()  # every run downloads the list
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             started = time.perf_counter()
