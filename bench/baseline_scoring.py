@@ -1,3 +1,4 @@
+# ruff: noqa  (a frozen copy of the old scorer, for the speed comparison only)
 # The scorer as it stood before detection v2 (commit 7280980), kept only for the side-by-side speed
 # comparison in bench/score_bench.py. Not used by the project.
 """The impersonation scorer: a pure function of (candidate, registry, rules).

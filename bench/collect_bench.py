@@ -138,11 +138,11 @@ def main() -> int:
                 return process.returncode
             if name == "stream":
                 counts = json.loads(out.strip().splitlines()[-1])
-                print(f"\nstreaming (collect + prefilter + score, one process):")
+                print("\nstreaming (collect + prefilter + score, one process):")
                 print(f"  candidates kept:   {counts['kept']:,} (prefilter passes), flagged {counts['flagged']:,}")
             else:
                 kept = sum(1 for _ in (tmp_path / "out.jsonl").open())
-                print(f"\nmonitor collect --source nrd (download + prefilter, candidates listed, no scoring):")
+                print("\nmonitor collect --source nrd (download + prefilter, candidates listed, no scoring):")
                 print(f"  candidates kept:   {kept:,}")
             print(f"  wall time:         {wall:.2f} s (start-up included); CPU time {cpu:.2f} s")
             print(f"  throughput:        {args.count / wall:,.0f} names/s")

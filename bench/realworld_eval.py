@@ -16,7 +16,6 @@ import argparse
 import collections
 import gzip
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -84,18 +83,18 @@ def main() -> int:
 
     tiers = {"impersonation": ("impersonation",), "all flags": FLAGS}
     for name, verdicts in tiers.items():
-        flagged = [(row, r) for row, r in zip(rows, results) if r.get("verdict") in verdicts]
+        flagged = [(row, r) for row, r in zip(rows, results, strict=True) if r.get("verdict") in verdicts]
         right = sum(1 for (_, label, _), _ in flagged if label == 1)
         print(f"{name:>14}: precision {ratio(right, len(flagged))}  recall {ratio(right, positives)}")
-    suspicious = [(row, r) for row, r in zip(rows, results) if r.get("verdict") == "suspicious"]
-    print(f"{'suspicious':>14}: precision {ratio(sum(1 for (_, l, _), _ in suspicious if l == 1), len(suspicious))}")
-    flagged_pos = [(row, r) for row, r in zip(rows, results) if row[1] == 1 and r.get("verdict") in FLAGS]
+    suspicious = [(row, r) for row, r in zip(rows, results, strict=True) if r.get("verdict") == "suspicious"]
+    print(f"{'suspicious':>14}: precision {ratio(sum(1 for (_, label, _), _ in suspicious if label == 1), len(suspicious))}")
+    flagged_pos = [(row, r) for row, r in zip(rows, results, strict=True) if row[1] == 1 and r.get("verdict") in FLAGS]
     right_brand = sum(1 for (_, _, brand), r in flagged_pos if r.get("brand") == brand)
     print(f"   right brand: {ratio(right_brand, len(flagged_pos))} of flagged phishing hosts")
 
     print("\nper brand (all flags):")
     by_brand: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
-    for (host, label, brand), r in zip(rows, results):
+    for (_, label, brand), r in zip(rows, results, strict=True):
         if label == 1:
             by_brand[brand]["positives"] += 1
             if r.get("verdict") in FLAGS:
@@ -113,7 +112,7 @@ def main() -> int:
               f"{ratio(c['imp_right'], c['imp'])}  recall {ratio(c['caught'], c['positives'])}")
 
     errors = []
-    for (host, label, brand), r in zip(rows, results):
+    for (host, label, brand), r in zip(rows, results, strict=True):
         verdict = r.get("verdict")
         if label == 0 and verdict in FLAGS:
             errors.append((2 if verdict == "impersonation" else 1, r.get("score", 0), "false alarm", host, r))
@@ -134,7 +133,7 @@ def main() -> int:
     counts = collections.Counter(r.get("verdict") for r in lao)
     print(f"\nLao registry (config/brands.yaml) on {len(benign):,} benign hosts: "
           f"{counts['impersonation']} impersonation, {counts['suspicious']} suspicious")
-    for host, r in zip(benign, lao):
+    for host, r in zip(benign, lao, strict=True):
         if r.get("verdict") in FLAGS:
             print(f"  {r['verdict']:<13} {host:<40} {r.get('brand')}: {' | '.join(r.get('reasons', []))[:160]}")
 
@@ -151,7 +150,7 @@ def main() -> int:
     print(f"\n1,000-brand registry (popular domains) on {len(others):,} benign hosts not their own: "
           f"takedown-tier false alarms {counts['impersonation']} ({counts['impersonation'] / len(others):.4%}), "
           f"suspicious {counts['suspicious']} ({counts['suspicious'] / len(others):.4%}); {len(others) / many_wall:,.0f} hosts/s")
-    shown = [(h, r) for h, r in zip(others, many) if r.get("verdict") == "impersonation"][:10]
+    shown = [(h, r) for h, r in zip(others, many, strict=True) if r.get("verdict") == "impersonation"][:10]
     for host, r in shown:
         print(f"  {host:<40} {r.get('brand')}: {' | '.join(r.get('reasons', []))[:160]}")
     return 0

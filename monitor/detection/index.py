@@ -120,7 +120,7 @@ class KeyIndex:
                 entries = list(pieces)
                 # an adjacent swap across a cut breaks both pieces beside it (OSA counts it as
                 # one edit): index each cut's swapped variant too
-                for (offset, piece), (_, following) in zip(pieces, pieces[1:]):
+                for (offset, piece), (_, following) in zip(pieces, pieces[1:], strict=False):
                     if piece and following and piece[-1] != following[0]:
                         for variant, at in ((piece[:-1] + following[0], offset),
                                             (piece[-1] + following[1:], offset + len(piece))):

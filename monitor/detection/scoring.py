@@ -25,6 +25,7 @@ from urllib.parse import unquote, urlsplit
 import tldextract
 from rapidfuzz.distance import OSA, Levenshtein
 
+from monitor.detection import segment
 from monitor.detection.domains import InvalidHost, host_of_url, normalize_host, split_host
 from monitor.detection.hostwalk import lookup_under, suffix_under
 from monitor.detection.identity import account_ref
@@ -32,6 +33,8 @@ from monitor.detection.index import Hit, Key, KeyIndex
 from monitor.detection.models import Candidate, Score
 from monitor.detection.normalize import (
     ASCII_FLAT as _ASCII_FLAT,
+)
+from monitor.detection.normalize import (
     clean_text,
     condense,
     find_on_boundary,
@@ -46,7 +49,6 @@ from monitor.detection.normalize import (
 )
 from monitor.detection.platforms import AccountRef, parse_account_url, platform_of_host
 from monitor.detection.rules import Rules
-from monitor.detection import segment
 from monitor.registry import Brand, Registry
 
 _SEPARATORS_RE = re.compile(r"[._\-]+")
@@ -734,7 +736,7 @@ class Scorer:
             return brand
         return None
 
-    def _host_view(self, host: str) -> "_HostView":
+    def _host_view(self, host: str) -> _HostView:
         """A host cut into the labels a person reads, and the index's matches on them."""
         parts = split_host(host)
         body = host[: -len(parts.suffix) - 1] if parts.suffix and host.endswith("." + parts.suffix) else host
@@ -765,10 +767,10 @@ class Scorer:
             for match in self._matches_of(raw, extra):
                 view.matches.append((position, match))
         # a brand key split by dots ('lao.airlines.com')
-        kept = [l for l in labels[: view.identity + 1] if l not in _IGNORED_SUBDOMAINS]
+        kept = [raw for raw in labels[: view.identity + 1] if raw not in _IGNORED_SUBDOMAINS]
         if 2 <= len(kept) <= 3:
             joined = _Label("-".join(kept))
-            for text, offsets in joined.forms:
+            for text, _ in joined.forms:
                 for hit in self.index.exact(text):
                     view.split = hit.key
         # the full official domain in front of an unrelated one ('paypal.com.verify.top')
@@ -811,8 +813,8 @@ class Scorer:
 
         where = f"domain '{host}'"
         for brand, domain, position, prefix in view.official_in_front:
-            before = [l for l in view.labels[:position] if l not in _IGNORED_SUBDOMAINS] + ([prefix] if prefix else [])
-            if all(_TOKEN_SPLIT_RE.split(l)[-1] in self._domain_lures for l in before):
+            before = [raw for raw in view.labels[:position] if raw not in _IGNORED_SUBDOMAINS] + ([prefix] if prefix else [])
+            if all(_TOKEN_SPLIT_RE.split(raw)[-1] in self._domain_lures for raw in before):
                 add(brand, weights.domain_official_in_subdomain,
                     f"{where} puts the official domain '{domain}' of {self.brands[brand].brand.name} in front of "
                     f"the unrelated domain '{view.registrable}'")
@@ -835,8 +837,8 @@ class Scorer:
             if weight <= 0:
                 continue
             if 0 < position < view.identity and position in view.followed_by_suffix and not capped:
-                before = [l for l in view.labels[:position] if l not in _IGNORED_SUBDOMAINS]
-                if not all(_TOKEN_SPLIT_RE.split(l)[-1] in self._domain_lures for l in before):
+                before = [raw for raw in view.labels[:position] if raw not in _IGNORED_SUBDOMAINS]
+                if not all(_TOKEN_SPLIT_RE.split(raw)[-1] in self._domain_lures for raw in before):
                     # 'farm.aa-rt.sharepoint.com.spo-msedge.net': a host name inside another's (CDN naming)
                     weight, capped = min(weight, weights.domain_official_host_in_subdomain), True
             add(match.key.brand, weight, reason, capped)
@@ -845,12 +847,12 @@ class Scorer:
             words_found = lure_words.get(index)
             if words_found is None:
                 words_found = set()
-                for position, label in enumerate(view.labels[: view.identity + 1]):
+                for label in view.labels[: view.identity + 1]:
                     words_found |= {w for _, _, w in _Label(label).words()} & self._domain_lures
             for word in sorted(words_found)[:2]:
                 signals[index].modifiers.append((weights.lure_in_domain, f"the host name contains the lure word '{word}'"))
 
-    def _lure_words_around(self, view: "_HostView", position: int, match: _Match) -> set[str]:
+    def _lure_words_around(self, view: _HostView, position: int, match: _Match) -> set[str]:
         found: set[str] = set()
         for number, raw in enumerate(view.labels[: view.identity + 1]):
             if position == view.identity and number != position:
@@ -904,7 +906,7 @@ class Scorer:
                     return "phrase", f"{first} {second}"
         return how, word
 
-    def _domain_match_signal(self, view: "_HostView", position: int, match: _Match) -> tuple[int, str, bool]:
+    def _domain_match_signal(self, view: _HostView, position: int, match: _Match) -> tuple[int, str, bool]:
         """(weight, reason, capped) of one match on a host label."""
         weights = self.rules.weights
         key, host = match.key, view.host
@@ -1123,7 +1125,7 @@ class Scorer:
 
     def _official_handle_for(self, index: int, key: Key) -> str | None:
         """The official handle a key stands for (handles and domain labels double as handles)."""
-        for platform, handle in sorted(self.brands[index].accounts):
+        for _, handle in sorted(self.brands[index].accounts):
             if flat(_plain(handle)) == key.text:
                 return handle
         return None

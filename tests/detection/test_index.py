@@ -58,5 +58,6 @@ def test_windows_reported_are_what_was_compared(texts, data):
     assert any(h.key == key and text[h.start:h.end] == key.text for h in hits)
     for hit in index.typo_inside(text):
         from rapidfuzz.distance import OSA
+
         from monitor.detection.normalize import read_sequences
         assert hit.distance in {OSA.distance(text[hit.start:hit.end], f) for f in {hit.key.text, read_sequences(hit.key.text)}}

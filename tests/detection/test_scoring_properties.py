@@ -43,7 +43,7 @@ def test_scores_stay_in_range(scorer, candidate):
 
 
 def _case_variants(draw_bits: list[bool], text: str) -> str:
-    return "".join(c.upper() if flip else c for c, flip in zip(text, draw_bits + [False] * len(text)))
+    return "".join(c.upper() if flip else c for c, flip in zip(text, draw_bits + [False] * len(text), strict=False))
 
 
 @SETTINGS
