@@ -526,7 +526,16 @@ class Scorer:
         the two cannot disagree."""
         text = text.strip()
         if "/" in text or ":" in text:
-            host = host_of_url(text if "//" in text else "//" + text) or ""
+            url = text if "//" in text else "//" + text
+            host = host_of_url(url) or ""
+            # a brand named in the path: the page is worth fetching (enrichment scores it again)
+            try:
+                path = unquote(urlsplit(url).path)
+            except ValueError:
+                path = ""
+            cond = flat(_plain(path)) if path.strip("/") else ""
+            if len(cond) >= self._min_key and (self.index.contained(cond) or self.index.exact(cond)):
+                return True
         else:
             host = text
         host = host.lower().rstrip(".")
