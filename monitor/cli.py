@@ -95,7 +95,12 @@ def cmd_collect(args: argparse.Namespace) -> int:
 
     settings = _settings()
     registry = load_registry(settings.brands_file)
-    brands = [registry.brand(args.brand)] if args.brand else list(registry.brands)
+    from monitor.collectors.sources import SOURCES
+
+    if args.brand:
+        brands = [registry.brand(args.brand)]
+    else:  # a shared feed is read once for every brand (None); other sources once per brand
+        brands = [None] if args.source in SOURCES and SOURCES[args.source].scope == "feed" else list(registry.brands)
     window = Window(parse_time(args.since, "--since"), parse_time(args.until, "--until"))
     from monitor.detection.rules import load_rules
     from monitor.detection.scoring import Scorer
@@ -111,9 +116,9 @@ def cmd_collect(args: argparse.Namespace) -> int:
             for found in result.found:
                 sink.write(json.dumps({**found.candidate.to_dict(), "query": found.query}, ensure_ascii=False) + "\n")
             for error in result.errors:
-                print(f"monitor collect: {args.source} {brand.id}: {error}", file=sys.stderr)
+                print(f"monitor collect: {args.source} {result.brand_id}: {error}", file=sys.stderr)
             failed |= result.failed
-            print(f"monitor collect: {args.source} {brand.id}: {len(result.found)} candidates from "
+            print(f"monitor collect: {args.source} {result.brand_id}: {len(result.found)} candidates from "
                   f"{result.queries} queries in {result.seconds:.1f}s", file=sys.stderr)
     return 1 if failed else 0
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 from monitor.clock import display_time, utcnow
+from monitor.collectors.base import ALL_BRANDS
 from monitor.collectors.sources import SOURCES
 from monitor.detection.models import FLAGGED_VERDICTS, OFFICIAL, UNRELATED
 from monitor.records import Record
@@ -55,7 +56,7 @@ class PlanItem(Record):
 
     @property
     def label(self) -> str:
-        return f"{self.brand} · {self.source}"
+        return f"{'all brands' if self.brand == ALL_BRANDS else self.brand} · {self.source}"
 
 
 @dataclass(frozen=True)
@@ -170,7 +171,11 @@ def plan(settings: Settings, params: dict[str, Any]) -> list[PlanItem]:
         # Listing pages and feeds are configured per brand.
         return spec.needs_brand_field is None or bool(getattr(brand, spec.needs_brand_field))
 
-    return [PlanItem(brand.id, source) for brand in brands for source in wanted_sources if configured(brand, source)]
+    # A shared feed is one collection for every brand; the rest, one per brand.
+    return [PlanItem(ALL_BRANDS, source) for source in wanted_sources
+            if SOURCES[source].scope == "feed" and any(configured(b, source) for b in brands)] + \
+        [PlanItem(brand.id, source) for brand in brands for source in wanted_sources
+         if SOURCES[source].scope != "feed" and configured(brand, source)]
 
 
 # ---------------------------------------------------------------- collect
@@ -187,11 +192,12 @@ def collect(settings: Settings, item: PlanItem, run: RunInfo) -> Collected:
     from monitor.store.repo import finish_collection_run, start_collection_run
 
     registry = _registry(settings)
-    brand = registry.brand(item.brand)
+    brand = None if item.brand == ALL_BRANDS else registry.brand(item.brand)
+    brand_id = brand.id if brand is not None else ALL_BRANDS
     window = Window(parse_time(run.window_start, "window_start"), parse_time(run.window_end, "window_end"))
     factory = factory_for(settings.database_url)
     with factory() as session:
-        run_id = start_collection_run(session, source=item.source, brand_id=brand.id,
+        run_id = start_collection_run(session, source=item.source, brand_id=brand_id,
                                       window_start=window.start, window_end=window.end,
                                       dag_run_id=run.run_id, run_type=run.run_type, now=utcnow())
         session.commit()
@@ -211,13 +217,13 @@ def collect(settings: Settings, item: PlanItem, run: RunInfo) -> Collected:
             error = f"{failed} of {result.queries} queries failed: {shown}"
         status = "failed" if result.failed else "ok"
     except Exception as exc:  # a broken collector must not take the other sources down
-        log.exception("source %s for %s failed", item.source, brand.id)
+        log.exception("source %s for %s failed", item.source, brand_id)
         error, status = f"{type(exc).__name__}: {exc}", "failed"
     with factory() as session:
         finish_collection_run(session, run_id, now=utcnow(), status=status, queries=queries,
                               candidates=len(candidates), error=error, layout_changed=layout_changed)
         session.commit()
-    return Collected(collection_run_id=run_id, brand=brand.id, source=item.source, status=status, error=error,
+    return Collected(collection_run_id=run_id, brand=brand_id, source=item.source, status=status, error=error,
                      layout_changed=layout_changed, queries=queries, candidates=candidates,
                      canary_expected=SOURCES[item.source].canary)
 
@@ -267,14 +273,16 @@ def _score_one(raw: dict[str, Any], collected: Collected, scorer: Scorer, enrich
 
     candidate = candidate_from_dict(raw)
     result = scorer.score(candidate)
+    shared_feed = collected.brand == ALL_BRANDS  # its candidates belong to whichever brand they imitate
     if result.verdict == OFFICIAL:
         return None, result.brand == collected.brand
-    if result.brand != collected.brand and result.verdict != UNRELATED:
+    if not shared_feed and result.brand != collected.brand and result.verdict != UNRELATED:
         return None, False  # another brand's look-alike: that brand's own collection records it
     if enricher.worth_it(candidate, result):
         candidate = enricher.enrich(candidate)
         result = scorer.score(candidate)
-    if result.verdict not in FLAGGED_VERDICTS or result.brand != collected.brand:
+    if result.verdict not in FLAGGED_VERDICTS or result.brand is None or \
+            (not shared_feed and result.brand != collected.brand):
         return None, False
     identity = identity_of(candidate, shared)
     return FindingInput(
@@ -411,7 +419,7 @@ def summarize(stored: list[Stored], alert_report: dict[str, Any] | None,
         error = (s.error or "-")
         if s.layout_changed:
             error = "LAYOUT CHANGED: " + error
-        rows.append((s.source, s.brand, s.status, "MISSING" if s.canary == "missing" else s.canary,
+        rows.append((s.source, "all brands" if s.brand == ALL_BRANDS else s.brand, s.status, "MISSING" if s.canary == "missing" else s.canary,
                      str(s.queries), str(s.candidates), str(s.flagged), str(s.new), str(s.updated),
                      error if len(error) <= 120 else error[:117] + "..."))
     widths = [max(len(r[i]) for r in rows) for i in range(len(header) - 1)]

@@ -77,14 +77,19 @@ class Collector(Protocol):
         """Pure: candidates from a payload; LayoutChanged when it has an unknown shape."""
 
 
-def collect_brand(collector: Collector, brand: Brand, window: Window, *, budget_seconds: float | None = None,
+# The brand id of a shared feed's collection: one list for every brand (SourceSpec scope "feed").
+ALL_BRANDS = "*"
+
+
+def collect_brand(collector: Collector, brand: Brand | None, window: Window, *, budget_seconds: float | None = None,
                   clock: Callable[[], float] = time.monotonic) -> CollectResult:
-    """Run every query of a collector for a brand; one failing query does not stop the rest.
+    """Run every query of a collector for a brand (None: a shared feed, for every brand); one
+    failing query does not stop the rest.
     With a time budget (Settings.collect_budget_seconds), the queries not started once it is
     spent are skipped and reported as one error: a slow source cannot hold a run for hours
     (a query already running is bounded by the fetcher's deadline)."""
     started = clock()
-    result = CollectResult(collector.name, brand.id)
+    result = CollectResult(collector.name, brand.id if brand is not None else ALL_BRANDS)
     seen: set[tuple[str, str | None]] = set()
     queries = list(collector.queries(brand))
     for number, query in enumerate(queries):

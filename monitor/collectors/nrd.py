@@ -18,8 +18,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from monitor.clock import utcnow
-from monitor.collectors.base import LayoutChanged, Query, Window
+from monitor.collectors.base import ALL_BRANDS, LayoutChanged, Query, Window
 from monitor.detection.models import Candidate, Score
+from monitor.fetch.feeds import private_directory
 from monitor.fetch.http import Fetcher
 from monitor.registry import Brand
 
@@ -95,19 +96,6 @@ def parse_list(raw: bytes | Path, resembles: Callable[[str], bool]) -> Iterator[
         raise LayoutChanged("the list is empty")
 
 
-def private_directory(path: Path) -> Path:
-    """A directory only this user can read and write (created 0700): the cache of downloaded
-    lists is trusted, so nobody else may put a file there. Refuses one that others can write."""
-    import stat
-
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    info = path.stat()
-    if info.st_uid != os.getuid() or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-        raise PermissionError(f"{path}: the list cache must belong to this user and be writable by nobody else "
-                              f"(mode {stat.filemode(info.st_mode)}); fix it with chmod 700, or set MONITOR_STATE_DIR")
-    return path
-
-
 class NrdCollector:
     name = "nrd"
 
@@ -120,8 +108,8 @@ class NrdCollector:
         # list there that would be trusted for hours.
         self.cache_dir = cache_dir or Path("var/state/nrd")
 
-    def queries(self, brand: Brand) -> list[Query]:
-        return [Query("newly registered domains", brand.id)]
+    def queries(self, brand: Brand | None) -> list[Query]:
+        return [Query("newly registered domains", brand.id if brand is not None else ALL_BRANDS)]
 
     def fetch(self, query: Query, window: Window) -> Path:
         day = (window.end or utcnow()).date()

@@ -12,10 +12,12 @@ import csv
 import datetime as dt
 import io
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
-from monitor.collectors.base import LayoutChanged, Query, Window
-from monitor.fetch.http import Fetcher
+from monitor.collectors.base import ALL_BRANDS, LayoutChanged, Query, Window
 from monitor.detection.models import Candidate
+from monitor.fetch.feeds import fetch_feed
+from monitor.fetch.http import Fetcher
 from monitor.registry import Brand
 
 TEXT_TYPES = ("text/plain", "text/csv", "application/octet-stream")
@@ -44,7 +46,7 @@ def parse_urlhaus(raw: bytes, resembles: Callable[[str], bool], window: Window) 
         if len(row) < 3 or not row[2].startswith(("http://", "https://")):
             raise LayoutChanged(f"row {number} does not have URLhaus's columns ({', '.join(URLHAUS_COLUMNS[:3])}, ...)")
         try:
-            added = dt.datetime.strptime(row[1], "%Y-%m-%d %H:%M:%S").replace(tzinfo=dt.timezone.utc)
+            added = dt.datetime.strptime(row[1], "%Y-%m-%d %H:%M:%S").replace(tzinfo=dt.UTC)
         except ValueError:
             raise LayoutChanged(f"row {number}: dateadded {row[1]!r} is not 'YYYY-MM-DD HH:MM:SS'") from None
         if window.start and window.end and not window.start <= added < window.end:
@@ -53,33 +55,36 @@ def parse_urlhaus(raw: bytes, resembles: Callable[[str], bool], window: Window) 
             yield _page(row[2], "urlhaus", row[0])
 
 
-class OpenPhishCollector:
-    name = "openphish"
+class _SharedFeed:
+    """A feed about no brand in particular: one query for every brand, downloaded once per run
+    and again only when it changed (ETag / Last-Modified)."""
 
-    def __init__(self, url: str, fetcher: Fetcher, resembles: Callable[[str], bool]):
+    name: str
+    max_bytes: int
+
+    def __init__(self, url: str, fetcher: Fetcher, resembles: Callable[[str], bool], cache_dir: Path | None = None):
         self.url, self.fetcher, self.resembles = url, fetcher, resembles
+        self.cache_dir = cache_dir or Path("var/state/feeds")
 
-    def queries(self, brand: Brand) -> list[Query]:
-        return [Query("feed", brand.id)]
+    def queries(self, brand: Brand | None) -> list[Query]:
+        return [Query("feed", brand.id if brand is not None else ALL_BRANDS)]
 
     def fetch(self, query: Query, window: Window) -> bytes:
-        return self.fetcher.get(self.url, accept=TEXT_TYPES, max_bytes=50_000_000).body
+        path = fetch_feed(self.fetcher, self.url, self.cache_dir, accept=TEXT_TYPES, max_bytes=self.max_bytes)
+        return path.read_bytes()
+
+
+class OpenPhishCollector(_SharedFeed):
+    name = "openphish"
+    max_bytes = 50_000_000
 
     def parse(self, raw: bytes, query: Query, window: Window) -> Iterator[Candidate]:
         return parse_openphish(raw, self.resembles)
 
 
-class UrlhausCollector:
+class UrlhausCollector(_SharedFeed):
     name = "urlhaus"
-
-    def __init__(self, url: str, fetcher: Fetcher, resembles: Callable[[str], bool]):
-        self.url, self.fetcher, self.resembles = url, fetcher, resembles
-
-    def queries(self, brand: Brand) -> list[Query]:
-        return [Query("recent URLs", brand.id)]
-
-    def fetch(self, query: Query, window: Window) -> bytes:
-        return self.fetcher.get(self.url, accept=TEXT_TYPES, max_bytes=100_000_000).body
+    max_bytes = 100_000_000
 
     def parse(self, raw: bytes, query: Query, window: Window) -> Iterator[Candidate]:
         return parse_urlhaus(raw, self.resembles, window)

@@ -36,8 +36,10 @@ class SourceSpec:
     default_url: str | None
     factory: Callable[[Settings, Fetcher, Scorer], Collector]
     # brand: queries are made from each brand's names; brand_config: it reads a per-brand list
-    # in brands.yaml (named by needs_brand_field) and is planned only for brands that have one.
-    scope: Literal["brand", "brand_config"] = "brand"
+    # in brands.yaml (named by needs_brand_field) and is planned only for brands that have one;
+    # feed: one list about no brand in particular, collected once per run for every brand
+    # (the scorer attributes each candidate to the brand it imitates).
+    scope: Literal["brand", "brand_config", "feed"] = "brand"
     needs_brand_field: str | None = None
     keys: tuple[KeySpec, ...] = ()
     # Whether the source should return one of the brand's official identities (the canary):
@@ -99,13 +101,15 @@ def _nrd(settings, fetcher, scorer):
 def _openphish(settings, fetcher, scorer):
     from monitor.collectors.phishing import OpenPhishCollector
 
-    return OpenPhishCollector(settings.source_urls["openphish"], fetcher, scorer.might_resemble)
+    return OpenPhishCollector(settings.source_urls["openphish"], fetcher, scorer.might_resemble,
+                              cache_dir=settings.state_dir / "feeds")
 
 
 def _urlhaus(settings, fetcher, scorer):
     from monitor.collectors.phishing import UrlhausCollector
 
-    return UrlhausCollector(settings.source_urls["urlhaus"], fetcher, scorer.might_resemble)
+    return UrlhausCollector(settings.source_urls["urlhaus"], fetcher, scorer.might_resemble,
+                            cache_dir=settings.state_dir / "feeds")
 
 
 def _permutations(settings, fetcher, scorer):
@@ -137,9 +141,11 @@ SOURCES: dict[str, SourceSpec] = {spec.name: spec for spec in (
     SourceSpec("crtsh", "https://crt.sh", _crtsh, canary=True, demo_path="/crtsh"),
     # A daily list of newly registered domains; {date} / {date_b64} are filled in per day.
     SourceSpec("nrd", "https://www.whoisds.com/whois-database/newly-registered-domains/{date_b64}/nrd", _nrd,
-               demo_path="/nrd/{date}.txt"),
-    SourceSpec("openphish", "https://openphish.com/feed.txt", _openphish, demo_path="/openphish/feed.txt"),
-    SourceSpec("urlhaus", "https://urlhaus.abuse.ch/downloads/csv_recent/", _urlhaus, demo_path="/urlhaus/"),
+               scope="feed", demo_path="/nrd/{date}.txt"),
+    SourceSpec("openphish", "https://openphish.com/feed.txt", _openphish, scope="feed",
+               demo_path="/openphish/feed.txt"),
+    SourceSpec("urlhaus", "https://urlhaus.abuse.ch/downloads/csv_recent/", _urlhaus, scope="feed",
+               demo_path="/urlhaus/"),
     SourceSpec("permutations", None, _permutations, canary=True, in_brand_monitor=False),
     SourceSpec("listing", None, _listing, scope="brand_config", needs_brand_field="listings"),
     SourceSpec("rss", None, _rss, scope="brand_config", needs_brand_field="feeds"),

@@ -235,6 +235,7 @@ class Fetcher:
         self.allowed_ports = {80, 443, *settings.extra_ports, *extra_ports}
         # The operator's own endpoints: exactly these (scheme, host, port) are trusted.
         self.trusted = trusted_origins([*settings.source_urls.values(), settings.rdap_bootstrap_url])
+        self.session_factory = session_factory  # shared state: politeness, robots.txt, feed validators
         self.gate = gate or HostGate(session_factory, min_delay=settings.host_min_delay, sleep=sleep)
         self.retries = settings.http_retries if retries is None else retries
         self.backoff = settings.http_backoff if backoff is None else backoff
@@ -290,13 +291,13 @@ class Fetcher:
     # -------------------------------------------------------------- fetching
 
     def download(self, url: str, destination, *, accept: tuple[str, ...] = (), max_bytes: int = 500_000_000,
-                 deadline_seconds: float | None = None) -> FetchResult:
+                 deadline_seconds: float | None = None, headers: dict[str, str] | None = None) -> FetchResult:
         """Like get, but the body goes to a file as it arrives (bounded memory for large
         lists); the result's body is empty. A failed download leaves no file behind."""
         with open(destination, "wb") as sink:
             try:
                 return self.get(url, accept=accept, max_bytes=max_bytes, deadline_seconds=deadline_seconds,
-                                sink=sink)
+                                sink=sink, headers=headers)
             except BaseException:
                 sink.close()
                 destination.unlink(missing_ok=True)
@@ -448,6 +449,8 @@ class Fetcher:
             raise _Retryable(f"{url}: HTTP {status}", status)
         if status >= 400:
             raise FetchError(f"{url}: HTTP {status}", status)
+        if status == 304:  # Not Modified: only ever the answer to a conditional GET of ours
+            return FetchResult(response.url, status, "", b"", dict(response.headers), None)
         content_type = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
         if accept and content_type not in accept:
             raise FetchError(f"{url}: content type {content_type or 'none'!r}, expected {' or '.join(accept)}")
