@@ -19,9 +19,11 @@ GLOBAL = DATA / "global_brands.yaml"
 GLOBAL_ALIASES = DATA / "global_brands_aliases.yaml"
 
 
-def hosts() -> list[tuple[str, int, str]]:
+def hosts(path: Path = HOSTS) -> list[tuple[str, int, str]]:
+    """(host, label, brand) rows of a hosts file (tab-separated with a header; .gz or plain)."""
+    opener = gzip.open if path.suffix == ".gz" else open
     rows = []
-    with gzip.open(HOSTS, "rt", encoding="utf-8") as stream:
+    with opener(path, "rt", encoding="utf-8") as stream:
         next(stream)
         for line in stream:
             host, label, brand = (line.rstrip("\n").split("\t") + ["", ""])[:3]

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import collections
-import gzip
 import json
 import subprocess
 import sys
@@ -52,17 +51,7 @@ def ratio(a: int, b: int) -> str:
 
 
 def read_rows(path: Path | None) -> list[tuple[str, int, str]]:
-    if path is None:
-        return realdata.hosts()
-    opener = gzip.open if path.suffix == ".gz" else open
-    rows = []
-    with opener(path, "rt", encoding="utf-8") as stream:
-        next(stream)
-        for line in stream:
-            host, label, brand = (line.rstrip("\n").split("\t") + ["", ""])[:3]
-            if host:
-                rows.append((host, int(label), brand))
-    return rows
+    return realdata.hosts(path) if path is not None else realdata.hosts()
 
 
 def main() -> int:
