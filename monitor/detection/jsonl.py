@@ -56,8 +56,17 @@ def score_lines(scorer: Scorer, lines: Iterable[str], start: int = 1) -> Iterato
 _worker_scorer: Scorer | None = None
 
 
+def _default_signals() -> None:
+    """A forked worker inherits its parent's Python signal handlers; an embedding program's
+    SIGTERM handler (Airflow installs one) would keep Pool.terminate() from stopping it."""
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def _init_worker(registry, rules) -> None:  # noqa: ANN001 - pickled models
     global _worker_scorer
+    _default_signals()
     _worker_scorer = Scorer(registry, rules)
 
 
@@ -93,7 +102,7 @@ def score_lines_parallel(registry, rules, lines: Iterable[str], jobs: int,  # no
         _worker_scorer = Scorer(registry, rules)
         if hasattr(_worker_scorer, "warm_up"):
             _worker_scorer.warm_up()
-        pool_args: dict = {}
+        pool_args: dict = {"initializer": _default_signals}
     else:
         context = multiprocessing.get_context("spawn")
         pool_args = {"initializer": _init_worker, "initargs": (registry, rules)}
