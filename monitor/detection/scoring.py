@@ -240,6 +240,11 @@ class _Signals:
         return all(c for w, _, _, c in self.identity if w == top)
 
 
+def _doubled_letter(label: str, key: str) -> bool:
+    """label is key with one of its letters typed twice ('laotell', 'laootel' for 'laotel')."""
+    return len(label) == len(key) + 1 and any(label == key[:i + 1] + key[i:] for i in range(len(key)))
+
+
 class _Label:
     """One label of a host (or a handle), ready for the index: its flat form and the form
     with lookalike sequences read inside each token, both without separators, with offsets
@@ -901,6 +906,10 @@ class Scorer:
                     return "other_name", " ".join(pieces)
                 return "word", ""
         if match.kind == "exact":
+            return "word", ""
+        if match.kind == "contained" and match.key.kind == "domain" and _doubled_letter(label.joined, match.key.plain):
+            # the whole label is the official name with one letter typed twice ('laotell' for
+            # 'laotel'): a typo of the brand's own domain, whatever words it happens to spell
             return "word", ""
         how, word = label.alignment(match.start, match.end)
         if how == "word" and label.joined.isascii():
