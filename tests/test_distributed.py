@@ -39,7 +39,9 @@ def topology(tmp_path_factory):
             yield topo
     finally:
         controller.stop()
-    assert time.monotonic() - started < 300, "the distributed proof must finish within 5 minutes"
+    # a guard against a hung topology, not a speed target (bench/run_bench.py measures speed):
+    # about 4 minutes alone on 2 cores, more when the machine is busy
+    assert time.monotonic() - started < 600, "the distributed proof must finish within 10 minutes"
 
 
 def _counts(topology):
