@@ -216,17 +216,7 @@ def side_by_side(args: argparse.Namespace) -> None:
         old_wall, _, old_tree = _run_scorer(old_command)
         old_flagged = sum(1 for line in old_sink.open(encoding="utf-8")
                           if json.loads(line)["verdict"] in ("impersonation", "suspicious"))
-        started = time.perf_counter()
-        process = subprocess.Popen(command)
-        tree_peak = 0
-        while process.poll() is None:
-            if os.path.exists("/proc"):
-                tree_peak = max(tree_peak, _tree_rss_kib(process.pid))
-            time.sleep(0.05)
-        wall = time.perf_counter() - started
-        if process.returncode != 0:
-            raise SystemExit(f"monitor score failed with status {process.returncode}")
-        peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        wall, peak_kib, tree_peak = _run_scorer(command)
         flagged = sum(1 for line in sink.open(encoding="utf-8")
                       if json.loads(line)["verdict"] in ("impersonation", "suspicious"))
     print(f"candidates:        {args.count:,} ({mix['permutations']:,} dnstwist permutations, "
