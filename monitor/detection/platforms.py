@@ -25,7 +25,6 @@ PLATFORM_HOSTS = {
     "youtu.be": "youtube",
 }
 PLATFORM_ALIASES = {"twitter": "x", "fb": "facebook", "ig": "instagram", "yt": "youtube", "tg": "telegram"}
-KNOWN_PLATFORMS = frozenset(PLATFORM_HOSTS.values())
 
 # First path segments that are site features, not accounts.
 _RESERVED = {
