@@ -9,7 +9,9 @@ would otherwise push each key as an XCom of its own."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
 import pendulum
@@ -93,9 +95,16 @@ def brand_ids_for_form(settings: Settings) -> list[str]:
     return brand_ids_in(settings.brands_file)
 
 
-def _fail_on_bad_request(exc: Exception) -> AirflowFailException:
-    """Bad Params or a bad registry: fail at once, with no retry."""
-    return AirflowFailException(str(exc))
+@contextlib.contextmanager
+def fails_at_once() -> Generator[None, None, None]:
+    """Bad Params, a bad registry, or a run that saw nothing: the task fails with the reason,
+    without retries (retrying cannot mend them)."""
+    from monitor.pipeline import BadRequest, RunVerdict
+
+    try:
+        yield
+    except (BadRequest, RunVerdict) as exc:
+        raise AirflowFailException(str(exc)) from None
 
 
 def build_monitor_dag(*, dag_id: str, schedule: str, doc_md: str, sources: list[str], tags: list[str]):
@@ -133,26 +142,21 @@ def build_monitor_dag(*, dag_id: str, schedule: str, doc_md: str, sources: list[
 
         @task  # bad Params or a bad registry raise AirflowFailException: no retry
         def plan() -> list[dict]:
-            from monitor.pipeline import BadRequest
             from monitor.pipeline import plan as plan_items
 
-            try:
+            with fails_at_once():
                 return [item.as_dict() for item in plan_items(task_settings(list(SOURCE_NAMES)),
                                                               dict(get_current_context()["params"]))]
-            except BadRequest as exc:
-                raise _fail_on_bad_request(exc) from None
 
         @task(multiple_outputs=False)
         def window() -> dict:
-            from monitor.pipeline import BadRequest, RunInfo, resolve_window
+            from monitor.pipeline import RunInfo, resolve_window
 
             context = get_current_context()
-            try:
+            with fails_at_once():
                 start, end = resolve_window(context.get("data_interval_start"), context.get("data_interval_end"),
                                             dict(context["params"]), now=pendulum.now("UTC"),
                                             lookback_hours=task_settings().lookback_hours)
-            except BadRequest as exc:
-                raise _fail_on_bad_request(exc) from None
             dag_run = context["dag_run"]
             run_type = getattr(dag_run.run_type, "value", str(dag_run.run_type))
             return RunInfo(dag_run.run_id, run_type, start.isoformat(), end.isoformat(), dag_id).as_dict()
@@ -186,42 +190,36 @@ def build_monitor_dag(*, dag_id: str, schedule: str, doc_md: str, sources: list[
 
         @task(trigger_rule="all_done", pool=pool, multiple_outputs=False)
         def takedowns(stored: list[dict]) -> dict:
-            from monitor.pipeline import BadRequest, draft_takedowns
+            from monitor.pipeline import draft_takedowns
 
             list(stored)  # wait for every store; drafts are made for what the database holds
-            try:
+            with fails_at_once():
                 return draft_takedowns(task_settings(), dict(get_current_context()["params"]))
-            except BadRequest as exc:
-                raise _fail_on_bad_request(exc) from None
 
         @task(trigger_rule="all_done", multiple_outputs=False)
         def alert(stored: list[dict], run: dict, drafts: dict) -> dict:
-            from monitor.pipeline import BadRequest, RunInfo
+            from monitor.pipeline import RunInfo
             from monitor.pipeline import alert as alert_run
 
             # drafts: only to wait for the takedown drafts, which the digests name
             list(stored)  # wait for every store; the digests read the database
-            try:
+            with fails_at_once():
                 return alert_run(task_settings(), dict(get_current_context()["params"]), RunInfo.from_dict(run),
                                  smtp_url=smtp_url())
-            except BadRequest as exc:
-                raise _fail_on_bad_request(exc) from None
 
         # No retries: failing here is a verdict on this run's collections, not a transient error.
         @task(trigger_rule="all_done", retries=0, multiple_outputs=False)
         def summary(stored: list[dict], report: dict, drafts: dict) -> dict:
             import logging
 
-            from monitor.pipeline import RunVerdict, Stored, check_run, close_abandoned_collections, summarize
+            from monitor.pipeline import Stored, check_run, close_abandoned_collections, summarize
 
             records = [Stored.from_dict(s) for s in stored if s]  # a failed store leaves no XCom
             abandoned = close_abandoned_collections(task_settings())
             logging.getLogger("airflow.task").info("%s summary\n%s", dag_id,
                                                    summarize(records, report or {}, drafts or {}, abandoned))
-            try:
+            with fails_at_once():
                 check_run(records)
-            except RunVerdict as exc:
-                raise AirflowFailException(str(exc)) from None
             return {"collections": len(records), "failed": sum(1 for s in records if s.status == "failed")}
 
         items = plan()

@@ -235,7 +235,7 @@ def cmd_takedown(args: argparse.Namespace) -> int:
         if args.takedown_command == "list":
             rows = list_takedowns(session, brand_id=brand, status=args.status, limit=args.limit)
             print(terminal.table(("id", "brand", "state", "finding", "drafted (UTC)", "page", "to"), [
-                [t.id, t.brand_id, terminal.takedown_state(t, t.finding), t.finding_id, terminal.utc(t.drafted_at),
+                [t.id, t.brand_id, terminal.takedown_state(t, t.finding), t.finding_id, terminal.display_time(t.drafted_at),
                  t.evidence_url,
                  "; ".join(t.addressing.get("parties") or []) or "-"] for t in rows]))
             if not rows:

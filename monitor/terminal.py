@@ -6,7 +6,6 @@ that reorder what is shown; they are printed as visible escapes (\\x1b, \\u202e)
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -42,10 +41,6 @@ def table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     return "\n".join(lines)
 
 
-def utc(value: dt.datetime | None) -> str:
-    return display_time(value)
-
-
 def finding_rows(findings: Iterable[Any], takedowns: dict[int, Any]) -> list[list[Any]]:
     from monitor.store.repo import shown_status
 
@@ -53,7 +48,7 @@ def finding_rows(findings: Iterable[Any], takedowns: dict[int, Any]) -> list[lis
     for f in findings:
         takedown = takedowns.get(f.id)
         rows.append([f.id, f.brand_id, f.verdict, f.score, shown_status(f.status),
-                     takedown_state(takedown, f) if takedown else "-", utc(f.last_seen), f.label,
+                     takedown_state(takedown, f) if takedown else "-", display_time(f.last_seen), f.label,
                      f.url])
     return rows
 
@@ -84,19 +79,19 @@ def finding_detail(finding: Any, sightings: Sequence[Any], marks: Sequence[Any],
         f"  verdict     {finding.verdict}, score {finding.score}",
         f"  status      {shown_status(finding.status)}" + (f" ({terminal_safe(finding.status_note)})"
                                                           if finding.status_note else ""),
-        f"  first seen  {utc(finding.first_seen)}",
-        f"  last seen   {utc(finding.last_seen)}",
-        f"  alerted     {utc(finding.alerted_at)}",
+        f"  first seen  {display_time(finding.first_seen)}",
+        f"  last seen   {display_time(finding.last_seen)}",
+        f"  alerted     {display_time(finding.alerted_at)}",
         "Why:",
         *(f"  - {terminal_safe(reason)}" for reason in finding.reasons or []),
         f"Sightings ({len(sightings)}):",
-        *(f"  {utc(s.seen_at)}  {s.source:<12} query {terminal_safe(s.query)}" for s in sightings),
+        *(f"  {display_time(s.seen_at)}  {s.source:<12} query {terminal_safe(s.query)}" for s in sightings),
     ]
     if takedown is not None:
-        lines += [f"Takedown {takedown.id}: {takedown_state(takedown, finding)}, drafted {utc(takedown.drafted_at)}",
+        lines += [f"Takedown {takedown.id}: {takedown_state(takedown, finding)}, drafted {display_time(takedown.drafted_at)}",
                   *(f"  to: {terminal_safe(p)}" for p in (takedown.addressing or {}).get("parties") or [])]
     lines.append(f"History ({len(marks)}):")
-    lines += [f"  {utc(m.marked_at)}  {shown_status(m.status):<14} by {terminal_safe(m.actor)}"
+    lines += [f"  {display_time(m.marked_at)}  {shown_status(m.status):<14} by {terminal_safe(m.actor)}"
               + (f": {terminal_safe(m.note)}" if m.note else "") for m in marks]
     return "\n".join(lines)
 
@@ -109,19 +104,19 @@ def takedown_detail(takedown: Any, marks: Sequence[Any]) -> str:
         f"Takedown {takedown.id} (round {takedown.round}) for finding {takedown.finding_id}, brand {takedown.brand_id}",
         f"  state       {takedown_state(takedown, takedown.finding)}",
         f"  page        {terminal_safe(takedown.evidence_url)}",
-        f"  drafted     {utc(takedown.drafted_at)}",
+        f"  drafted     {display_time(takedown.drafted_at)}",
         f"  subject     {terminal_safe(takedown.subject)}",
         *(f"  to          {terminal_safe(p)}" for p in addressing.get("parties") or []),
         *([f"  form        {terminal_safe(form.get('url') if isinstance(form, dict) else form)}"] if form else []),
         f"  evidence    HTTP {takedown.http_status or '-'}, title {terminal_safe(takedown.page_title)}, "
         f"IP {takedown.resolved_ip or '-'}, SHA-256 {takedown.html_sha256 or '-'}",
         *(f"  gap         {terminal_safe(g)}" for g in takedown.gaps or []),
-        f"  last check  {utc(takedown.last_checked_at)} {terminal_safe(takedown.last_check) if takedown.last_check else ''}",
+        f"  last check  {display_time(takedown.last_checked_at)} {terminal_safe(takedown.last_check) if takedown.last_check else ''}",
         f"History ({len(marks)}):",
     ]
     from monitor.store.repo import shown_status
 
-    lines += [f"  {utc(m.marked_at)}  {shown_status(m.status):<10} by {terminal_safe(m.actor)}"
+    lines += [f"  {display_time(m.marked_at)}  {shown_status(m.status):<10} by {terminal_safe(m.actor)}"
               + (f": {terminal_safe(m.note)}" if m.note else "") for m in marks]
     lines.append("Write the draft to a file with --eml FILE; mark it with `monitor takedown mark ID sent|resolved`.")
     return "\n".join(lines)
@@ -131,5 +126,5 @@ ALERT_HEADER = ("id", "brand", "kind", "status", "attempts", "created (UTC)", "s
 
 
 def alert_rows(alerts: Iterable[Any]) -> list[list[Any]]:
-    return [[a.id, a.brand_id, a.kind, a.status, a.attempts, utc(a.created_at), a.subject,
+    return [[a.id, a.brand_id, a.kind, a.status, a.attempts, display_time(a.created_at), a.subject,
              (a.last_error or "-")[:200]] for a in alerts]

@@ -100,13 +100,15 @@ def ready_factory(url: str, *, migrate: bool = False) -> sessionmaker[Session]:
 
     parsed = make_url(url)
     where = parsed.host or parsed.database or url
+    head = head_revision()
     try:
-        if migrate and current_revision(url) != head_revision():
-            upgrade(url)
         revision = current_revision(url)
+        if migrate and revision != head:
+            upgrade(url)
+            revision = current_revision(url)
     except (OperationalError, DBAPIError) as exc:
         raise DatabaseNotReady(f"cannot reach the database at {where} ({type(exc.orig or exc).__name__})") from None
-    if revision != head_revision():
+    if revision != head:
         raise DatabaseNotReady(f"database {masked_url(url)} not migrated (at {revision or 'no revision'}, "
-                               f"needs {head_revision()}): run `monitor db upgrade`")
+                               f"needs {head}): run `monitor db upgrade`")
     return factory_for(url)
