@@ -20,6 +20,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from monitor.detection.domains import InvalidHost, is_http_url, is_valid_hostname, normalize_host
 from monitor.detection.normalize import clean_text
 from monitor.detection.platforms import canonical_platform, normalize_handle
+from monitor.gcpause import gc_paused
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 _SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -238,27 +239,11 @@ MAX_NESTING = 64  # no config file of ours nests deeper; PyYAML's composer recur
 # libyaml's parser where PyYAML has it (about twenty times faster on a registry of thousands of
 # brands); the same safe constructors either way.
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_LIBYAML = _SafeLoader is not yaml.SafeLoader
 
 
 class _StrictLoader(_SafeLoader):
-    """SafeLoader that refuses duplicate and unhashable keys (PyYAML silently keeps the last
-    duplicate, and raises a bare TypeError on `? [a, b]`), and says where a value that looks
-    like a date is not one."""
-
-    def construct_mapping(self, node, deep=False):  # PyYAML signature
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=True)
-            try:
-                duplicate = key in seen
-            except TypeError:
-                raise yaml.constructor.ConstructorError(
-                    None, None, "a key must be a plain value, not a list or a mapping", key_node.start_mark) from None
-            if duplicate:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {key!r}", key_node.start_mark)
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
+    """SafeLoader that says where a value that looks like a date is not one."""
 
     def construct_yaml_timestamp(self, node):  # PyYAML signature
         try:
@@ -273,7 +258,9 @@ _StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", _StrictLoader.const
 
 def _check_nesting(text: str) -> yaml.Mark | None:
     """Where the text nests deeper than MAX_NESTING, found with PyYAML's scanner, which does not
-    recurse (its composer does, and a deep file would end in a RecursionError)."""
+    recurse (its composer does, and a deep file would end in a RecursionError). Only needed
+    without libyaml: libyaml's composer refuses more than 1,000 levels by itself, and the
+    composed tree is then checked by ``_check_nodes``."""
     depth = 0
     for token in yaml.scan(text, Loader=_SafeLoader):
         if isinstance(token, (yaml.BlockMappingStartToken, yaml.BlockSequenceStartToken,
@@ -283,6 +270,39 @@ def _check_nesting(text: str) -> yaml.Mark | None:
                 return token.start_mark
         elif isinstance(token, (yaml.BlockEndToken, yaml.FlowMappingEndToken, yaml.FlowSequenceEndToken)):
             depth -= 1
+    return None
+
+
+def _check_nodes(loader: yaml.BaseLoader, root: yaml.Node) -> yaml.Mark | None:
+    """Walk the composed tree once, without recursion: return where it nests deeper than
+    MAX_NESTING; raise ConstructorError at a duplicate key (PyYAML silently keeps the last
+    one) or a key that is a list or a mapping (PyYAML raises a bare TypeError). Done on the
+    nodes rather than in ``construct_mapping``, which is Python code run for every mapping."""
+    stack: list[tuple[yaml.Node, int]] = [(root, 1)]
+    seen_nodes: set[int] = set()  # aliases share nodes: each is walked once
+    while stack:
+        node, depth = stack.pop()
+        if id(node) in seen_nodes or isinstance(node, yaml.ScalarNode):
+            continue
+        seen_nodes.add(id(node))
+        if depth > MAX_NESTING:
+            return node.start_mark
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend((child, depth + 1) for child in node.value)
+            continue
+        keys: set[Any] = set()
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise yaml.constructor.ConstructorError(
+                    None, None, "a key must be a plain value, not a list or a mapping", key_node.start_mark)
+            # strings compare as written; other scalars (1 and 0x1) as the values they are
+            key = key_node.value if key_node.tag == "tag:yaml.org,2002:str" else \
+                (key_node.tag, loader.construct_object(key_node))
+            if key in keys:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {loader.construct_object(key_node)!r}", key_node.start_mark)
+            keys.add(key)
+            stack.append((value_node, depth + 1))
     return None
 
 
@@ -375,15 +395,23 @@ def parse_yaml_model(text: str, path: str, model: type[ModelT], *, what: str, to
     """Parse a YAML file of plain data into a pydantic model; every error names the file, the
     line and the field (and the brand, in brands.yaml). Shared by the registry and the other
     files in config/. `what` names the file in messages; `top` describes its top level."""
+    with gc_paused():  # a registry of 10,000 brands is 300,000 new objects, none in a cycle
+        return _parse_yaml_model(text, path, model, what=what, top=top, error=error)
+
+
+def _parse_yaml_model(text: str, path: str, model: type[ModelT], *, what: str, top: str,
+                      error: type[ValueError]) -> ModelT:
     root: yaml.Node | None = None
     try:
-        deep = _check_nesting(text)
-        if deep is not None:
-            raise error(f"{path}:{deep.line + 1}: nested more than {MAX_NESTING} levels deep ({what} is a flat "
-                        f"list of brands and fields)")
+        deep = None if _LIBYAML else _check_nesting(text)
         loader = _StrictLoader(text)
         try:
             root = loader.get_single_node()  # composing builds no objects, so it is safe
+            if root is not None and deep is None:
+                deep = _check_nodes(loader, root)
+            if deep is not None:
+                raise error(f"{path}:{deep.line + 1}: nested more than {MAX_NESTING} levels deep ({what} is a "
+                            f"flat list of brands and fields)")
             data = loader.construct_document(root) if root is not None else None
         finally:
             loader.dispose()
@@ -409,6 +437,9 @@ def parse_yaml_model(text: str, path: str, model: type[ModelT], *, what: str, to
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark else ""
+        if "maximum nesting depth" in str(getattr(exc, "problem", "")):  # libyaml's own limit
+            raise error(f"{path}{line}: nested more than {MAX_NESTING} levels deep ({what} is a "
+                        f"flat list of brands and fields)") from None
         raise error(f"{path}{line}: not valid YAML: {getattr(exc, 'problem', None) or exc}") from None
     if not isinstance(data, dict):
         raise error(f"{path}: expected a mapping with {top} at the top")

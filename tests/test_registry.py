@@ -74,6 +74,15 @@ def test_duplicate_key_is_not_silently_dropped():
     assert _error(text) == f"{NAME}:{_line_of(text, 'id: tholakhong-two')}: brand 'tholakhong': field 'id': duplicate key 'id'"
 
 
+@pytest.mark.parametrize(("first", "second", "shown"), [
+    ("id", '"id"', "'official.id': duplicate key 'id'"),  # quoted or not, the same key
+    ("1", "0x1", "'official.0x1': duplicate key 1"),  # two spellings of one number
+])
+def test_duplicate_key_spelled_differently_is_found(first, second, shown):
+    text = f"brands:\n  - id: x\n    official:\n      {first}: a\n      {second}: b\n"
+    assert _error(text) == f"{NAME}:5: brand 'x': field {shown}"
+
+
 def test_bad_owner_email():
     text = BASE.replace("email: laopost@example.org", "email: not-an-email")
     assert _error(text) == (f"{NAME}:{_line_of(text, 'not-an-email')}: brand 'laopost': field 'owners[0].email': "
@@ -129,3 +138,15 @@ def test_a_huge_invalid_registry_is_checked_in_linear_time():
 def test_nesting_past_the_parser_s_own_limit_is_a_located_error_too():
     message = _error("brands:\n  - id: x\n    keywords: " + "[" * 5000 + "]" * 5000 + "\n")
     assert message.startswith("config/brands.yaml:3:") and "nest" in message
+
+
+def test_without_libyaml_the_scanner_guards_the_nesting(monkeypatch):
+    """PyYAML's pure-Python composer recurses per level: without libyaml (which stops at 1,000
+    levels by itself) the nesting is checked with the scanner before composing."""
+    import monitor.registry as registry_module
+
+    monkeypatch.setattr(registry_module, "_LIBYAML", False)
+    assert _error("brands:\n  - id: x\n    keywords: " + "[" * 5000 + "]" * 5000 + "\n").startswith(
+        "config/brands.yaml:3: nested more than 64 levels deep")
+    assert _error(BASE.replace("  - id: tholakhong\n", "  - id: tholakhong\n    id: two\n")).endswith(
+        "duplicate key 'id'")

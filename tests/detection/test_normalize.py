@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
-from monitor.detection.domains import defang, normalize_host, split_host
+import idna
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from monitor.detection.domains import defang, is_valid_hostname, normalize_host, split_host
 from monitor.detection.normalize import clean_text, find_on_boundary, fold, skeleton, words
 from monitor.detection.platforms import parse_account_url
 
@@ -74,3 +79,22 @@ def test_platform_urls():
     for not_profile in ("https://www.facebook.com/watch?v=1", "https://x.com/search?q=lao", "https://example.com/laoairlines",
                         "https://www.youtube.com/watch?v=abc"):
         assert parse_account_url(not_profile) is None, not_profile
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet="ab1-.xnZ_é", max_size=20))
+@example("ab--c.com")
+@example("xn--abc.com")
+@example("a-.com")
+@example("1.com.")
+def test_plain_host_fast_path_agrees_with_idna(host):
+    """is_valid_hostname skips IDNA for plain ASCII hosts; it must answer as IDNA does."""
+    try:
+        encoded = idna.encode(host.rstrip("."), uts46=True).decode("ascii")
+    except (idna.IDNAError, UnicodeError):
+        expected = False
+    else:
+        labels = encoded.split(".")
+        expected = len(encoded) <= 253 and len(labels) >= 2 and all(
+            re.fullmatch(r"(?!-)[a-z0-9-]{1,63}(?<!-)", label) for label in labels)
+    assert is_valid_hostname(host) == expected
