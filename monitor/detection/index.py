@@ -18,6 +18,10 @@ Lookups, each independent of the number of brands:
 - ``might_match(text)``: cheap necessary condition of all the above (some piece of some key
   occurs in text); what fails it matches nothing.
 
+Substrings are found with Aho-Corasick automata (pyahocorasick, C): one pass over the text
+finds every key or piece in it, however many brands there are; a loop over the text's
+substrings in Python cost more than the rest of the scoring with a thousand brands.
+
 The tests compare each lookup with a brute-force reference on random inputs.
 """
 
@@ -27,6 +31,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import combinations
 
+import ahocorasick
 from rapidfuzz.distance import OSA, Indel
 
 from monitor.detection.normalize import read_sequences
@@ -64,6 +69,17 @@ def _pieces(text: str, count: int) -> list[tuple[int, str]]:
     return out
 
 
+def _automaton(entries: dict[str, object]) -> ahocorasick.Automaton | None:
+    """An automaton whose value for each word is (len(word), entries[word]); None when empty."""
+    if not entries:
+        return None
+    automaton = ahocorasick.Automaton()
+    for word, value in entries.items():
+        automaton.add_word(word, (len(word), value))
+    automaton.make_automaton()
+    return automaton
+
+
 def _deletions(text: str, depth: int) -> set[str]:
     out = {text}
     frontier = [text]
@@ -86,18 +102,18 @@ class KeyIndex:
     _pieces: dict[str, list[tuple[str, int]]] = field(default_factory=dict)  # piece -> (key form, offset)
     _inside: dict[str, list[tuple[str, int]]] = field(default_factory=dict)  # the same for typo_inside
     _inside_lengths: set[int] = field(default_factory=set)
-    _lengths: set[int] = field(default_factory=set)
-    _piece_lengths: set[int] = field(default_factory=set)
     _max_allowed: int = 0
     _long_from: int = 10**6  # shortest key allowed more than one edit
-    _heads: dict[str, list[int]] | None = None  # first two letters of the pieces -> their lengths
-    _regex: object = None  # one alternation of the pieces, while there are few
     _allowances: dict[int, int] = field(default_factory=dict)
-    _inside_heads: dict[str, list[int]] | None = None
+    # automata over the keys, the pieces and the typo_inside pieces: built on first use
+    _exact_automaton: ahocorasick.Automaton | None = None
+    _piece_automaton: ahocorasick.Automaton | None = None
+    _inside_automaton: ahocorasick.Automaton | None = None
+    _built: bool = False
     _short_reach: int = 0  # texts up to this long may be typos of a key too short for pieces
 
     def add(self, key: Key) -> None:
-        self._heads = self._regex = self._inside_heads = None
+        self._built = False
         for form in {key.text, read_sequences(key.text)}:
             if not form:
                 continue
@@ -107,7 +123,6 @@ class KeyIndex:
                 entries.append(key)
             if known:
                 continue
-            self._lengths.add(len(form))
             depth = self.allowed(len(form))
             self._max_allowed = max(self._max_allowed, depth)
             if depth > 1:
@@ -128,7 +143,6 @@ class KeyIndex:
                                 entries.append((at, variant))
                 for offset, piece in entries:
                     self._pieces.setdefault(piece, []).append((form, offset))
-                    self._piece_lengths.add(len(piece))
                     if len(form) >= self.inside_min_length:
                         self._inside.setdefault(piece, []).append((form, offset))
                         self._inside_lengths.add(len(piece))
@@ -136,7 +150,6 @@ class KeyIndex:
                     self._short_reach = max(self._short_reach, len(form) + depth + 1)
             else:
                 self._pieces.setdefault(form, []).append((form, 0))
-                self._piece_lengths.add(len(form))
 
     def extend(self, keys: Iterable[Key]) -> None:
         for key in keys:
@@ -150,14 +163,20 @@ class KeyIndex:
     def exact(self, text: str) -> list[Hit]:
         return [Hit(k, 0, len(text), 0) for k in self._exact.get(text, ())]
 
+    def _build(self) -> None:
+        self._exact_automaton = _automaton(self._exact)
+        self._piece_automaton = _automaton(self._pieces)
+        self._inside_automaton = _automaton(self._inside)
+        self._built = True
+
     def contained(self, text: str) -> list[Hit]:
+        if not self._built:
+            self._build()
+        if self._exact_automaton is None:
+            return []
         out = []
-        n = len(text)
-        for length in self._lengths:
-            for start in range(0, n - length + 1):
-                keys = self._exact.get(text[start:start + length])
-                if keys:
-                    out.extend(Hit(k, start, start + length, 0) for k in keys)
+        for last, (length, keys) in self._exact_automaton.iter(text):
+            out.extend(Hit(k, last + 1 - length, last + 1, 0) for k in keys)
         return out
 
     def typo(self, text: str, extra: int = 0) -> list[Hit]:
@@ -224,22 +243,19 @@ class KeyIndex:
         their own substrings; for typos, the pieces present in text name the only long keys
         that can be near it (a short key is looked up in the deletion index instead, only
         when text is short enough to be a typo of one)."""
-        if self._inside_heads is None:
-            heads: dict[str, set[int]] = {}
-            for piece in self._inside:
-                heads.setdefault(piece[:2], set()).add(len(piece))
-            self._inside_heads = {h: sorted(lengths) for h, lengths in heads.items()}
-        heads, pieces = self._inside_heads, self._inside
+        if not self._built:
+            self._build()
         origins: dict[str, set[int]] = {}
         n = len(text)
-        for start in range(n - 1):
-            lengths = heads.get(text[start:start + 2])
-            if lengths:
-                for length in lengths:
-                    entries = pieces.get(text[start:start + length])
-                    if entries:
-                        for form, offset in entries:
-                            origins.setdefault(form, set()).add(start - offset)
+        if self._inside_automaton is not None:
+            for last, (length, entries) in self._inside_automaton.iter(text):
+                start = last + 1 - length
+                for form, offset in entries:
+                    starts = origins.get(form)
+                    if starts is None:
+                        origins[form] = {start - offset}
+                    else:
+                        starts.add(start - offset)
         typo: list[Hit] = []
         inside: list[Hit] = []
         allowances = self._allowances
@@ -291,31 +307,11 @@ class KeyIndex:
             typo.extend(h for h in self._typo_short(text, extra) if h.key not in known)
         return exact, contained, typo, inside
 
-    def _build_heads(self) -> None:
-        heads: dict[str, set[int]] = {}
-        for piece in self._pieces:
-            heads.setdefault(piece[:2], set()).add(len(piece))
-        self._heads = {h: sorted(lengths) for h, lengths in heads.items()}
-
     def might_match(self, text: str) -> bool:
         """False only if no key, nor a typo of one, can be found in text by the lookups above."""
-        if self._regex is None and len(self._pieces) <= 4000:
-            import re
-
-            self._regex = re.compile("|".join(sorted(map(re.escape, self._pieces), key=len, reverse=True)) or "(?!)")
-        if self._regex is not None:
-            return self._regex.search(text) is not None
-        if self._heads is None:
-            self._build_heads()
-        heads = self._heads
-        pieces = self._pieces
-        for start in range(len(text) - 1):
-            lengths = heads.get(text[start:start + 2])
-            if lengths:
-                for length in lengths:
-                    if text[start:start + length] in pieces:
-                        return True
-        return False
+        if not self._built:
+            self._build()
+        return self._piece_automaton is not None and next(self._piece_automaton.iter(text), None) is not None
 
 
 def brute_force(keys: Iterable[Key], allowed: Callable[[int], int], text: str) -> dict[str, set]:

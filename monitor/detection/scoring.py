@@ -440,6 +440,8 @@ class Scorer:
         self._domain_lures = frozenset(rules.domain_lure_words)
         self._shared_hosting = frozenset(rules.shared_hosting)
         self._min_key = rules.min_key_length
+        self._short_official_labels = frozenset(label for label in self._official_by_label
+                                                if len(label) < rules.min_key_length)
 
     # ---------------------------------------------------------------- preparation
 
@@ -544,28 +546,42 @@ class Scorer:
         else:
             host = text
         host = host.lower().rstrip(".")
-        if host.isascii() and "xn--" not in host:
-            # the cheap necessary condition, on every label left of the last one: some piece
-            # of some key in the flat form, or in the form with sequences read inside tokens
-            body = host.rpartition(".")[0] or host
-            flat_text = body.translate(_PREFILTER_FLAT)
-            if not self.index.might_match(flat_text):
-                seq_text = read_sequences(body.translate(_ASCII_FLAT)).translate(_NO_SEPARATORS)
-                if seq_text == flat_text or not self.index.might_match(seq_text):
-                    return False
+        if host.isascii() and "xn--" not in host and self._surely_no_host_signal(host):
+            return False
         try:
             host = normalize_host(host)
         except InvalidHost:
             return False
-        if host.isascii():
-            # the same check on the labels left of the public suffix ('.com.la' is no brand)
-            parts = split_host(host)
-            body = host[: -len(parts.suffix) - 1] if parts.suffix and host.endswith("." + parts.suffix) else host
-            flat_text = body.translate(_PREFILTER_FLAT)
-            seq_text = read_sequences(body.translate(_ASCII_FLAT)).translate(_NO_SEPARATORS)
-            if not self.index.might_match(flat_text) and not self.index.might_match(seq_text):
+        if host.isascii() and self._surely_no_host_signal(host):
+            return False
+        view = self._host_view(host)
+        return bool(view.matches or view.split or view.official_in_front)
+
+    def _surely_no_host_signal(self, host: str) -> bool:
+        """A cheap necessary condition of every signal ``_host_signals`` gives an ASCII host
+        (lower-case, no trailing dot): True when none can fire. Checked on every label left
+        of the last one (a superset of those left of the public suffix, so no split of the
+        host is needed): some piece of some key in their flat form, in the form with
+        lookalike sequences read inside tokens, or in the labels joined without the ignored
+        ones ('lao.m.airlines'); or a label or token that is an official label too short to
+        be a key ('ltc.la.<x>')."""
+        body = host.rpartition(".")[0] or host
+        might_match = self.index.might_match
+        flat_text = body.translate(_PREFILTER_FLAT)
+        if might_match(flat_text):
+            return False
+        seq_text = read_sequences(body.translate(_ASCII_FLAT)).translate(_NO_SEPARATORS)
+        if seq_text != flat_text and might_match(seq_text):
+            return False
+        labels = body.split(".")
+        kept = "".join(label for label in labels if label not in _IGNORED_SUBDOMAINS).translate(_PREFILTER_FLAT)
+        if kept != flat_text and might_match(kept):
+            return False
+        if self._short_official_labels:
+            tokens = {t.translate(_PREFILTER_FLAT) for t in _TOKEN_SPLIT_RE.split(body)}
+            if not tokens.isdisjoint(self._short_official_labels):
                 return False
-        return bool(self._host_view(host).matches)
+        return True
 
     # ---------------------------------------------------------------- entry point
 
@@ -733,6 +749,8 @@ class Scorer:
             return Score(candidate.id, None, 0, "unrelated",
                          [f"domain '{host}' is under '.{host.rsplit('.', 1)[-1]}', the top-level domain of the "
                           f"official name of {self.brands[owner].brand.name}: only the brand can register there"])
+        if not candidate.url and host.isascii() and self._surely_no_host_signal(host):
+            return Score(candidate.id, None, 0, "unrelated", ["no resemblance to a protected brand"])
         signals: dict[int, _Signals] = {}
         self._host_signals(host, signals)
         if candidate.url:
