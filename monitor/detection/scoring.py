@@ -68,6 +68,20 @@ def _private_extractor() -> tldextract.TLDExtract:
     return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True)
 
 
+@functools.lru_cache(maxsize=1)
+def _private_parents() -> frozenset[str]:
+    """The registrable domains (public section) under which the private section names a
+    suffix ('blogspot.com', 'amazonaws.com'): only hosts under these can be on one, so the
+    private-section extraction is skipped for the others."""
+    public = set(tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None).tlds)
+    out = set()
+    for rule in set(_private_extractor().tlds) - public:
+        parts = split_host(rule.lstrip("*!.").lower())
+        if parts.suffix and parts.label:
+            out.add(parts.registrable)
+    return frozenset(out)
+
+
 @functools.lru_cache(maxsize=4096)
 def _is_public_suffix(text: str) -> bool:
     from monitor.detection.domains import _extractor
@@ -376,6 +390,13 @@ class _Label:
             if s == end:
                 after = word
         return before, after
+
+
+@functools.lru_cache(maxsize=65536)
+def _words_of(raw: str) -> frozenset[str]:
+    """The words of a label ('paypal-loginverify' -> paypal, login, verify); labels repeat
+    across the hosts of a feed."""
+    return frozenset(w for _, _, w in _Label(raw).words())
 
 
 @dataclass(slots=True)
@@ -776,7 +797,7 @@ class Scorer:
         shared = None
         if len(labels) >= 2:  # a name under a shared host needs a label of its own on top
             shared = suffix_under(self._shared_hosting, host)
-            if shared is None and parts.subdomain:
+            if shared is None and parts.subdomain and parts.registrable in _private_parents():
                 private = _private_extractor()(host)
                 if private.suffix and private.suffix != parts.suffix and private.domain:
                     shared = private.suffix
@@ -801,8 +822,13 @@ class Scorer:
         # a brand key split by dots ('lao.airlines.com')
         kept = [raw for raw in labels[: view.identity + 1] if raw not in _IGNORED_SUBDOMAINS]
         if 2 <= len(kept) <= 3:
-            joined = _Label("-".join(kept))
-            for text, _ in joined.forms:
+            joined = "-".join(kept)
+            if joined.isascii():  # the label's forms, without the offsets that only a match needs
+                flat_text = joined.translate(_PREFILTER_FLAT)
+                forms = {flat_text, read_sequences(joined.translate(_ASCII_FLAT)).translate(_NO_SEPARATORS)}
+            else:
+                forms = {text for text, _ in _Label(joined).forms}
+            for text in forms:
                 for hit in self.index.exact(text):
                     view.split = hit.key
         # the full official domain in front of an unrelated one ('paypal.com.verify.top')
@@ -880,7 +906,7 @@ class Scorer:
             if words_found is None:
                 words_found = set()
                 for label in view.labels[: view.identity + 1]:
-                    words_found |= {w for _, _, w in _Label(label).words()} & self._domain_lures
+                    words_found |= _words_of(label) & self._domain_lures
             for word in sorted(words_found)[:2]:
                 signals[index].modifiers.append((weights.lure_in_domain, f"the host name contains the lure word '{word}'"))
 
@@ -893,8 +919,7 @@ class Scorer:
                 found |= set(match.label.other_words(match.start, match.end)) & self._domain_lures
                 found |= {t for t in _TOKEN_SPLIT_RE.split(raw) if t in self._domain_lures}
             else:
-                label = _Label(raw)
-                found |= {w for _, _, w in label.words()} & self._domain_lures
+                found |= _words_of(raw) & self._domain_lures
                 found |= {t for t in _TOKEN_SPLIT_RE.split(raw) if t in self._domain_lures}
         return found - {match.key.plain}
 
