@@ -530,6 +530,8 @@ class Scorer:
         segment.segment("warmup")
         segment.bigram_count("box", "office")
         _private_extractor()("x.blogspot.com")
+        _private_parents()
+        self.index.might_match("warmup")  # builds the automata
         self.score(Candidate(kind="domain", domain="warm-up.example.com"))
 
     # ---------------------------------------------------------------- helpers for collectors
