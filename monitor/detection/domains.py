@@ -33,6 +33,7 @@ def _extractor():  # tldextract.TLDExtract
     return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 
 
+@functools.lru_cache(maxsize=65536)  # a label is registered under many suffixes
 def _decode_label(label: str) -> str:
     if not label.startswith("xn--"):
         return label

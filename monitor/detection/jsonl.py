@@ -23,7 +23,10 @@ def score_line(scorer: Scorer, line: str, number: int) -> tuple[str, bool]:
     except ValueError as exc:  # e.g. an integer of thousands of digits (Python's int limit)
         return json.dumps({"line": number, "error": f"invalid JSON: {exc}"}), False
     try:
-        json.dumps(obj, ensure_ascii=False).encode("utf-8")
+        # a lone surrogate comes from a \ud800-\udfff escape, or from a str handed in by a
+        # caller: a plain ASCII line without such an escape cannot hold one
+        if not line.isascii() or "\\ud" in line or "\\uD" in line:
+            json.dumps(obj, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError:
         return json.dumps({"line": number, "error": "invalid text: a lone surrogate (\\ud800-\\udfff) is no "
                                                       "character"}), False

@@ -105,6 +105,7 @@ def _wordy(text: str) -> bool:
     return all(p.isdigit() or (len(p) >= 2 and segment.is_word(p)) for p in segment.segment(text.lower()))
 
 
+@functools.lru_cache(maxsize=65536)
 def _plain(text: str) -> str:
     return _SEPARATORS_RE.sub("", clean_text(text).lower().replace(" ", ""))
 
