@@ -5,7 +5,11 @@ six global brands and their product names (global_brands_aliases.yaml) and print
 precision and recall per verdict tier and per brand, the right-brand rate, throughput, and
 the 30 worst errors with their reasons; then the shipped Lao registry (config/brands.yaml)
 on the benign hosts, and the takedown-tier false-alarm rate of a 1,000-brand registry made
-from popular domains on the benign hosts that are not those brands' own.
+from popular domains on the benign hosts that are not those brands' own; then the targets
+that held before detection v2, with the shipped registry: the labeled dev set
+(tests/data/candidates-dev.jsonl), dnstwist permutations of every official domain, domains
+made of two common words, official identities, and the prefilter's hypothesis property
+(tests/detection/test_prefilter.py, run with pytest at --examples examples).
 
     python bench/realworld_eval.py [--hosts FILE.tsv[.gz]] [--brands FILE] [--jobs N] [--quick]
 """
@@ -61,6 +65,7 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=None)
     parser.add_argument("--quick", action="store_true", help="skip the Lao and 1,000-brand runs")
     parser.add_argument("--worst", type=int, default=30)
+    parser.add_argument("--examples", type=int, default=5000, help="hypothesis examples for the prefilter property")
     args = parser.parse_args()
 
     rows = read_rows(args.hosts)
@@ -142,7 +147,63 @@ def main() -> int:
     shown = [(h, r) for h, r in zip(others, many, strict=True) if r.get("verdict") == "impersonation"][:10]
     for host, r in shown:
         print(f"  {host:<40} {r.get('brand')}: {' | '.join(r.get('reasons', []))[:160]}")
+    earlier_targets(args.examples)
     return 0
+
+
+def earlier_targets(examples: int) -> None:
+    """The targets that held before detection v2, measured as the tests measure them."""
+    import itertools
+    import os
+
+    from monitor.detection.models import Candidate, candidate_from_dict
+    from monitor.detection.rules import load_rules
+    from monitor.detection.scoring import Scorer
+    from monitor.registry import load_registry
+    from tests.conftest import DATA, load_jsonl
+    from tests.detection.test_dnstwist_oracle import COMMON_WORDS, _permutations
+
+    registry = load_registry(ROOT / "config" / "brands.yaml")
+    scorer = Scorer(registry, load_rules())
+    print("\nTargets from before detection v2 (config/brands.yaml):")
+    items = load_jsonl(DATA / "candidates-dev.jsonl")
+    scored = [(item, scorer.score(candidate_from_dict(item))) for item in items]
+    positives = [s for item, s in scored if item["label"] == "impersonation"]
+    flagged = [(item, s) for item, s in scored if s.verdict in FLAGS]
+    right = sum(1 for item, _ in flagged if item["label"] == "impersonation")
+    print(f"  dev set ({len(items)} candidates): precision {ratio(right, len(flagged))}, "
+          f"recall {ratio(sum(1 for s in positives if s.verdict in FLAGS), len(positives))} (targets 0.95)")
+    officials = [(item, s) for item, s in scored if item["label"] == "official"]
+    official_ok = sum(1 for item, s in officials if s.verdict == "official" and s.brand == item["brand"])
+    domains_ok = sum(1 for brand in registry.brands for domain in brand.official.domains
+                     if scorer.score(Candidate(kind="domain", domain=domain)).verdict == "official")
+    domains_all = sum(len(brand.official.domains) for brand in registry.brands)
+    print(f"  official identities scored official: dev set {ratio(official_ok, len(officials))}, "
+          f"official domains {ratio(domains_ok, domains_all)} (target: all)")
+    worst = None
+    for brand in registry.brands:
+        for domain in brand.official.domains:
+            permutations = _permutations(domain)
+            hit = sum(1 for p in permutations
+                      if (s := scorer.score(Candidate(kind="domain", domain=p["domain"]))).verdict in FLAGS
+                      and s.brand == brand.id)
+            if worst is None or hit / len(permutations) < worst[0]:
+                worst = (hit / len(permutations), domain, hit, len(permutations))
+    if worst is not None:
+        print(f"  dnstwist permutations flagged for the right brand: lowest {worst[0]:.4f} ({worst[2]}/{worst[3]}, "
+              f"{worst[1]}) (target 0.99 each)")
+    pairs = [f"{a}{b}.com" for a, b in itertools.permutations(COMMON_WORDS, 2)] + \
+        [f"{a}-{b}.net" for a, b in itertools.permutations(COMMON_WORDS, 2)]
+    flagged_pairs = sum(1 for d in pairs if scorer.score(Candidate(kind="domain", domain=d)).verdict != "unrelated")
+    print(f"  two-word domains flagged: {flagged_pairs / len(pairs):.4%} ({flagged_pairs}/{len(pairs)}) "
+          f"(target at most 0.5%)")
+    started = time.perf_counter()
+    outcome = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                              "tests/detection/test_prefilter.py"], cwd=ROOT, capture_output=True, text=True,
+                             env={**os.environ, "MONITOR_PREFILTER_EXAMPLES": str(examples)}, check=False)
+    summary = (outcome.stdout.strip().splitlines() or ["no output"])[-1]
+    print(f"  prefilter property at {examples:,} examples: {'passed' if outcome.returncode == 0 else 'FAILED'} "
+          f"({summary}; {time.perf_counter() - started:.0f} s)")
 
 
 if __name__ == "__main__":
