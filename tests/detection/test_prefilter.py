@@ -28,7 +28,8 @@ def mutated(draw, key: str) -> str:
     for _ in range(draw(st.integers(0, 2))):
         if not text:
             break
-        op = draw(st.sampled_from(["omit", "insert", "replace", "swap", "lookalike", "hyphen", "double"]))
+        op = draw(st.sampled_from(["omit", "insert", "replace", "swap", "lookalike", "hyphen", "double", "dot",
+                                   "dot-www"]))
         i = draw(st.integers(0, max(0, len(text) - 1)))
         if op == "omit" and len(text) > 3:
             text = text[:i] + text[i + 1:]
@@ -44,7 +45,11 @@ def mutated(draw, key: str) -> str:
             text = text[:i] + "-" + text[i:]
         elif op == "double":
             text = text[:i] + text[i] + text[i:]
-    return text.strip("-") or key
+        elif op == "dot" and 0 < i < len(text) and "." not in text[i - 1:i + 1]:
+            text = text[:i] + "." + text[i:]  # the key split across labels: 'lao.airlines'
+        elif op == "dot-www" and 0 < i < len(text) and "." not in text[i - 1:i + 1]:
+            text = text[:i] + ".www." + text[i:]  # with a label the scorer skips: 'lao.www.airlines'
+    return text.strip("-.").replace("-.", ".").replace(".-", ".") or key
 
 
 @st.composite
@@ -89,6 +94,8 @@ def test_prefilter_passes_every_flagged_lookalike(scorer, registry):
     @example("deal.laopos.la")
     @example("laoairlines.com.verify-account.click")
     @example("user-laotel.info")
+    @example("lao.www.airlines.com")  # a key split across labels, one of them skipped: no piece left whole
+    @example("tholak.m.hong.net")
     def check(host):
         _check(scorer, host)
 
