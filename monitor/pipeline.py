@@ -199,7 +199,8 @@ def collect(settings: Settings, item: PlanItem, run: RunInfo) -> Collected:
     with factory() as session:
         run_id = start_collection_run(session, source=item.source, brand_id=brand_id,
                                       window_start=window.start, window_end=window.end,
-                                      dag_run_id=run.run_id, run_type=run.run_type, now=utcnow())
+                                      dag_run_id=run.run_id, run_type=run.run_type, now=utcnow(),
+                                      dag_id=run.dag_id if run.run_type != "cli" else None)
         session.commit()
     candidates: list[dict[str, Any]] = []
     error: str | None = None

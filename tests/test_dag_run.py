@@ -102,6 +102,7 @@ def test_run_stores_findings_and_mails_one_digest_per_brand_once(brand_monitor_d
     failed = [r for r in runs if r.status == "failed"]
     assert [r.brand_id for r in failed] == ["tholakhong"] and "HTTP 500" in failed[0].error
     assert all(str(r.window_start).startswith("2026-11-28 10:00") for r in runs)
+    assert {(r.dag_id, r.dag_run_id) for r in runs} == {("brand_monitor", run.run_id)}  # the UI links to it
 
     assert len(smtp_sink.messages) == 2
     by_recipient = {tuple(m["to"]): parse_message(m["data"]) for m in smtp_sink.messages}

@@ -57,6 +57,7 @@ class CollectionRun(Base):
     source: Mapped[str] = mapped_column(String(40))
     brand_id: Mapped[str] = mapped_column(String(80))
     dag_run_id: Mapped[str | None] = mapped_column(String(250))
+    dag_id: Mapped[str | None] = mapped_column(String(250))  # the DAG of dag_run_id; None from the CLI
     run_type: Mapped[str] = mapped_column(String(20), default="manual")
     window_start: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     window_end: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

@@ -75,9 +75,9 @@ def insert_for(session: Session):  # dialect insert construct
 
 def start_collection_run(session: Session, *, source: str, brand_id: str, window_start: dt.datetime | None,
                          window_end: dt.datetime | None, dag_run_id: str | None, run_type: str,
-                         now: dt.datetime) -> int:
+                         now: dt.datetime, dag_id: str | None = None) -> int:
     run = CollectionRun(source=source, brand_id=brand_id, window_start=window_start, window_end=window_end,
-                        dag_run_id=dag_run_id, run_type=run_type, started_at=now, status="running",
+                        dag_run_id=dag_run_id, dag_id=dag_id, run_type=run_type, started_at=now, status="running",
                         queries=0, candidates=0, flagged=0, findings_new=0, findings_updated=0,
                         layout_changed=False)
     session.add(run)

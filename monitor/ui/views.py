@@ -218,10 +218,13 @@ def find(session: Session, f: FindingFilter) -> FindingPage:
 
 
 def dag_id_of(run: CollectionRun) -> str | None:
-    """The DAG that made a collection run: the daily lookalike DAG for sources that are not
-    in the hourly one; None for `monitor run` (run type 'cli') or a run without an id."""
+    """The DAG that made a collection run, as recorded; for runs recorded before the DAG was
+    (migration 0005), the daily lookalike DAG for sources that are not in the hourly one.
+    None for `monitor run` (run type 'cli') or a run without an id."""
     if not run.dag_run_id or run.run_type == "cli":
         return None
+    if run.dag_id:
+        return run.dag_id
     spec = SOURCES.get(run.source)
     return "lookalike_domains" if spec is not None and not spec.in_brand_monitor else "brand_monitor"
 

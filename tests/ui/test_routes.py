@@ -329,6 +329,25 @@ def test_sighting_links_to_its_dag_run(client, tokens, ui_settings):
     assert 'href="../../dags/brand_monitor/runs/manual__2026-11-28T10%3A00%3A00%2B00%3A00"' in page
 
 
+def test_a_recorded_dag_is_linked_rather_than_guessed(client, tokens, ui_settings):
+    """Runs recorded since migration 0005 name their DAG; older ones are linked by source."""
+    with factory_for(ui_settings.database_url)() as session:
+        run = session.scalars(select(CollectionRun).where(CollectionRun.source == "crtsh",
+                                                          CollectionRun.brand_id == "laopost")).one()
+        before = run.status
+        run.dag_id, run.status = "brand_monitor_weekly", "failed"
+        session.commit()
+    try:
+        login(client, tokens, "viewer")
+        page = client.get("/monitor/sources").text
+        assert 'href="../dags/brand_monitor_weekly/runs/manual__2026-11-28T10%3A00%3A00%2B00%3A00"' in page
+    finally:
+        with factory_for(ui_settings.database_url)() as session:
+            run = session.get(CollectionRun, run.id)
+            run.dag_id, run.status = None, before
+            session.commit()
+
+
 def test_filters_on_the_page(client, tokens, ui_settings):
     login(client, tokens, "viewer")
     page = client.get("/monitor/findings?brand=laopost&per_page=2").text
