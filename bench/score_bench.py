@@ -62,7 +62,9 @@ def make_input(path: Path, count: int, brands_file: Path) -> dict[str, int]:
 
 
 def _tree_rss_kib(root: int) -> int:
-    """Resident memory of a process and its children, from /proc (Linux)."""
+    """Memory of a process and its children, from /proc (Linux): proportional set size where
+    the kernel gives it (a page shared by forked workers counted once, split between them),
+    else resident size (shared pages counted in every process)."""
     total = 0
     pids = [root]
     for entry in os.listdir("/proc"):
@@ -74,13 +76,15 @@ def _tree_rss_kib(root: int) -> int:
             except (OSError, ValueError, IndexError):
                 continue
     for pid in pids:
-        try:
-            with open(f"/proc/{pid}/status", encoding="ascii") as status:
-                for line in status:
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1])
-        except OSError:
-            continue
+        for path, field in ((f"/proc/{pid}/smaps_rollup", "Pss:"), (f"/proc/{pid}/status", "VmRSS:")):
+            try:
+                with open(path, encoding="ascii") as stream:
+                    found = next((int(line.split()[1]) for line in stream if line.startswith(field)), None)
+            except OSError:
+                continue
+            if found is not None:
+                total += found
+                break
     return total
 
 
@@ -227,9 +231,9 @@ def side_by_side(args: argparse.Namespace) -> None:
     print(f"candidates:        {args.count:,} ({mix['permutations']:,} dnstwist permutations, "
           f"{mix['unrelated']:,} unrelated), brands {args.brands}")
     print(f"before v2:         {old_wall:.2f} s wall, {args.count / old_wall:,.0f} candidates/s, "
-          f"{old_flagged:,} flagged, {old_tree / 1024:.0f} MB all processes")
+          f"{old_flagged:,} flagged, {old_tree / 1024:.0f} MB all processes (PSS)")
     print(f"now:               {wall:.2f} s wall, {args.count / wall:,.0f} candidates/s, {flagged:,} flagged, "
-          f"{tree_peak / 1024:.0f} MB all processes")
+          f"{tree_peak / 1024:.0f} MB all processes (PSS)")
     print(f"speed-up:          {old_wall / wall:.2f}x (same input, same machine, one after the other)")
     print(f"peak memory (RSS): {peak_kib / 1024:.0f} MB largest single process")
     print(f"cores:             {os.cpu_count()}")
