@@ -297,10 +297,14 @@ def _check_nodes(loader: yaml.BaseLoader, root: yaml.Node) -> yaml.Mark | None:
                     None, None, "a key must be a plain value, not a list or a mapping", key_node.start_mark)
             # strings compare as written; other scalars (1 and 0x1) as the values they are
             key = key_node.value if key_node.tag == "tag:yaml.org,2002:str" else \
-                (key_node.tag, loader.construct_object(key_node))
-            if key in keys:
+                loader.construct_object(key_node, deep=True)
+            try:
+                duplicate = key in keys
+            except TypeError:  # '!!omap x: 1': a tag that makes a list of a key
                 raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {loader.construct_object(key_node)!r}", key_node.start_mark)
+                    None, None, "a key must be a plain value, not a list or a mapping", key_node.start_mark) from None
+            if duplicate:
+                raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
             keys.add(key)
             stack.append((value_node, depth + 1))
     return None
@@ -403,15 +407,17 @@ def _parse_yaml_model(text: str, path: str, model: type[ModelT], *, what: str, t
                       error: type[ValueError]) -> ModelT:
     root: yaml.Node | None = None
     try:
+        nested = f"nested more than {MAX_NESTING} levels deep ({what} is a flat list of brands and fields)"
+        # without libyaml, the composer recurses per level: the scanner finds the depth first
         deep = None if _LIBYAML else _check_nesting(text)
+        if deep is not None:
+            raise error(f"{path}:{deep.line + 1}: {nested}")
         loader = _StrictLoader(text)
         try:
             root = loader.get_single_node()  # composing builds no objects, so it is safe
-            if root is not None and deep is None:
-                deep = _check_nodes(loader, root)
+            deep = _check_nodes(loader, root) if root is not None else None
             if deep is not None:
-                raise error(f"{path}:{deep.line + 1}: nested more than {MAX_NESTING} levels deep ({what} is a "
-                            f"flat list of brands and fields)")
+                raise error(f"{path}:{deep.line + 1}: {nested}")
             data = loader.construct_document(root) if root is not None else None
         finally:
             loader.dispose()

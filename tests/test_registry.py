@@ -140,13 +140,29 @@ def test_nesting_past_the_parser_s_own_limit_is_a_located_error_too():
     assert message.startswith("config/brands.yaml:3:") and "nest" in message
 
 
-def test_without_libyaml_the_scanner_guards_the_nesting(monkeypatch):
+def test_without_libyaml_the_scanner_guards_the_nesting():
     """PyYAML's pure-Python composer recurses per level: without libyaml (which stops at 1,000
     levels by itself) the nesting is checked with the scanner before composing."""
-    import monitor.registry as registry_module
+    import subprocess
+    import sys
 
-    monkeypatch.setattr(registry_module, "_LIBYAML", False)
-    assert _error("brands:\n  - id: x\n    keywords: " + "[" * 5000 + "]" * 5000 + "\n").startswith(
-        "config/brands.yaml:3: nested more than 64 levels deep")
-    assert _error(BASE.replace("  - id: tholakhong\n", "  - id: tholakhong\n    id: two\n")).endswith(
-        "duplicate key 'id'")
+    script = (
+        "import yaml\n"
+        "del yaml.CSafeLoader\n"  # as on a machine where PyYAML was built without libyaml
+        "from monitor.registry import RegistryError, parse_registry\n"
+        "for text in ('brands:\\n  - id: x\\n    keywords: ' + '[' * 5000 + ']' * 5000 + '\\n',\n"
+        "             'brands:\\n' + ''.join(' ' * (2 * i + 2) + 'k%d:\\n' % i for i in range(1100)),\n"
+        "             'brands:\\n  - id: x\\n    id: y\\n'):\n"
+        "    try:\n"
+        "        parse_registry(text, 'config/brands.yaml')\n"
+        "    except RegistryError as exc:\n"
+        "        print(exc)\n")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout.splitlines()
+    assert out[0].startswith("config/brands.yaml:3: nested more than 64 levels deep"), out
+    assert out[1].startswith("config/brands.yaml:") and "nested more than 64 levels deep" in out[1], out
+    assert out[2].endswith("duplicate key 'id'"), out
+
+
+def test_a_tag_that_makes_a_list_of_a_key_is_a_located_error():
+    assert _error("brands:\n  - id: a\n    !!omap x: 1\n") == \
+        f"{NAME}:3: brand 'a': field 'x': expected a sequence, but found scalar"

@@ -84,7 +84,7 @@ def is_address(host: str) -> bool:
 
 def is_valid_hostname(host: str) -> bool:
     """RFC 1123 host name (after IDNA encoding), at least two labels."""
-    if len(host) <= 253 and _PLAIN_HOST_RE.match(host.rstrip(".")):
+    if len(host) <= 253 and _PLAIN_HOST_RE.fullmatch(host.rstrip(".")):
         return True  # the common case, about fifty times faster than IDNA
     try:
         ascii_host = idna.encode(host.rstrip("."), uts46=True).decode("ascii")

@@ -462,8 +462,9 @@ class Scorer:
         self._domain_lures = frozenset(rules.domain_lure_words)
         self._shared_hosting = frozenset(rules.shared_hosting)
         self._min_key = rules.min_key_length
-        self._short_official_labels = frozenset(label for label in self._official_by_label
-                                                if len(label) < rules.min_key_length)
+        # official labels ('ltc', 't-mo') with no key in the index: too short without separators
+        self._unkeyed_official_labels = frozenset(label for label in self._official_by_label
+                                                  if len(label.translate(_NO_SEPARATORS)) < rules.min_key_length)
 
     # ---------------------------------------------------------------- preparation
 
@@ -583,27 +584,34 @@ class Scorer:
 
     def _surely_no_host_signal(self, host: str) -> bool:
         """A cheap necessary condition of every signal ``_host_signals`` gives an ASCII host
-        (lower-case, no trailing dot): True when none can fire. Checked on every label left
-        of the last one (a superset of those left of the public suffix, so no split of the
-        host is needed): some piece of some key in their flat form, in the form with
-        lookalike sequences read inside tokens, or in the labels joined without the ignored
-        ones ('lao.m.airlines'); or a label or token that is an official label too short to
-        be a key ('ltc.la.<x>')."""
+        (lower-case, no trailing dot): True only when none can fire. Checked on every label
+        left of the last one (a superset of those left of the public suffix, so no split of
+        the host is needed):
+
+        - some piece of some key in their flat form, or in the form with lookalike sequences
+          read inside tokens (the index's lookups);
+        - the same in the labels joined without the ignored ones ('lao.m.airlines', 'rna.m.clevv');
+        - a label or a token that is an official label without a key of its own ('ltc.la.<x>',
+          't-mo.com.<x>': too short once the separators are gone);
+        - a short label after another ('amzone.co.jp.<x>'): the label before it may be looked up
+          with one edit more than the pieces guarantee, so this is left to the full lookup."""
         body = host.rpartition(".")[0] or host
-        might_match = self.index.might_match
-        flat_text = body.translate(_PREFILTER_FLAT)
-        if might_match(flat_text):
-            return False
-        seq_text = read_sequences(body.translate(_ASCII_FLAT)).translate(_NO_SEPARATORS)
-        if seq_text != flat_text and might_match(seq_text):
-            return False
         labels = body.split(".")
-        kept = "".join(label for label in labels if label not in _IGNORED_SUBDOMAINS).translate(_PREFILTER_FLAT)
-        if kept != flat_text and might_match(kept):
+        if any(len(label) <= 3 for label in labels[1:]):
             return False
-        if self._short_official_labels:
-            tokens = {t.translate(_PREFILTER_FLAT) for t in _TOKEN_SPLIT_RE.split(body)}
-            if not tokens.isdisjoint(self._short_official_labels):
+        might_match = self.index.might_match
+        if might_match(body.translate(_PREFILTER_FLAT)):
+            return False
+        if might_match(read_sequences(body.translate(_ASCII_FLAT)).translate(_NO_SEPARATORS)):
+            return False
+        kept = "-".join(label for label in labels if label not in _IGNORED_SUBDOMAINS)
+        if might_match(kept.translate(_PREFILTER_FLAT)) or \
+                might_match(read_sequences(kept.translate(_ASCII_FLAT)).translate(_NO_SEPARATORS)):
+            return False
+        if self._unkeyed_official_labels:
+            written = {label.translate(_ASCII_FLAT) for label in labels}
+            written |= {t.translate(_ASCII_FLAT) for t in _TOKEN_SPLIT_RE.split(body)}
+            if not written.isdisjoint(self._unkeyed_official_labels):
                 return False
         return True
 
