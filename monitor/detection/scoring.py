@@ -73,7 +73,9 @@ def _private_parents() -> frozenset[str]:
     """The registrable domains (public section) under which the private section names a
     suffix ('blogspot.com', 'amazonaws.com'): only hosts under these can be on one, so the
     private-section extraction is skipped for the others."""
-    public = set(tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None).tlds)
+    from monitor.detection.domains import _extractor
+
+    public = set(_extractor().tlds)
     out = set()
     for rule in set(_private_extractor().tlds) - public:
         parts = split_host(rule.lstrip("*!.").lower())
@@ -94,6 +96,14 @@ _FUNCTION_WORDS = frozenset("the and for you your our his her its their this tha
                             "get out off not can are was".split())
 _NO_SEPARATORS = str.maketrans("", "", ".-_")
 _PREFILTER_FLAT = str.maketrans({**{k: v for k, v in _ASCII_FLAT.items()}, **{ord(c): None for c in ".-_"}})
+
+
+def _ascii_forms(text: str) -> set[str]:
+    """The forms the index is searched in, of lower-case ASCII labels joined by separators,
+    without the offsets only a match needs (``_Label.forms``): flat, and flat with lookalike
+    sequences read inside each token ('rna-clevv' -> 'madew'), separators removed."""
+    return {text.translate(_PREFILTER_FLAT),
+            read_sequences(text.translate(_ASCII_FLAT)).translate(_NO_SEPARATORS)}
 
 
 def _wordy(text: str) -> bool:
@@ -566,18 +576,20 @@ class Scorer:
             except ValueError:
                 path = ""
             cond = flat(_plain(path)) if path.strip("/") else ""
-            if len(cond) >= self._min_key and (self.index.contained(cond) or self.index.exact(cond)):
+            if len(cond) >= self._min_key and self.index.contained(cond):  # the whole path too
                 return True
         else:
             host = text
         host = host.lower().rstrip(".")
-        if host.isascii() and "xn--" not in host and self._surely_no_host_signal(host):
+        # checked before normalising, which leaves such a host as it is: most names stop here
+        checked = host.isascii() and "xn--" not in host
+        if checked and self._surely_no_host_signal(host):
             return False
         try:
             host = normalize_host(host)
         except InvalidHost:
             return False
-        if host.isascii() and self._surely_no_host_signal(host):
+        if not checked and host.isascii() and self._surely_no_host_signal(host):
             return False
         view = self._host_view(host)
         return bool(view.matches or view.split or view.official_in_front)
@@ -600,13 +612,10 @@ class Scorer:
         if any(len(label) <= 3 for label in labels[1:]):
             return False
         might_match = self.index.might_match
-        if might_match(body.translate(_PREFILTER_FLAT)):
+        if any(might_match(form) for form in _ascii_forms(body)):
             return False
-        if might_match(read_sequences(body.translate(_ASCII_FLAT)).translate(_NO_SEPARATORS)):
-            return False
-        kept = "-".join(label for label in labels if label not in _IGNORED_SUBDOMAINS)
-        if might_match(kept.translate(_PREFILTER_FLAT)) or \
-                might_match(read_sequences(kept.translate(_ASCII_FLAT)).translate(_NO_SEPARATORS)):
+        kept = [label for label in labels if label not in _IGNORED_SUBDOMAINS]
+        if len(kept) < len(labels) and any(might_match(form) for form in _ascii_forms("-".join(kept))):
             return False
         if self._unkeyed_official_labels:
             written = {label.translate(_ASCII_FLAT) for label in labels}
@@ -834,11 +843,7 @@ class Scorer:
         kept = [raw for raw in labels[: view.identity + 1] if raw not in _IGNORED_SUBDOMAINS]
         if 2 <= len(kept) <= 3:
             joined = "-".join(kept)
-            if joined.isascii():  # the label's forms, without the offsets that only a match needs
-                flat_text = joined.translate(_PREFILTER_FLAT)
-                forms = {flat_text, read_sequences(joined.translate(_ASCII_FLAT)).translate(_NO_SEPARATORS)}
-            else:
-                forms = {text for text, _ in _Label(joined).forms}
+            forms = _ascii_forms(joined) if joined.isascii() else {text for text, _ in _Label(joined).forms}
             for text in forms:
                 for hit in self.index.exact(text):
                     view.split = hit.key
@@ -1089,7 +1094,7 @@ class Scorer:
         cond = flat(_plain(path))
         if len(cond) < self._min_key:
             return
-        hits = self.index.contained(cond) or self.index.exact(cond)
+        hits = self.index.contained(cond)  # the whole path too
         if not hits:
             return
         key = max(hits, key=lambda h: h.end - h.start).key
