@@ -80,6 +80,26 @@ def _automaton(entries: dict[str, object]) -> ahocorasick.Automaton | None:
     return automaton
 
 
+def _best_window(form: str, text: str, origin: int, allowed: int,
+                 best: tuple[int, int, int, int] | None = None) -> tuple[int, int, int, int] | None:
+    """The closest window of text to form that starts within allowed of origin, as
+    (distance, |length - len(form)|, start, end): fewest edits (at least one, at most
+    allowed), then the length nearest the key's, then the first; best if none is closer."""
+    n, size = len(text), len(form)
+    for start in range(max(0, origin - allowed), min(n, origin + allowed) + 1):
+        for length in range(max(1, size - allowed), size + allowed + 1):
+            end = start + length
+            if end > n:
+                break
+            distance = OSA.distance(form, text[start:end], score_cutoff=allowed)
+            if distance > allowed or distance == 0:
+                continue
+            rank = (distance, abs(length - size), start, end)
+            if best is None or rank < best:
+                best = rank
+    return best
+
+
 def _deletions(text: str, depth: int) -> set[str]:
     out = {text}
     frontier = [text]
@@ -222,17 +242,9 @@ class KeyIndex:
                     if not allowed or (form, origin) in seen:
                         continue
                     seen.add((form, origin))
-                    for start in range(max(0, origin - allowed), min(n, origin + allowed) + 1):
-                        for size in range(max(1, len(form) - allowed), len(form) + allowed + 1):
-                            end = start + size
-                            if end > n:
-                                break
-                            distance = OSA.distance(form, text[start:end], score_cutoff=allowed)
-                            if distance > allowed or distance == 0:
-                                continue
-                            rank = (distance, abs(size - len(form)), start, end)
-                            if form not in best or rank < best[form]:
-                                best[form] = rank
+                    rank = _best_window(form, text, origin, allowed, best.get(form))
+                    if rank is not None:
+                        best[form] = rank
         out = []
         for form, (distance, _, start, end) in best.items():
             out.extend(Hit(k, start, end, distance) for k in self._exact[form])
@@ -287,17 +299,7 @@ class KeyIndex:
                 cutoff = len(region) - size + 2 * allowed
                 if cutoff < 0 or Indel.distance(form, region, score_cutoff=cutoff) > cutoff:
                     continue
-                for begin in range(max(0, origin - allowed), min(n, origin + allowed) + 1):
-                    for length in range(max(1, size - allowed), size + allowed + 1):
-                        end = begin + length
-                        if end > n:
-                            break
-                        distance = OSA.distance(form, text[begin:end], score_cutoff=allowed)
-                        if distance > allowed or distance == 0:
-                            continue
-                        rank = (distance, abs(length - size), begin, end)
-                        if best is None or rank < best:
-                            best = rank
+                best = _best_window(form, text, origin, allowed, best)
             if best is not None:
                 inside.extend(Hit(k, best[2], best[3], best[0]) for k in keys)
         if extra or n <= self._short_reach:
