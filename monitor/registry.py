@@ -406,8 +406,8 @@ def parse_yaml_model(text: str, path: str, model: type[ModelT], *, what: str, to
 def _parse_yaml_model(text: str, path: str, model: type[ModelT], *, what: str, top: str,
                       error: type[ValueError]) -> ModelT:
     root: yaml.Node | None = None
+    nested = f"nested more than {MAX_NESTING} levels deep ({what} is a flat list of brands and fields)"
     try:
-        nested = f"nested more than {MAX_NESTING} levels deep ({what} is a flat list of brands and fields)"
         # without libyaml, the composer recurses per level: the scanner finds the depth first
         deep = None if _LIBYAML else _check_nesting(text)
         if deep is not None:
@@ -444,8 +444,7 @@ def _parse_yaml_model(text: str, path: str, model: type[ModelT], *, what: str, t
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark else ""
         if "maximum nesting depth" in str(getattr(exc, "problem", "")):  # libyaml's own limit
-            raise error(f"{path}{line}: nested more than {MAX_NESTING} levels deep ({what} is a "
-                        f"flat list of brands and fields)") from None
+            raise error(f"{path}{line}: {nested}") from None
         raise error(f"{path}{line}: not valid YAML: {getattr(exc, 'problem', None) or exc}") from None
     if not isinstance(data, dict):
         raise error(f"{path}: expected a mapping with {top} at the top")
