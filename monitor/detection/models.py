@@ -93,7 +93,10 @@ class Score:
     score: int
     verdict: str
     reasons: list[str] = field(default_factory=list)
+    # The same reasons in Lao, one for one with `reasons` (same order), from the reason
+    # templates; empty where no Lao text exists yet (readers then show the English).
+    reasons_lo: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "brand": self.brand, "score": self.score, "verdict": self.verdict,
-                "reasons": self.reasons}
+                "reasons": self.reasons, "reasons_lo": self.reasons_lo}
