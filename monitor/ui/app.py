@@ -29,7 +29,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from monitor.clock import display_time, utcnow
 from monitor.detection.domains import defang
 from monitor.settings import Settings
-from monitor.ui import charts, links, views
+from monitor.ui import charts, links, params, views
 from monitor.ui.auth import FINDINGS_DAG, AirflowAuth, Caller
 from monitor.ui.security import csrf_ok, csrf_token, same_origin, visible
 
@@ -152,19 +152,20 @@ class FindingsApp:
         from monitor.store.models import Finding
 
         now = self.clock()
-        note = (note or "").strip()[:2000] or None
+        note = params.text(note, "note", limit=2000) or None
         with self.sessions() as session:
             if mark in repo.TAKEDOWN_MARKS:
                 if session.get(Finding, finding_id) is None:
-                    raise LookupError(f"finding {finding_id} does not exist")
+                    raise LookupError(f"finding {params.finding_ref(finding_id)} does not exist")
                 takedown = views.latest_takedown(session, finding_id)
                 if takedown is None:
-                    raise ValueError(f"finding {finding_id} has no takedown draft to mark {mark}")
+                    raise ValueError(f"finding {params.finding_ref(finding_id)} has no takedown draft to mark "
+                                     f"{mark}")
                 repo.mark_takedown(session, takedown.id, mark, note=note, actor=actor, now=now)
-                outcome = f"takedown {takedown.id} marked {mark}"
+                outcome = f"takedown {params.takedown_ref(takedown.id)} marked {mark}"
             elif mark in repo.FINDING_MARKS:
                 repo.mark_finding(session, finding_id, mark, note=note, actor=actor, now=now)
-                outcome = f"finding {finding_id} marked {mark}"
+                outcome = f"finding {params.finding_ref(finding_id)} marked {mark}"
             else:
                 raise ValueError(f"unknown mark {mark!r} (one of: {', '.join(views.UI_MARKS)})")
             session.commit()
@@ -212,6 +213,14 @@ def _json_row(row: views.FindingRow, raw_url: str | None = None) -> dict[str, An
             "takedown": row.takedown}
 
 
+def _finding_id(raw: str) -> int:
+    """A finding's id from a path segment: F26 or 26 (404 for anything else: no such page)."""
+    try:
+        return params.reference(raw, "finding", params.FINDING_PREFIX)
+    except params.BadParameter as exc:
+        raise HTTPException(404, f"no such finding: {exc}") from None
+
+
 def _iso(value: dt.datetime | None) -> str | None:
     return value.isoformat() if value else None
 
@@ -236,8 +245,8 @@ def create_app(settings: Settings | None = None, *, auth: AirflowAuth | None = N
                              message=str(exc.detail))
         return _headers(response)
 
-    @app.exception_handler(views.BadFilter)
-    async def _bad_filter(request: Request, exc: views.BadFilter):
+    @app.exception_handler(params.BadParameter)
+    async def _bad_filter(request: Request, exc: params.BadParameter):
         if request.url.path.startswith(request.scope.get("root_path", "") + "/api/"):
             return JSONResponse({"detail": str(exc)}, status_code=400)
         return _headers(ui.render(request, "message.html.j2", status_code=400, title="Bad filter", message=str(exc)))
@@ -258,18 +267,20 @@ def create_app(settings: Settings | None = None, *, auth: AirflowAuth | None = N
                                   sources=sources, statuses=[views.shown_status(s) for s in views.FINDING_STATUSES],
                                   tiers=views.TIERS, sorts=list(views.SORTS)))
 
-    @app.get("/findings/{finding_id}", response_class=HTMLResponse)
-    def finding_page(request: Request, finding_id: int, caller: PageCaller):
+    @app.get("/findings/{finding_ref}", response_class=HTMLResponse)
+    def finding_page(request: Request, finding_ref: str, caller: PageCaller):
+        finding_id = _finding_id(finding_ref)
         with ui.sessions() as session:
             found = views.detail(session, finding_id)
         if found is None:
-            raise HTTPException(404, f"finding {finding_id} does not exist")
+            raise HTTPException(404, f"finding {params.finding_ref(finding_id)} does not exist")
         return _headers(ui.render(request, "finding.html.j2", caller=caller, d=found,
                                   can_edit=ui.auth.may(caller, "PUT"), done=request.query_params.get("done", "")))
 
-    @app.post("/findings/{finding_id}/mark")
-    def mark_form(request: Request, finding_id: int, caller: PageCaller,
+    @app.post("/findings/{finding_ref}/mark")
+    def mark_form(request: Request, finding_ref: str, caller: PageCaller,
                   mark: FormText = "", note: FormText = "", csrf: FormText = ""):
+        finding_id = _finding_id(finding_ref)
         ui.check_post(request, caller, csrf)
         if not ui.auth.may(caller, "PUT"):
             raise HTTPException(403, f"{caller.name} may not change findings (needs edit access to the "
@@ -280,35 +291,38 @@ def create_app(settings: Settings | None = None, *, auth: AirflowAuth | None = N
             raise HTTPException(404, str(exc)) from None
         except ValueError as exc:
             raise HTTPException(409, str(exc)) from None
-        return _headers(RedirectResponse(f"../{finding_id}?done={mark}", status_code=303))
+        return _headers(RedirectResponse(f"../{params.finding_ref(finding_id)}?done={mark}", status_code=303))
 
-    @app.get("/findings/{finding_id}/evidence.html")
-    def evidence_html(request: Request, finding_id: int, _: PageCaller):
+    @app.get("/findings/{finding_ref}/evidence.html")
+    def evidence_html(request: Request, finding_ref: str, _: PageCaller):
+        finding_id = _finding_id(finding_ref)
         with ui.sessions() as session:
             takedown = views.latest_takedown(session, finding_id)
             data = takedown.html if takedown is not None else None
         if data is None:
-            raise HTTPException(404, f"finding {finding_id} has no saved page")
+            raise HTTPException(404, f"finding {params.finding_ref(finding_id)} has no saved page")
         # never rendered: a download, of a type no browser renders
-        return _download(data, f"finding-{finding_id}-evidence.html.txt")
+        return _download(data, f"finding-{params.finding_ref(finding_id)}-evidence.html.txt")
 
-    @app.get("/findings/{finding_id}/screenshot.png")
-    def screenshot(request: Request, finding_id: int, _: PageCaller):
+    @app.get("/findings/{finding_ref}/screenshot.png")
+    def screenshot(request: Request, finding_ref: str, _: PageCaller):
+        finding_id = _finding_id(finding_ref)
         with ui.sessions() as session:
             takedown = views.latest_takedown(session, finding_id)
             data = takedown.screenshot if takedown is not None else None
         if not data:
-            raise HTTPException(404, f"finding {finding_id} has no screenshot")
+            raise HTTPException(404, f"finding {params.finding_ref(finding_id)} has no screenshot")
         if not data.startswith(PNG_MAGIC):  # only a real PNG is shown as an image
-            return _download(data, f"finding-{finding_id}-screenshot.bin")
+            return _download(data, f"finding-{params.finding_ref(finding_id)}-screenshot.bin")
         response = Response(data, media_type="image/png")
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
         response.headers["Cache-Control"] = "no-store"
         return response
 
-    @app.get("/takedowns/{takedown_id}.eml")
-    def takedown_eml(request: Request, takedown_id: int, _: PageCaller):
+    @app.get("/takedowns/{takedown_ref}.eml")
+    def takedown_eml(request: Request, takedown_ref: str, _: PageCaller):
+        takedown_id = params.reference(takedown_ref, "takedown", params.TAKEDOWN_PREFIX)
         from monitor.store.models import Takedown
 
         with ui.sessions() as session:
@@ -316,7 +330,8 @@ def create_app(settings: Settings | None = None, *, auth: AirflowAuth | None = N
             message = takedown.message if takedown is not None else None
         if message is None:
             raise HTTPException(404, f"takedown {takedown_id} does not exist")
-        return _download(message.encode("utf-8"), f"takedown-{takedown_id}.eml", "message/rfc822")
+        return _download(message.encode("utf-8"), f"takedown-{params.takedown_ref(takedown_id)}.eml",
+                         "message/rfc822")
 
     @app.get("/brands", response_class=HTMLResponse)
     def brands_page(request: Request, caller: PageCaller):
@@ -355,17 +370,19 @@ def create_app(settings: Settings | None = None, *, auth: AirflowAuth | None = N
         return JSONResponse({"total": page.total, "page": f.page, "per_page": f.per_page, "pages": page.pages,
                              "filter": f.as_dict(), "findings": [_json_row(r, urls.get(r.id)) for r in page.rows]})
 
-    @app.get("/api/findings/{finding_id}")
-    def api_finding(request: Request, finding_id: int, _: ApiCaller):
+    @app.get("/api/findings/{finding_ref}")
+    def api_finding(request: Request, finding_ref: str, _: ApiCaller):
+        finding_id = _finding_id(finding_ref)
         with ui.sessions() as session:
             found = views.detail(session, finding_id)
             raw_url = views.raw_urls(session, [finding_id]).get(finding_id)
         if found is None:
-            raise HTTPException(404, f"finding {finding_id} does not exist")
+            raise HTTPException(404, f"finding {params.finding_ref(finding_id)} does not exist")
         return JSONResponse(_json_detail(found, raw_url))
 
-    @app.post("/api/findings/{finding_id}/marks")
-    def api_mark(request: Request, finding_id: int, body: MarkBody, caller: ApiCaller):
+    @app.post("/api/findings/{finding_ref}/marks")
+    def api_mark(request: Request, finding_ref: str, body: MarkBody, caller: ApiCaller):
+        finding_id = _finding_id(finding_ref)
         ui.check_post(request, caller, request.headers.get("x-csrf-token"))
         if not ui.auth.may(caller, "PUT"):
             raise HTTPException(403, f"{caller.name} may not change findings (needs edit access to the "
@@ -398,9 +415,10 @@ def create_app(settings: Settings | None = None, *, auth: AirflowAuth | None = N
         with ui.sessions() as session:
             return views.owner_view(session, finding_id)
 
-    @app.get("/act/{finding_id}/{action}", response_class=HTMLResponse)
-    def owner_confirm(request: Request, finding_id: int, action: str, t: str = ""):
+    @app.get("/act/{finding_ref}/{action}", response_class=HTMLResponse)
+    def owner_confirm(request: Request, finding_ref: str, action: str, t: str = ""):
         """What a mail scanner or an owner gets by opening a link: a page, nothing changed."""
+        finding_id = _finding_id(finding_ref)
         try:
             grant = _grant(t, finding_id, action)
         except links.LinkError as exc:
@@ -413,8 +431,9 @@ def create_app(settings: Settings | None = None, *, auth: AirflowAuth | None = N
         return _owner_page(request, "owner_confirm.html.j2", row=row, grant=grant, token=t,
                            label=links.OWNER_ACTIONS[action], no_draft=action == "sent" and takedown_status is None)
 
-    @app.post("/act/{finding_id}/{action}", response_class=HTMLResponse)
-    def owner_act(request: Request, finding_id: int, action: str, t: FormText = "", note: FormText = ""):
+    @app.post("/act/{finding_ref}/{action}", response_class=HTMLResponse)
+    def owner_act(request: Request, finding_ref: str, action: str, t: FormText = "", note: FormText = ""):
+        finding_id = _finding_id(finding_ref)
         try:
             grant = _grant(t, finding_id, action)
         except links.LinkError as exc:

@@ -96,7 +96,8 @@ def verify(secret: str | None, token: str, finding_id: int, action: str, now: dt
     if not dot or not body or not signature or len(token) > 2000:
         raise LinkError("damaged", "This link is incomplete or damaged. Open it again from the email, or copy all of it.")
     expected = _b64(hmac.new(_key(secret), body.encode("ascii", "replace"), hashlib.sha256).digest())
-    if not hmac.compare_digest(expected, signature):
+    # bytes, not str: compare_digest refuses a str with non-ASCII characters (a TypeError, a 500)
+    if not hmac.compare_digest(expected.encode("ascii"), signature.encode("utf-8", "surrogatepass")):
         raise LinkError("tampered", "This link is not valid: it was changed or damaged after we sent it.")
     try:
         data = json.loads(_unb64(body))

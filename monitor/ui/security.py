@@ -37,7 +37,9 @@ def csrf_token(secret: str, session_credential: str) -> str:
 
 
 def csrf_ok(secret: str, session_credential: str, presented: str | None) -> bool:
-    return bool(presented) and hmac.compare_digest(csrf_token(secret, session_credential), presented or "")
+    # bytes, not str: compare_digest refuses a str with non-ASCII characters (a TypeError, a 500)
+    return bool(presented) and hmac.compare_digest(csrf_token(secret, session_credential).encode("ascii"),
+                                                   (presented or "").encode("utf-8", "surrogatepass"))
 
 
 def _netloc(url: str) -> str | None:

@@ -23,6 +23,7 @@ from monitor.detection.domains import defang
 from monitor.store.db import as_utc
 from monitor.store.models import FINDING_STATUSES, CollectionRun, Finding, Sighting, Takedown
 from monitor.store.repo import FINDING_MARKS, TAKEDOWN_MARKS, marks_of, shown_status
+from monitor.ui.params import BadParameter, calendar_date, text, whole_number
 
 TIERS = ("impersonation", "suspicious", "unrelated", "official")
 SORTS = {
@@ -43,27 +44,22 @@ UI_MARKS = {
 assert set(UI_MARKS) == set(FINDING_MARKS) | set(TAKEDOWN_MARKS)
 
 
-class BadFilter(ValueError):
-    """A query-string value that cannot be used; the message names it."""
+BadFilter = BadParameter  # a query-string value that cannot be used; the message names it
 
 
 def _date(params: Mapping[str, str], name: str) -> dt.date | None:
-    raw = (params.get(name) or "").strip()
-    if not raw:
-        return None
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        raise BadFilter(f"{name}={raw!r}: expected a date such as 2026-11-28") from None
+    return calendar_date(params.get(name) or "", name)
 
 
 def _int(params: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
-    raw = (params.get(name) or "").strip()
-    if not raw:
-        return default
-    if not raw.isdigit():
-        raise BadFilter(f"{name}={raw!r}: expected a whole number")
-    return max(low, min(high, int(raw)))
+    """A well-formed number is brought within [low, high] (page 0 is page 1); anything but
+    ASCII digits is refused."""
+    raw = params.get(name) or ""
+    return max(low, min(high, whole_number(raw, name, low=0, high=10**12))) if raw.strip() else default
+
+
+def _choice(params: Mapping[str, str], name: str, default: str = "") -> str:
+    return text(params.get(name), name, limit=80) or default
 
 
 @dataclass(frozen=True)
@@ -83,21 +79,22 @@ class FindingFilter:
     @classmethod
     def parse(cls, params: Mapping[str, str]) -> FindingFilter:
         """From a query string; BadFilter naming the parameter that cannot be used."""
-        status = (params.get("status") or "").strip()
+        status = _choice(params, "status")
         if status and status.replace("-", "_") not in FINDING_STATUSES:
-            raise BadFilter(f"status={status!r}: one of {', '.join(shown_status(s) for s in FINDING_STATUSES)}")
-        tier = (params.get("tier") or "").strip()
+            raise BadFilter("status", f"status={status!r}: one of "
+                                      f"{', '.join(shown_status(s) for s in FINDING_STATUSES)}")
+        tier = _choice(params, "tier")
         if tier and tier not in TIERS:
-            raise BadFilter(f"tier={tier!r}: one of {', '.join(TIERS)}")
-        sort = (params.get("sort") or "last_seen").strip()
+            raise BadFilter("tier", f"tier={tier!r}: one of {', '.join(TIERS)}")
+        sort = _choice(params, "sort", "last_seen")
         if sort not in SORTS:
-            raise BadFilter(f"sort={sort!r}: one of {', '.join(SORTS)}")
-        order = (params.get("order") or "desc").strip()
+            raise BadFilter("sort", f"sort={sort!r}: one of {', '.join(SORTS)}")
+        order = _choice(params, "order", "desc")
         if order not in ("asc", "desc"):
-            raise BadFilter(f"order={order!r}: asc or desc")
-        return cls(brand=(params.get("brand") or "").strip()[:80], status=status, tier=tier,
-                   source=(params.get("source") or "").strip()[:40], seen_from=_date(params, "from"),
-                   seen_to=_date(params, "to"), text=(params.get("q") or "").strip()[:200], sort=sort, order=order,
+            raise BadFilter("order", f"order={order!r}: asc or desc")
+        return cls(brand=_choice(params, "brand"), status=status, tier=tier,
+                   source=text(params.get("source"), "source", limit=40), seen_from=_date(params, "from"),
+                   seen_to=_date(params, "to"), text=text(params.get("q"), "q", limit=200), sort=sort, order=order,
                    page=_int(params, "page", 1, 1, 1_000_000), per_page=_int(params, "per_page", PER_PAGE, 1,
                                                                              MAX_PER_PAGE))
 

@@ -51,15 +51,15 @@ def first_id(settings, **where) -> int:
 # Every route of the app (the owners' signed-link routes are tested in test_links.py). A new
 # route must be added here, so that the anonymous test covers it.
 ROUTES = [
-    ("GET", "/"), ("GET", "/findings"), ("GET", "/findings/{finding_id}"), ("POST", "/findings/{finding_id}/mark"),
-    ("GET", "/findings/{finding_id}/evidence.html"), ("GET", "/findings/{finding_id}/screenshot.png"),
-    ("GET", "/takedowns/{takedown_id}.eml"), ("GET", "/brands"), ("GET", "/brands/{brand_id}"), ("GET", "/sources"),
-    ("GET", "/api/findings"), ("GET", "/api/findings/{finding_id}"), ("POST", "/api/findings/{finding_id}/marks"),
+    ("GET", "/"), ("GET", "/findings"), ("GET", "/findings/{finding_ref}"), ("POST", "/findings/{finding_ref}/mark"),
+    ("GET", "/findings/{finding_ref}/evidence.html"), ("GET", "/findings/{finding_ref}/screenshot.png"),
+    ("GET", "/takedowns/{takedown_ref}.eml"), ("GET", "/brands"), ("GET", "/brands/{brand_id}"), ("GET", "/sources"),
+    ("GET", "/api/findings"), ("GET", "/api/findings/{finding_ref}"), ("POST", "/api/findings/{finding_ref}/marks"),
 ]
 
 
 def routes(finding_id: int, takedown_id: int) -> list[tuple[str, str]]:
-    return [(method, "/monitor" + path.format(finding_id=finding_id, takedown_id=takedown_id, brand_id="laopost"))
+    return [(method, "/monitor" + path.format(finding_ref=finding_id, takedown_ref=takedown_id, brand_id="laopost"))
             for method, path in ROUTES]
 
 
@@ -116,7 +116,7 @@ def test_admin_marks_a_false_positive_from_the_page(client, tokens, ui_settings)
     assert 'value="false-positive"' in page
     response = client.post(f"/monitor/findings/{finding_id}/mark", headers=ORIGIN,
                            data={"mark": "false-positive", "note": "the brand's own campaign", "csrf": csrf_of(page)})
-    assert response.status_code == 303 and response.headers["location"] == f"../{finding_id}?done=false-positive"
+    assert response.status_code == 303 and response.headers["location"] == f"../F{finding_id}?done=false-positive"
     assert finding(ui_settings, finding_id).status == "false_positive"
     [mark] = marks(ui_settings)
     assert (mark.subject_id, mark.status, mark.actor, mark.note) == (finding_id, "false_positive", "ui:admin",
