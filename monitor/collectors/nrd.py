@@ -120,7 +120,8 @@ class NrdCollector:
         fresh = path.exists() and dt.datetime.now().timestamp() - path.stat().st_mtime < CACHE_FOR.total_seconds()
         if not fresh:
             partial = path.with_suffix(f".{os.getpid()}.part")
-            self.fetcher.download(url, partial, accept=LIST_TYPES, max_bytes=MAX_LIST_BYTES, deadline_seconds=900)
+            self.fetcher.download(url, partial, accept=LIST_TYPES, max_bytes=MAX_LIST_BYTES, deadline_seconds=900,
+                                  trust_configured=True)  # MONITOR_NRD_URL's template: configuration
             partial.replace(path)
         return path
 

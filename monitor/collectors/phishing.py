@@ -70,7 +70,8 @@ class _SharedFeed:
         return [Query("feed", brand.id if brand is not None else ALL_BRANDS)]
 
     def fetch(self, query: Query, window: Window) -> bytes:
-        path = fetch_feed(self.fetcher, self.url, self.cache_dir, accept=TEXT_TYPES, max_bytes=self.max_bytes)
+        path = fetch_feed(self.fetcher, self.url, self.cache_dir, accept=TEXT_TYPES, max_bytes=self.max_bytes,
+                          trust_configured=True)  # the feed's configured URL
         return path.read_bytes()
 
 

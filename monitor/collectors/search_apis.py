@@ -77,7 +77,8 @@ class BraveCollector:
         if (period := time_range(window)) is not None:
             params["freshness"] = _BRAVE_FRESHNESS[period]
         return self.fetcher.get(f"{self.base_url}/res/v1/web/search", params=params, accept=JSON_TYPES,
-                                headers={"X-Subscription-Token": self.api_key}).body
+                                headers={"X-Subscription-Token": self.api_key},
+                                trust_configured=True).body  # MONITOR_BRAVE_URL: configuration
 
     def parse(self, raw: bytes, query: Query, window: Window) -> Iterator[Candidate]:
         return parse_brave(raw)
@@ -96,7 +97,8 @@ class GoogleCollector:
         params = {"q": query.text, "key": self.api_key, "cx": self.engine_id, "num": "10"}
         if (period := time_range(window)) is not None:
             params["dateRestrict"] = _GOOGLE_DATE[period]
-        return self.fetcher.get(f"{self.base_url}/customsearch/v1", params=params, accept=JSON_TYPES).body
+        return self.fetcher.get(f"{self.base_url}/customsearch/v1", params=params, accept=JSON_TYPES,
+                                trust_configured=True).body  # MONITOR_GOOGLE_URL: configuration
 
     def parse(self, raw: bytes, query: Query, window: Window) -> Iterator[Candidate]:
         return parse_google(raw)

@@ -86,7 +86,8 @@ class SearxngCollector:
         params = {"q": query.text, "format": "json"}
         if (period := time_range(window)) is not None:
             params["time_range"] = period
-        return self.fetcher.get(f"{self.base_url}/search", params=params, accept=JSON_TYPES).body
+        return self.fetcher.get(f"{self.base_url}/search", params=params, accept=JSON_TYPES,
+                                trust_configured=True).body  # MONITOR_SEARXNG_URL: configuration
 
     def parse(self, raw: bytes, query: Query, window: Window) -> list[Candidate]:
         return parse_results(raw, query)

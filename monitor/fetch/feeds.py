@@ -34,8 +34,10 @@ def private_directory(path: Path) -> Path:
     return path
 
 
-def fetch_feed(fetcher: Fetcher, url: str, directory: Path, *, accept: tuple[str, ...], max_bytes: int) -> Path:
-    """The feed's body as a file; a conditional GET when a copy and its validators are kept."""
+def fetch_feed(fetcher: Fetcher, url: str, directory: Path, *, accept: tuple[str, ...], max_bytes: int,
+               trust_configured: bool = False) -> Path:
+    """The feed's body as a file; a conditional GET when a copy and its validators are kept.
+    trust_configured=True only for a feed URL the operator configured (see Fetcher.get)."""
     key = hashlib.sha256(url.encode("utf-8")).hexdigest()
     path = private_directory(directory) / f"{key[:24]}.feed"
     factory = fetcher.session_factory
@@ -50,7 +52,8 @@ def fetch_feed(fetcher: Fetcher, url: str, directory: Path, *, accept: tuple[str
         if state.last_modified:
             headers["If-Modified-Since"] = state.last_modified
     partial = path.with_suffix(f".{os.getpid()}.part")
-    result = fetcher.download(url, partial, accept=accept, max_bytes=max_bytes, headers=headers or None)
+    result = fetcher.download(url, partial, accept=accept, max_bytes=max_bytes, headers=headers or None,
+                              trust_configured=trust_configured)
     if result.status == 304:
         partial.unlink(missing_ok=True)
         return path

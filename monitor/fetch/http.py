@@ -11,12 +11,13 @@
   shared across processes (monitor.fetch.hostgate), 429/503 Retry-After honoured but capped,
   retries with backoff on connection errors and 5xx.
 
-The endpoints the operator configured (each source's base URL, the RDAP bootstrap) are
-trusted: a request whose origin (scheme, host, port) is exactly one of theirs may use any port
-and reach a private address (SearXNG inside the compose network), on redirects too as long
-as the chain started there and stays there. Everything else (result pages, a redirect that
-leaves the configured origin or leads into it, and URLs fetched with trust_configured=False:
-evidence, screenshots, follow-up) stays filtered.
+Every fetch is untrusted unless its caller says otherwise: `trust_configured=True` is an
+explicit opt-in, given only where the URL is built from the operator's configuration (each
+source's base URL, the RDAP bootstrap), so that a new call made with a URL from data (a
+result, a page, an RDAP link) cannot forget to be filtered. A trusted request whose origin
+(scheme, host, port) is exactly a configured one may use any port and reach a private address
+(SearXNG inside the compose network), on redirects too as long as the chain started there and
+stays there. Everything else stays filtered, whatever origin it names.
 
 Credentials and secret query parameters are masked in every error message and log line.
 
@@ -263,10 +264,11 @@ class Fetcher:
         """Whether the URL's origin is exactly one the operator configured."""
         return origin(url) in self.trusted
 
-    def check_url(self, url: str, *, may_trust: bool = True) -> None:
+    def check_url(self, url: str, *, may_trust: bool = False) -> None:
         """Everything that can be refused before any connection: scheme, credentials, a
-        malformed host, the port, and a host that is a forbidden address literal. With
-        may_trust=False a configured origin gets no exception (a URL from scraped data)."""
+        malformed host, the port, and a host that is a forbidden address literal. Only with
+        may_trust=True (a URL built from configuration) does a configured origin get its
+        exception."""
         try:
             parts = urlsplit(url)
             host = host_of(url)
@@ -291,13 +293,14 @@ class Fetcher:
     # -------------------------------------------------------------- fetching
 
     def download(self, url: str, destination, *, accept: tuple[str, ...] = (), max_bytes: int = 500_000_000,
-                 deadline_seconds: float | None = None, headers: dict[str, str] | None = None) -> FetchResult:
+                 deadline_seconds: float | None = None, headers: dict[str, str] | None = None,
+                 trust_configured: bool = False) -> FetchResult:
         """Like get, but the body goes to a file as it arrives (bounded memory for large
         lists); the result's body is empty. A failed download leaves no file behind."""
         with open(destination, "wb") as sink:
             try:
                 return self.get(url, accept=accept, max_bytes=max_bytes, deadline_seconds=deadline_seconds,
-                                sink=sink, headers=headers)
+                                sink=sink, headers=headers, trust_configured=trust_configured)
             except BaseException:
                 sink.close()
                 destination.unlink(missing_ok=True)
@@ -306,20 +309,22 @@ class Fetcher:
     def get(self, url: str, *, params: dict[str, str] | None = None, accept: tuple[str, ...] = (),
             max_bytes: int = 5_000_000, deadline_seconds: float | None = None, robots: bool = False,
             polite: bool = True, sink=None, headers: dict[str, str] | None = None,
-            trust_configured: bool = True) -> FetchResult:
+            trust_configured: bool = False) -> FetchResult:
         """GET a URL. Raises FetchError unless the whole body arrives within the deadline,
         under the size cap, with an acceptable content type and a 2xx status. A deadline
         given by the caller covers the robots.txt check too (the browser's capture relies on it).
-        trust_configured=False: the URL comes from scraped data, so even one on a configured
-        origin gets no trust (evidence, screenshots, follow-up)."""
+        trust_configured=True: the URL is built from the operator's configuration (a source's
+        base URL, the RDAP bootstrap), so its configured origin is trusted. Never pass it for a
+        URL that comes from data, even one on a configured origin."""
         self.check_url(url, may_trust=trust_configured)
         if robots:
             started = time.monotonic()
-            _active.robots_deadline = deadline_seconds
+            # robots.txt is fetched with the trust of the page it guards, no more
+            _active.robots_deadline, _active.robots_trusted = deadline_seconds, trust_configured
             try:
                 allowed = self.robots.allowed(url)
             finally:
-                _active.robots_deadline = None
+                _active.robots_deadline, _active.robots_trusted = None, False
             if not allowed:
                 raise RobotsDisallowed(f"{_shown(url)}: disallowed by robots.txt (or robots.txt unavailable)")
             if deadline_seconds is not None:
@@ -359,7 +364,7 @@ class Fetcher:
 
     def _once(self, url: str, params: dict[str, str] | None, accept: tuple[str, ...], max_bytes: int,
               deadline: float, sink=None, extra_headers: dict[str, str] | None = None, *,
-              may_trust: bool = True) -> FetchResult:
+              may_trust: bool = False) -> FetchResult:
         """One request, redirects followed here (not by requests, which would read redirect
         bodies without a cap), all within one deadline enforced on every socket it opens."""
         headers = {"Accept": ", ".join(accept) or "*/*", "Accept-Encoding": "gzip, deflate",
@@ -479,7 +484,8 @@ class Fetcher:
     def _fetch_robots(self, url: str) -> tuple[int | None, bytes]:
         deadline = min(self.settings.http_deadline, 20, getattr(_active, "robots_deadline", None) or 20)
         try:
-            result = self._once(url, None, (), 500_000, deadline)
+            result = self._once(url, None, (), 500_000, deadline,
+                                may_trust=getattr(_active, "robots_trusted", False))
             return result.status, result.body
         except RateLimited:
             return None, b""

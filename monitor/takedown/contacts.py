@@ -3,7 +3,8 @@ domains without RDAP) and its host's (IP RDAP for the address it resolves to). I
 answer, and every failure, is cached in the monitor database with its time
 (`registration_lookups`), so workers share it and a registry is asked once a week, not per run.
 
-RDAP goes through the hardened fetcher; WHOIS is a plain TCP exchange on port 43 (RFC 3912)
+RDAP goes through the hardened fetcher (only the configured bootstrap is trusted; every RDAP
+server and link found in data is fetched under the address rules); WHOIS is a plain TCP exchange on port 43 (RFC 3912)
 with the same address checks, deadline and size cap."""
 
 from __future__ import annotations
@@ -125,16 +126,19 @@ class ContactFinder:
             return row.data
         url = f"{self.settings.rdap_bootstrap_url}{name}.json"
         try:
-            data = self._json(url)
+            data = self._json(url, trust_configured=True)  # MONITOR_RDAP_BOOTSTRAP_URL: configuration
         except LookupFailed as exc:
             self._remember(key, data=None, error=str(exc), source=url)
             raise LookupFailed(f"RDAP bootstrap {name}.json: {exc}") from None
         self._remember(key, data=data, error=None, source=url)
         return data
 
-    def _json(self, url: str) -> dict[str, Any]:
+    def _json(self, url: str, *, trust_configured: bool = False) -> dict[str, Any]:
+        """An RDAP answer. Untrusted unless the URL is the configured bootstrap: the servers
+        the bootstrap names and the `related` links of answers are data, even when they sit on
+        the bootstrap's own origin."""
         try:
-            result = self.fetcher.get(url, accept=RDAP_TYPES, max_bytes=5_000_000)
+            result = self.fetcher.get(url, accept=RDAP_TYPES, max_bytes=5_000_000, trust_configured=trust_configured)
         except FetchError as exc:
             if exc.status == 404:
                 raise LookupFailed(f"{url}: the server has no record (HTTP 404)") from None

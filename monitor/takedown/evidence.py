@@ -37,7 +37,9 @@ def sha256_hex(data: bytes) -> str:
 
 def capture(fetcher: Fetcher, url: str, *, max_bytes: int, now: dt.datetime) -> Evidence:
     """GET the page (robots.txt honoured, like every page fetch). A page over the cap is
-    not saved: a truncated copy would not be the page."""
+    not saved: a truncated copy would not be the page. The URL comes from data, so it is
+    fetched untrusted (the fetcher's default) even when it names an operator's endpoint: the
+    internal SearXNG's pages are no evidence, and must not reach a draft or an email."""
     try:
         result = fetcher.get(url, accept=HTML_TYPES, max_bytes=max_bytes, robots=True)
     except FetchError as exc:

@@ -56,7 +56,7 @@ def test_configured_source_on_loopback_high_port_works_without_private_settings(
     assert json.loads(raw)["results"][0]["url"] == "https://laoairlines-promo.top/"
     # the same without the setting: refused, as it was for every private source before
     with pytest.raises(FetchError, match="not allowed|forbidden"):
-        Fetcher(_settings()).get(httpserver.url_for("/search"))
+        Fetcher(_settings()).get(httpserver.url_for("/search"), trust_configured=True)
 
 
 def test_result_page_on_another_loopback_port_is_refused(httpserver, other_server):
@@ -78,18 +78,18 @@ def test_redirect_from_the_source_stays_trusted_only_on_its_origin(httpserver, o
     httpserver.expect_request("/metadata").respond_with_response(
         Response(status=302, headers={"Location": "http://169.254.169.254/latest/meta-data/"}))
     fetcher = Fetcher(_settings(MONITOR_SEARXNG_URL=httpserver.url_for("/")))
-    assert fetcher.get(httpserver.url_for("/same")).body == b"ok"
+    assert fetcher.get(httpserver.url_for("/same"), trust_configured=True).body == b"ok"
     with pytest.raises(FetchError, match="port .* is not allowed"):
-        fetcher.get(httpserver.url_for("/leave"))
+        fetcher.get(httpserver.url_for("/leave"), trust_configured=True)
     with pytest.raises(FetchError, match="forbidden address"):
-        fetcher.get(httpserver.url_for("/metadata"))
+        fetcher.get(httpserver.url_for("/metadata"), trust_configured=True)
     assert other_server.connections == 0
 
 
 def test_rdap_bootstrap_is_trusted_too(httpserver):
     httpserver.expect_request("/rdap/dns.json").respond_with_json({"services": []})
     fetcher = Fetcher(_settings(MONITOR_RDAP_BOOTSTRAP_URL=httpserver.url_for("/rdap/")))
-    assert fetcher.get(httpserver.url_for("/rdap/dns.json")).status == 200
+    assert fetcher.get(httpserver.url_for("/rdap/dns.json"), trust_configured=True).status == 200
 
 
 def test_public_defaults_are_the_only_trusted_origins_by_default():
@@ -114,7 +114,82 @@ def test_a_scraped_page_redirecting_to_the_configured_origin_gets_no_trust(https
         # and a scraped URL on that very origin, fetched as data, gets none either
         with pytest.raises(FetchError, match=f"port {httpserver.port} is not allowed"):
             fetcher.get(httpserver.url_for("/search"), polite=False, trust_configured=False)
-        assert fetcher.get(httpserver.url_for("/search"), polite=False).body == b"internal"  # as the source
+        # as the source, by the explicit opt-in only
+        assert fetcher.get(httpserver.url_for("/search"), polite=False, trust_configured=True).body == b"internal"
     finally:
         redirect.close()
     assert len(httpserver.log) == 1
+
+
+# ---------------------------------------------------------------- issue #20 item 3
+
+def test_untrusted_is_the_default_and_trust_an_explicit_opt_in(httpserver, tmp_path):
+    """A call that says nothing is filtered, even on the configured origin: only the explicit
+    trust_configured=True (what the collectors pass for their base URL) reaches it."""
+    httpserver.expect_request("/search").respond_with_data("internal", content_type="text/plain")
+    fetcher = Fetcher(_settings(MONITOR_SEARXNG_URL=httpserver.url_for("/")))
+    with pytest.raises(FetchError, match=f"port {httpserver.port} is not allowed"):
+        fetcher.get(httpserver.url_for("/search"))
+    with pytest.raises(FetchError, match=f"port {httpserver.port} is not allowed"):
+        fetcher.download(httpserver.url_for("/search"), tmp_path / "list")
+    assert len(httpserver.log) == 0 and not (tmp_path / "list").exists()
+    assert fetcher.get(httpserver.url_for("/search"), trust_configured=True).body == b"internal"
+
+
+def test_evidence_of_a_scraped_url_on_the_configured_origin_is_not_fetched(httpserver):
+    """A search result that points at the internal SearXNG itself: its page is not fetched,
+    so it is never saved as evidence (and so never reaches a draft, an email or a download)."""
+    from monitor.takedown.evidence import capture
+
+    httpserver.expect_request("/robots.txt").respond_with_data("")
+    httpserver.expect_request("/config").respond_with_data("<title>internal settings</title>",
+                                                           content_type="text/html")
+    fetcher = Fetcher(_settings(MONITOR_SEARXNG_URL=httpserver.url_for("/")))
+    evidence = capture(fetcher, httpserver.url_for("/config"), max_bytes=100_000, now=dt.datetime.now(dt.UTC))
+    assert evidence.html is None and evidence.title is None
+    assert f"port {httpserver.port} is not allowed" in evidence.error
+    assert len(httpserver.log) == 0
+
+
+def test_robots_txt_of_an_untrusted_page_is_fetched_untrusted(httpserver):
+    """A page named by data on the configured origin's host name and an allowed port: its
+    robots.txt is not fetched with the endpoint's trust either (no request reaches the server)."""
+    httpserver.expect_request("/robots.txt").respond_with_data("")
+    httpserver.expect_request("/page").respond_with_data("<title>x</title>", content_type="text/html")
+    origin = f"http://localhost:{httpserver.port}"
+    fetcher = Fetcher(Settings(**{**_settings(MONITOR_SEARXNG_URL=origin).__dict__,
+                                  "extra_ports": (httpserver.port,)}))
+    with pytest.raises(FetchError):
+        fetcher.get(f"{origin}/page", robots=True, polite=False)
+    assert len(httpserver.log) == 0
+
+
+def test_rdap_answers_are_fetched_untrusted_and_only_the_bootstrap_trusted(httpserver, session_factory):
+    """The bootstrap is configuration; the RDAP server it names and the registrar's
+    `related` link are data: the contact finder asks for no trust for them."""
+    from monitor.takedown.channels import AbuseDirectory
+    from monitor.takedown.contacts import ContactFinder
+
+    base = httpserver.url_for("/")
+    httpserver.expect_request("/rdap/dns.json").respond_with_json(
+        {"services": [[["example"], [f"{base}registry/"]]]})
+    httpserver.expect_request("/registry/domain/shop.example").respond_with_json(
+        {"objectClassName": "domain", "ldhName": "shop.example",
+         "links": [{"rel": "related", "href": f"{base}registrar/domain/shop.example",
+                    "type": "application/rdap+json"}]},
+        content_type="application/rdap+json")
+    httpserver.expect_request("/registrar/domain/shop.example").respond_with_json(
+        {"objectClassName": "domain", "ldhName": "shop.example"}, content_type="application/rdap+json")
+    calls = []
+
+    class Recording(Fetcher):
+        def get(self, url, **kwargs):
+            calls.append((url.removeprefix(base), kwargs.get("trust_configured", False)))
+            return super().get(url, **kwargs)
+
+    settings = Settings(**{**_settings(MONITOR_RDAP_BOOTSTRAP_URL=f"{base}rdap/").__dict__,
+                           "allow_private_networks": True, "extra_ports": (httpserver.port,)})
+    finder = ContactFinder(settings, session_factory, AbuseDirectory(platforms={}), fetcher=Recording(settings))
+    finder.registration("shop.example")
+    assert calls == [("rdap/dns.json", True), ("registry/domain/shop.example", False),
+                     ("registrar/domain/shop.example", False)], calls
