@@ -31,6 +31,7 @@ from monitor.detection.domains import defang
 from monitor.settings import Settings
 from monitor.ui import charts, links, params, views
 from monitor.ui.auth import FINDINGS_DAG, AirflowAuth, Caller
+from monitor.ui.brands import RegistryReader
 from monitor.ui.security import csrf_ok, csrf_token, same_origin, visible
 
 log = logging.getLogger(__name__)
@@ -84,6 +85,10 @@ class FindingsApp:
         from monitor.store.db import factory_for
 
         return factory_for(self.settings.database_url)
+
+    @cached_property
+    def brands(self) -> RegistryReader:
+        return RegistryReader(self.settings.brands_file)
 
     @cached_property
     def csrf_secret(self) -> str:
@@ -401,19 +406,50 @@ def create_app(settings: Settings | None = None, *, auth: AirflowAuth | None = N
     # ------------------------------------------------------------ owners' signed links
 
     def _grant(token: str, finding_id: int, action: str) -> links.ActionGrant:
-        return links.verify(ui.settings.secret_key, token, finding_id, action, ui.clock())
+        """A link's grant, checked against the registry now: every address it was signed for
+        must still be an owner of the finding's brand (or the staging override)."""
+        grant = links.verify(ui.settings.secret_key, token, finding_id, action, ui.clock())
+        with ui.sessions() as session:
+            brand_id = views.brand_of(session, finding_id)
+        if brand_id is None:
+            return grant  # no such finding: the page says so
+        try:
+            owners = ui.brands.owners_of(brand_id)
+        except Exception:  # noqa: BLE001 - a registry that cannot be read now: refuse, say so
+            log.exception("cannot read the brand registry to check an owner's link")
+            raise links.LinkError("unavailable", "This link cannot be checked right now. Nothing was changed; "
+                                                 "please try again later.") from None
+        allowed = (owners or frozenset()) | {e.lower() for e in ui.settings.alert_recipients_override}
+        signed_for = {e.strip().lower() for e in grant.email.split(",") if e.strip()}
+        if not signed_for or not signed_for <= allowed:
+            log.info("refused a link of %s for %s: no longer an owner of %s", grant.email,
+                     params.finding_ref(finding_id), brand_id)
+            raise links.LinkError("revoked", "This link is no longer valid: it was sent to an address that is no "
+                                              "longer an owner of this brand. Nothing was changed.")
+        return grant
 
     def _owner_page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
         return _headers(ui.render(request, template, status_code=status_code, **context))
 
     def _link_refused(request: Request, exc: links.LinkError) -> HTMLResponse:
-        code = {"expired": 410, "off": 404}.get(exc.reason, 403)
+        code = {"expired": 410, "off": 404, "unavailable": 503}.get(exc.reason, 403)
         return _owner_page(request, "owner_message.html.j2", code, title="This link cannot be used",
                            message=str(exc))
 
     def _owner_finding(finding_id: int) -> tuple[views.FindingRow, str | None] | None:
         with ui.sessions() as session:
             return views.owner_view(session, finding_id)
+
+    def _recorded(finding_id: int, action: str, actor: str | None = None) -> views.MarkView | None:
+        with ui.sessions() as session:
+            return views.recorded_mark(session, finding_id, action, actor)
+
+    def _already(request: Request, action: str, mark: views.MarkView, mine: bool) -> HTMLResponse:
+        words = links.OWNER_ACTIONS[action]
+        who = "with this link" if mine else f"by {mark.actor}"
+        return _owner_page(request, "owner_message.html.j2", title="Already recorded",
+                           message=f"“{words}” was already recorded {who} on {display_time(mark.marked_at)}. "
+                                   f"Nothing changed: each link records its answer once.")
 
     @app.get("/act/{finding_ref}/{action}", response_class=HTMLResponse)
     def owner_confirm(request: Request, finding_ref: str, action: str, t: str = ""):
@@ -427,6 +463,9 @@ def create_app(settings: Settings | None = None, *, auth: AirflowAuth | None = N
         if found is None:
             return _owner_page(request, "owner_message.html.j2", 404, title="Not found",
                                message="This item is no longer in the monitor's records.")
+        mine = _recorded(finding_id, action, grant.email)
+        if mine is not None:
+            return _already(request, action, mine, True)
         row, takedown_status = found
         return _owner_page(request, "owner_confirm.html.j2", row=row, grant=grant, token=t,
                            label=links.OWNER_ACTIONS[action], no_draft=action == "sent" and takedown_status is None)
@@ -443,9 +482,15 @@ def create_app(settings: Settings | None = None, *, auth: AirflowAuth | None = N
         if found is None:
             return _owner_page(request, "owner_message.html.j2", 404, title="Not found",
                                message="This item is no longer in the monitor's records.")
+        mine = _recorded(finding_id, action, grant.email)
+        if mine is not None:  # a second press of the same link
+            return _already(request, action, mine, True)
         row, takedown_status = found
         already = row.status == action if action != "sent" else takedown_status in ("sent", "resolved")
         if already:
+            mark = _recorded(finding_id, action)
+            if mark is not None:
+                return _already(request, action, mark, False)
             return _owner_page(request, "owner_message.html.j2", title="Already recorded",
                                message=f"This was already recorded as “{links.OWNER_ACTIONS[action]}”. Nothing "
                                        f"changed.")

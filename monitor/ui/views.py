@@ -396,6 +396,31 @@ def owner_view(session: Session, finding_id: int) -> tuple[FindingRow, str | Non
     return _row(finding, takedown), takedown.status if takedown is not None else None
 
 
+def brand_of(session: Session, finding_id: int) -> str | None:
+    return session.scalar(select(Finding.brand_id).where(Finding.id == finding_id))
+
+
+def recorded_mark(session: Session, finding_id: int, action: str, actor: str | None = None) -> MarkView | None:
+    """The newest mark that recorded an owner's action on a finding (by `actor`, when given):
+    'sent' on one of its takedown drafts, the others on the finding itself."""
+    from monitor.store.models import StatusMark
+
+    if action == "sent":
+        where = [StatusMark.subject == "takedown", StatusMark.status == "sent",
+                 StatusMark.subject_id.in_(select(Takedown.id).where(Takedown.finding_id == finding_id))]
+    else:
+        where = [StatusMark.subject == "finding", StatusMark.subject_id == finding_id,
+                 StatusMark.status == action.replace("-", "_")]
+    if actor is not None:
+        where.append(StatusMark.actor == actor[:320])
+    mark = session.scalars(select(StatusMark).where(*where).order_by(StatusMark.marked_at.desc(),
+                                                                     StatusMark.id.desc()).limit(1)).first()
+    if mark is None:
+        return None
+    return MarkView(mark.subject, mark.subject_id, shown_status(mark.status), mark.actor, mark.note,
+                    as_utc(mark.marked_at))
+
+
 def brand_ids(session: Session) -> list[str]:
     return list(session.scalars(select(Finding.brand_id).distinct().order_by(Finding.brand_id)))
 

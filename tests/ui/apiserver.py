@@ -25,7 +25,8 @@ VENV_BIN = Path(sys.executable).parent
 
 
 class ApiServer:
-    def __init__(self, home: Path, database_url: str, *, secret_key: str, port: int | None = None):
+    def __init__(self, home: Path, database_url: str, *, secret_key: str, port: int | None = None,
+                 brands_file: Path = BRANDS_FILE):
         self.home = home
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -48,7 +49,10 @@ class ApiServer:
             "AIRFLOW__API_AUTH__JWT_SECRET": "jwt-secret-for-tests-0123456789abcdef0123456789abcdef0123456789ab",
             "AIRFLOW__API__BASE_URL": self.url,
             "MONITOR_DATABASE_URL": database_url,
-            "MONITOR_BRANDS_FILE": str(BRANDS_FILE),
+            "MONITOR_BRANDS_FILE": str(brands_file),
+            # the takedown templates and channels stay the project's when the registry is a copy
+            "MONITOR_TAKEDOWN_TEMPLATES": str(ROOT / "config" / "takedown"),
+            "MONITOR_ABUSE_CHANNELS_FILE": str(ROOT / "config" / "abuse_channels.yaml"),
             "MONITOR_SECRET_KEY": secret_key,
             "MONITOR_PUBLIC_URL": self.url + "/",
         }

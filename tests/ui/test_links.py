@@ -107,11 +107,12 @@ def path_of(url: str) -> str:
 
 
 ORIGIN = {"origin": "http://monitor.example.test"}
+LAOPOST_OWNER = "laopost@example.org"  # an owner of laopost in config/brands.yaml
 
 
 def test_opening_a_link_changes_nothing_and_its_button_marks_as_the_owner(owner_client, ui_settings, clock):
     finding_id = first_finding(ui_settings)
-    url = links.action_url(ui_settings, finding_id, "false-positive", OWNER, clock.now)
+    url = links.action_url(ui_settings, finding_id, "false-positive", LAOPOST_OWNER, clock.now)
     assert url.startswith("http://monitor.example.test/monitor/act/")
     before = state(ui_settings, finding_id)
     for _ in range(3):  # a mail scanner, a preview, the owner
@@ -124,7 +125,7 @@ def test_opening_a_link_changes_nothing_and_its_button_marks_as_the_owner(owner_
     # the button: a POST from the page itself
     done = owner_client.post(path_of(url), data={"t": token}, headers=ORIGIN | {"referer": url})
     assert done.status_code == 200 and "Recorded: “Not a fake”" in done.text
-    assert state(ui_settings, finding_id) == ("false_positive", [("finding", "false_positive", OWNER)])
+    assert state(ui_settings, finding_id) == ("false_positive", [("finding", "false_positive", LAOPOST_OWNER)])
     # pressed again: recorded once
     again = owner_client.post(path_of(url), data={"t": token}, headers=ORIGIN)
     assert "Already recorded" in again.text and len(state(ui_settings, finding_id)[1]) == 1
@@ -132,7 +133,7 @@ def test_opening_a_link_changes_nothing_and_its_button_marks_as_the_owner(owner_
 
 def test_i_reported_it_marks_the_takedown_sent_with_the_owners_note(owner_client, ui_settings, clock):
     finding_id = first_finding(ui_settings)
-    url = links.action_url(ui_settings, finding_id, "sent", OWNER, clock.now)
+    url = links.action_url(ui_settings, finding_id, "sent", LAOPOST_OWNER, clock.now)
     page = owner_client.get(path_of(url))
     assert "I reported it?" in page.text and 'name="note"' in page.text
     owner_client.post(path_of(url), data={"t": token_of(url), "note": "form at the registrar"}, headers=ORIGIN)
@@ -140,8 +141,8 @@ def test_i_reported_it_marks_the_takedown_sent_with_the_owners_note(owner_client
         takedown = session.scalars(select(Takedown).where(Takedown.finding_id == finding_id)).one()
         mark = session.scalars(select(StatusMark).where(StatusMark.subject == "takedown")).one()
     assert takedown.status == "sent" and takedown.owner_sent_at is not None
-    assert (mark.actor, mark.note) == (OWNER, "form at the registrar")
-    gone = links.action_url(ui_settings, finding_id, "taken-down", OWNER, clock.now)
+    assert (mark.actor, mark.note) == (LAOPOST_OWNER, "form at the registrar")
+    gone = links.action_url(ui_settings, finding_id, "taken-down", LAOPOST_OWNER, clock.now)
     owner_client.post(path_of(gone), data={"t": token_of(gone)}, headers=ORIGIN)
     assert state(ui_settings, finding_id)[0] == "taken_down"
 
@@ -149,7 +150,7 @@ def test_i_reported_it_marks_the_takedown_sent_with_the_owners_note(owner_client
 @pytest.mark.parametrize("case", ["tampered", "expired", "another finding", "another action"])
 def test_a_bad_link_gets_a_clear_page_and_changes_nothing(owner_client, ui_settings, clock, case):
     finding_id = first_finding(ui_settings)
-    url = links.action_url(ui_settings, finding_id, "confirmed", OWNER, clock.now)
+    url = links.action_url(ui_settings, finding_id, "confirmed", LAOPOST_OWNER, clock.now)
     path, token = path_of(url).split("?")[0], token_of(url)
     expected = {"tampered": (403, "changed or damaged"), "expired": (410, "This link expired on"),
                 "another finding": (403, "belongs to another item"),
@@ -175,7 +176,7 @@ def test_a_bad_link_gets_a_clear_page_and_changes_nothing(owner_client, ui_setti
 
 def test_the_owners_post_must_come_from_the_page(owner_client, ui_settings, clock):
     finding_id = first_finding(ui_settings)
-    url = links.action_url(ui_settings, finding_id, "confirmed", OWNER, clock.now)
+    url = links.action_url(ui_settings, finding_id, "confirmed", LAOPOST_OWNER, clock.now)
     for headers in ({}, {"origin": "https://evil.example"}, {"origin": "null"}):
         response = owner_client.post(path_of(url), data={"t": token_of(url)}, headers=headers)
         assert response.status_code == 403, headers
