@@ -1,5 +1,8 @@
-"""Per-host politeness: a minimum delay between fetches of one host, and a cool-down after
-the host said 429/503, during which it is skipped (not slept on) while other hosts go on.
+"""Per-host politeness: a minimum delay between fetches of one host, and cool-downs during
+which an origin is skipped (not slept on) while the others go on: after it said 429/503,
+did not answer, or hit the deadline. Cool-downs are kept per origin (scheme, host, port; the
+keys of monitor.fetch.policy.origin_key), the delay per host: a dead port does not darken
+another server on the same host, and one machine is still not asked twice at once.
 
 State lives in the monitor database when one is given, so that it holds across Airflow
 worker processes; otherwise in this process's memory."""
@@ -20,10 +23,10 @@ from monitor.store.repo import insert_for
 
 
 class HostCoolingDown(Exception):
-    def __init__(self, host: str, until: dt.datetime, reason: str | None):
-        super().__init__(f"{host} is cooling down until {until.isoformat(timespec='seconds')}"
+    def __init__(self, key: str, until: dt.datetime, reason: str | None):
+        super().__init__(f"{key} is cooling down until {until.isoformat(timespec='seconds')}"
                          + (f" ({reason})" if reason else ""))
-        self.host, self.until, self.reason = host, until, reason
+        self.host, self.until, self.reason = key, until, reason
 
 
 class HostGate:
@@ -45,19 +48,27 @@ class HostGate:
                         .on_conflict_do_nothing(index_elements=[HostState.host]))
         return session.get(HostState, host, with_for_update=True, populate_existing=True)
 
-    def acquire(self, host: str) -> None:
+    def acquire(self, host: str, origin: str | None = None) -> None:
         """Reserve the host's next fetch slot and wait for it; raise HostCoolingDown if the
-        host asked us to back off."""
+        origin (or, for a caller that names none, the host) is cooling down."""
         now = self.clock()
+        keys = (origin, host) if origin else (host,)
         if self.factory is None:
             with self._lock:
-                next_at, cooldown, reason = self._memory.get(host, (now, None, None))
-                if cooldown and cooldown > now:
-                    raise HostCoolingDown(host, cooldown, reason)
+                for key in keys:
+                    _, cooldown, reason = self._memory.get(key, (now, None, None))
+                    if cooldown and cooldown > now:
+                        raise HostCoolingDown(key, cooldown, reason)
+                next_at = self._memory.get(host, (now, None, None))[0]
                 slot = max(now, next_at)
                 self._memory[host] = (slot + self.min_delay, None, None)
         else:
             with self.factory() as session:
+                if origin:  # read, not locked: a cool-down is written whole by one statement
+                    state = session.get(HostState, origin)
+                    cooldown = as_utc(state.cooldown_until) if state is not None else None
+                    if cooldown and cooldown > now:
+                        raise HostCoolingDown(origin, cooldown, state.cooldown_reason)
                 state = self._locked_row(session, host, now)
                 cooldown = as_utc(state.cooldown_until)
                 if cooldown and cooldown > now:
@@ -70,15 +81,16 @@ class HostGate:
         if wait > 0:
             self.sleep(wait)
 
-    def cool_down(self, host: str, seconds: float, reason: str) -> dt.datetime:
+    def cool_down(self, key: str, seconds: float, reason: str) -> dt.datetime:
+        """Skip key (an origin key; a host for older callers) for seconds."""
         until = self.clock() + dt.timedelta(seconds=seconds)
         if self.factory is None:
             with self._lock:
-                next_at = self._memory.get(host, (until, None, None))[0]
-                self._memory[host] = (max(next_at, until), until, reason)
+                next_at = self._memory.get(key, (until, None, None))[0]
+                self._memory[key] = (max(next_at, until), until, reason)
             return until
         with self.factory() as session:
-            state = self._locked_row(session, host, until)
+            state = self._locked_row(session, key, until)
             state.cooldown_until, state.cooldown_reason = until, reason
             session.commit()
         return until

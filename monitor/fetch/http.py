@@ -7,9 +7,9 @@
 - At most 5 redirects; a total deadline per request enforced by a watchdog that closes the
   connection (a server that drips a byte a second cannot hold a worker); a body cap counted
   after decompression; content types checked per call.
-- robots.txt honoured for page fetches (monitor.fetch.robots), per-host politeness and cool-downs
-  shared across processes (monitor.fetch.hostgate), 429/503 Retry-After honoured but capped,
-  retries with backoff on connection errors and 5xx.
+- robots.txt honoured for page fetches (monitor.fetch.robots), per-host politeness and
+  per-origin cool-downs shared across processes (monitor.fetch.hostgate), 429/503 Retry-After
+  honoured but capped, retries with backoff on connection errors and 5xx.
 
 Every fetch is untrusted unless its caller says otherwise: `trust_configured=True` is an
 explicit opt-in, given only where the URL is built from the operator's configuration (each
@@ -54,6 +54,7 @@ from monitor.fetch.policy import (
     host_of,
     is_loopback,
     origin,
+    origin_key,
     parse_address,
     redact,
     trusted_origins,
@@ -329,12 +330,12 @@ class Fetcher:
                 raise RobotsDisallowed(f"{_shown(url)}: disallowed by robots.txt (or robots.txt unavailable)")
             if deadline_seconds is not None:
                 deadline_seconds = max(1.0, deadline_seconds - (time.monotonic() - started))
-        host = host_of(url)
+        host, key = host_of(url), origin_key(url)
         attempt = 0
         while True:
             if polite:
                 try:
-                    self.gate.acquire(host)
+                    self.gate.acquire(host, key)
                 except HostCoolingDown as exc:
                     raise RateLimited(str(exc)) from None
             try:
@@ -347,20 +348,21 @@ class Fetcher:
                 # A host that drips its answer would hold every later request for the whole
                 # deadline too: skip it for a while, like one that does not answer.
                 if polite:
-                    self._cool_down(host, "no complete response within the deadline")
+                    self._cool_down(key, "no complete response within the deadline")
                 raise
             except _Retryable as exc:
                 attempt += 1
                 if attempt > self.retries:
                     if isinstance(exc, _Unreachable) and polite:
-                        # Later requests to this host fail fast instead of each waiting out retries.
-                        self._cool_down(host, "unreachable")
+                        # Later requests to this origin fail fast instead of each waiting out
+                        # retries; another port of the same host is another server, not cooled.
+                        self._cool_down(key, "unreachable")
                     raise FetchError(str(exc), exc.status) from None
                 self.sleep(self.backoff * 2 ** (attempt - 1))
 
-    def _cool_down(self, host: str, reason: str) -> None:
-        until = self.gate.cool_down(host, UNREACHABLE_COOLDOWN, reason)
-        log.warning("%s cooled down until %s: %s", host, until.isoformat(timespec="seconds"), reason)
+    def _cool_down(self, key: str, reason: str) -> None:
+        until = self.gate.cool_down(key, UNREACHABLE_COOLDOWN, reason)
+        log.warning("%s cooled down until %s: %s", key, until.isoformat(timespec="seconds"), reason)
 
     def _once(self, url: str, params: dict[str, str] | None, accept: tuple[str, ...], max_bytes: int,
               deadline: float, sink=None, extra_headers: dict[str, str] | None = None, *,
@@ -443,12 +445,12 @@ class Fetcher:
               timed_out: threading.Event, sink=None, sock: socket.socket | None = None) -> FetchResult:
         url = _shown(response.url)
         status = response.status_code
-        host = (urlsplit(url).hostname or "").lower()
         if status in (429, 503):
             wait = retry_after_seconds(response.headers.get("Retry-After"), utcnow())
             wait = min(wait if wait is not None else 300.0, MAX_RETRY_AFTER)
-            until = self.gate.cool_down(host, wait, f"HTTP {status}")
-            raise RateLimited(f"{url}: HTTP {status}; {host} cooled down until {until.isoformat(timespec='seconds')}",
+            key = origin_key(response.url)  # the server (origin) that asked, not every port of its host
+            until = self.gate.cool_down(key, wait, f"HTTP {status}")
+            raise RateLimited(f"{url}: HTTP {status}; {key} cooled down until {until.isoformat(timespec='seconds')}",
                               status)
         if status >= 500:
             raise _Retryable(f"{url}: HTTP {status}", status)

@@ -4,6 +4,7 @@ shown in messages and logs (credentials and secret parameters masked). No I/O he
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import re
 from urllib.parse import urlsplit
@@ -120,6 +121,26 @@ def origin(url: str) -> tuple[str, str, int] | None:
         return (scheme, host, parts.port or DEFAULT_PORTS[scheme]) if host else None
     except (ValueError, MalformedURL):
         return None
+
+
+def origin_key(url: str) -> str:
+    """The origin as one text, the key of its cool-downs: scheme://host:port (the default
+    port written out, an IPv6 host in brackets). Two servers on one host (SearXNG on a dead
+    port, crt.sh on the live one) are two keys, so one's outage never darkens the other. A
+    key longer than the host_states column (a 253-character host name with scheme and port)
+    is the origin's SHA-256 instead. A URL with no origin is keyed by its text."""
+    found = origin(url)
+    if found is None:
+        key = f"url:{url}"
+    else:
+        scheme, host, port = found
+        key = f"{scheme}://{f'[{host}]' if ':' in host else host}:{port}"
+    if len(key) > MAX_KEY:
+        key = "origin-sha256:" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+    return key
+
+
+MAX_KEY = 253  # host_states.host
 
 
 def trusted_origins(urls) -> frozenset[tuple[str, str, int]]:

@@ -300,7 +300,7 @@ def test_429_cools_the_host_down_and_skips_it(httpserver, retry_after, expected)
     fetcher = _fetcher(_open(), port=httpserver.port)
     with pytest.raises(RateLimited):
         fetcher.get(httpserver.url_for("/limited"))
-    _, until, _ = fetcher.gate._memory["127.0.0.1"]
+    _, until, _ = fetcher.gate._memory[f"http://127.0.0.1:{httpserver.port}"]  # keyed by origin
     assert abs((until - dt.datetime.now(dt.UTC)).total_seconds() - expected) < 5
     served = len(httpserver.log)
     with pytest.raises(RateLimited, match="cooling down"):

@@ -43,7 +43,7 @@ def test_a_host_that_hits_the_deadline_is_cooled_down(dripping):
     with pytest.raises(RateLimited, match="cooling down .*deadline"):
         fetcher.get(dripping.url + "other")
     assert time.monotonic() - started < 0.5 and dripping.connections == 1
-    _, until, reason = fetcher.gate._memory["127.0.0.1"]
+    _, until, reason = fetcher.gate._memory[dripping.url.rstrip("/")]  # keyed by origin
     assert 100 < (until - dt.datetime.now(dt.UTC)).total_seconds() <= UNREACHABLE_COOLDOWN
     assert "deadline" in reason
 
