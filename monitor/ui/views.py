@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from monitor.collectors.sources import SOURCES
@@ -442,6 +441,7 @@ class BrandOverview:
     median_hours_to_down: float | None
     taken_down: int
     overdue: list[dict[str, Any]] = field(default_factory=list)  # open takedowns past the reminder age
+    overdue_count: int = 0  # all of them (the list shows the oldest OVERDUE_SHOWN)
     reminder_days: int = 7
     days: int = 30
 
@@ -451,38 +451,62 @@ def days_back(now: dt.datetime, days: int) -> list[dt.date]:
     return [today - dt.timedelta(days=n) for n in range(days - 1, -1, -1)]
 
 
-def per_day_counts(first_seen: list[dt.datetime], now: dt.datetime, days: int) -> list[tuple[dt.date, int]]:
-    """New findings per UTC day over the last `days` days (pure), zeros included."""
-    counts = Counter(as_utc(t).date() for t in first_seen)
-    return [(day, counts.get(day, 0)) for day in days_back(now, days)]
+OVERDUE_SHOWN = 50  # open takedowns past the reminder age listed by name; the rest counted
+
+
+def _per_day(session: Session, scope: list, days: list[dt.date]) -> list[tuple[dt.date, int]]:
+    """New findings per UTC day, counted in SQL: one CASE per day (portable, no date functions
+    that differ between SQLite and PostgreSQL, no row per finding brought into Python)."""
+    bounds = [dt.datetime.combine(d, dt.time(), dt.UTC) for d in days] + [
+        dt.datetime.combine(days[-1] + dt.timedelta(days=1), dt.time(), dt.UTC)]
+    columns = [func.coalesce(func.sum(case((and_(Finding.first_seen >= bounds[i], Finding.first_seen < bounds[i + 1]),
+                                           1), else_=0)), 0) for i in range(len(days))]
+    counts = session.execute(select(*columns).where(*scope, Finding.first_seen >= bounds[0])).one()
+    return list(zip(days, (int(n) for n in counts), strict=True))
+
+
+def _by_first_source(session: Session, scope: list, since: dt.datetime) -> list[tuple[str, int]]:
+    """Recent findings by the source that saw each first, aggregated in SQL (a window over
+    each finding's sightings), never one bind parameter per finding."""
+    first = (select(Sighting.source.label("source"), func.row_number().over(
+        partition_by=Sighting.finding_id, order_by=(Sighting.seen_at, Sighting.id)).label("n"))
+        .join(Finding, Finding.id == Sighting.finding_id).where(*scope, Finding.first_seen >= since).subquery())
+    rows = session.execute(select(first.c.source, func.count()).where(first.c.n == 1).group_by(first.c.source))
+    return sorted(((str(s), int(n)) for s, n in rows), key=lambda i: (-i[1], i[0]))
+
+
+def _median_hours(session: Session, brand: str | None) -> float | None:
+    """The median of the hours from first seen to taken down, read as the middle row(s)."""
+    where = [*([Takedown.brand_id == brand] if brand else []), Takedown.hours_first_seen_to_down.is_not(None)]
+    n = session.scalar(select(func.count()).select_from(Takedown).where(*where)) or 0
+    if not n:
+        return None
+    middle = list(session.scalars(select(Takedown.hours_first_seen_to_down).where(*where)
+                                  .order_by(Takedown.hours_first_seen_to_down).offset((n - 1) // 2)
+                                  .limit(2 - n % 2)))
+    return statistics.mean(middle)
 
 
 def overview(session: Session, brand: str | None, *, now: dt.datetime, reminder_days: int,
              days: int = 30) -> BrandOverview:
-    """Counts for one brand (or every brand, brand=None)."""
+    """Counts for one brand (or every brand, brand=None), each aggregated by the database:
+    the work and the memory do not grow with the number of findings."""
     scope = [Finding.brand_id == brand] if brand else []
     by_status = dict(session.execute(select(Finding.status, func.count()).where(*scope).group_by(Finding.status))
                      .all())
     by_tier = dict(session.execute(select(Finding.verdict, func.count()).where(*scope).group_by(Finding.verdict))
                    .all())
-    since = dt.datetime.combine(days_back(now, days)[0], dt.time(), dt.UTC)
-    recent = session.execute(select(Finding.id, Finding.first_seen).where(*scope, Finding.first_seen >= since)).all()
-    first_source: dict[int, str] = {}
-    if recent:
-        ids = [r.id for r in recent]
-        for finding_id, source in session.execute(
-                select(Sighting.finding_id, Sighting.source).where(Sighting.finding_id.in_(ids))
-                .order_by(Sighting.seen_at, Sighting.id)):
-            first_source.setdefault(finding_id, source)
-    hours = [h for h in session.scalars(select(Takedown.hours_first_seen_to_down).where(
-        *([Takedown.brand_id == brand] if brand else []), Takedown.hours_first_seen_to_down.is_not(None)))]
+    day_list = days_back(now, days)
+    since = dt.datetime.combine(day_list[0], dt.time(), dt.UTC)
     cutoff = now - dt.timedelta(days=reminder_days)
+    overdue_where = [*([Takedown.brand_id == brand] if brand else []), Takedown.status.in_(("drafted", "sent")),
+                     Takedown.drafted_at < cutoff, Finding.status != "false_positive"]
+    overdue_count = session.scalar(select(func.count()).select_from(Takedown)
+                                   .join(Finding, Finding.id == Takedown.finding_id).where(*overdue_where)) or 0
     overdue = []
     for takedown, label, url in session.execute(
             select(Takedown, Finding.label, Finding.url).join(Finding, Finding.id == Takedown.finding_id)
-            .where(*([Takedown.brand_id == brand] if brand else []), Takedown.status.in_(("drafted", "sent")),
-                   Takedown.drafted_at < cutoff, Finding.status != "false_positive")
-            .order_by(Takedown.drafted_at)):
+            .where(*overdue_where).order_by(Takedown.drafted_at, Takedown.id).limit(OVERDUE_SHOWN)):
         overdue.append({"takedown_id": takedown.id, "finding_id": takedown.finding_id, "brand": takedown.brand_id,
                         "identity": identity(label, url), "status": takedown.status,
                         "drafted_at": as_utc(takedown.drafted_at),
@@ -491,10 +515,9 @@ def overview(session: Session, brand: str | None, *, now: dt.datetime, reminder_
         brand=brand or "", total=sum(by_status.values()),
         by_status=[(shown_status(s), by_status.get(s, 0)) for s in FINDING_STATUSES],
         by_tier=[(t, by_tier[t]) for t in TIERS if by_tier.get(t)],
-        per_day=per_day_counts([r.first_seen for r in recent], now, days),
-        by_source=sorted(Counter(first_source.values()).items(), key=lambda i: (-i[1], i[0])),
-        median_hours_to_down=statistics.median(hours) if hours else None, taken_down=by_status.get("taken_down", 0),
-        overdue=overdue, reminder_days=reminder_days, days=days)
+        per_day=_per_day(session, scope, day_list), by_source=_by_first_source(session, scope, since),
+        median_hours_to_down=_median_hours(session, brand), taken_down=by_status.get("taken_down", 0),
+        overdue=overdue, overdue_count=overdue_count, reminder_days=reminder_days, days=days)
 
 
 # ---------------------------------------------------------------- source health
