@@ -26,15 +26,25 @@ source failed; one broken source shows as an error in the table, not a failed ru
 **Findings**: the *Findings* page in the navigation lists, filters and marks them; so does
 `monitor findings list|show|mark` in a shell.
 
+**Paused or not**: a new DAG is paused. A paused DAG runs nothing, not even a backfill's
+or a triggered run (they wait, *queued*). Unpausing it (the toggle, `airflow dags unpause
+brand_monitor`, or the Trigger form's **Unpause brand_monitor on trigger**, ticked by
+default) **starts the hourly schedule**: the latest hour runs at once, then one run every
+hour against the configured sources, until it is paused again.
+
 **Re-running**
-- *Ad-hoc run*: **Trigger** (the form offers the Params): `brands`, `sources` (choices;
-  empty: all), `min_score`, `dry_run` (no email), `window_start` / `window_end` (ISO 8601;
-  default: the data interval, or the last `MONITOR_LOOKBACK_HOURS` hours).
+- *Ad-hoc run*: **Trigger** (the form offers the Params in words): Brands, Sources
+  (choices; empty: all), Alert threshold, Dry run (no email), Window start / Window end (a
+  date and time picker, ISO 8601 such as `2026-11-01T00:00:00+00:00`; default: the data
+  interval, or the last `MONITOR_LOOKBACK_HOURS` hours). A malformed date is refused by the
+  form; a date no calendar has (`2026-02-30`) fails `window` at once, and the run ends failed
+  with nothing alerted.
 - *Backfill*: **Trigger → Backfill** in the UI, or in a shell with the same homes
-  (`eval "$(make -s env)"`): `airflow backfill create --dag-id brand_monitor --from-date
-  2026-11-01T00:00:00 --to-date 2026-11-02T00:00:00`. Past windows are re-collected and
-  findings recorded; no email is sent unless `send_backfill_alerts` is true, and nothing
-  already alerted is alerted again.
+  (`eval "$(make -s env)"`): `airflow dags unpause brand_monitor`, then `airflow backfill
+  create --dag-id brand_monitor --from-date 2026-11-01T00:00:00 --to-date
+  2026-11-01T05:00:00` (one run per hour). Past windows are re-collected and findings
+  recorded; no email is sent unless *Email from a backfill* (`send_backfill_alerts`) is true,
+  and nothing already alerted is alerted again.
 - *Retry a failed task*: **Clear** the task instance; writes are idempotent upserts.
 
 Failure emails go to `MONITOR_OPS_EMAIL` when it is set (SmtpNotifier, `smtp_default`).

@@ -107,6 +107,46 @@ def fails_at_once() -> Generator[None, None, None]:
         raise AirflowFailException(str(exc)) from None
 
 
+# A date and time as ISO 8601 (what the form's date picker sends, and what an analyst types):
+# month 01-12, day 01-31, hour 00-23, optional seconds, fraction and offset. Refused by the form
+# (and by the API and CLI) before the run starts; `window` still refuses a day that does not
+# exist in its month (2026-02-30), at once and without retries.
+ISO_DATE_TIME = (r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[T ]([01][0-9]|2[0-3]):[0-5][0-9]"
+                 r"(:[0-5][0-9](\.[0-9]+)?)?(Z|[+-]([01][0-9]|2[0-3]):?[0-5][0-9])?$")
+
+
+def window_param(title: str, example: str, what: str) -> Param:
+    return Param(None, type=["null", "string"], format="date-time", pattern=ISO_DATE_TIME, title=title,
+                 description=f"{what} of the window to collect, in ISO 8601 (UTC unless an offset is given), "
+                             f"e.g. {example}. Empty: the run's data interval, or the last MONITOR_LOOKBACK_HOURS "
+                             "hours for a manual run.")
+
+
+def trigger_params(brand_items: dict[str, Any], brand_choices: list[str], sources: list[str]) -> dict[str, Param]:
+    """The Params of the trigger form: titles in words, an example in each free-text field."""
+    # "empty: all" Params allow null, so the trigger form does not mark them required.
+    return {
+        "brands": Param([], type=["null", "array"], items=brand_items, examples=brand_choices or None,
+                        title="Brands", description="The brands to look for (their ids in brands.yaml, e.g. "
+                                                    "lao-airlines). Empty: all brands."),
+        "sources": Param(sources, type=["null", "array"], items={"type": "string", "enum": list(SOURCE_NAMES)},
+                         examples=list(SOURCE_NAMES), title="Sources",
+                         description="The sources to collect from, e.g. searxng. Empty: MONITOR_SOURCES."),
+        "min_score": Param(None, type=["null", "integer"], minimum=0, maximum=100, title="Alert threshold (0-100)",
+                           description="Findings scoring at least this are emailed, e.g. 60. Empty: "
+                                       "MONITOR_ALERT_MIN_SCORE, else the rules' threshold (45)."),
+        "dry_run": Param(False, type="boolean", title="Dry run (no email)",
+                         description="Collect, score and store, but send no email."),
+        "window_start": window_param("Window start", "2026-11-01T00:00:00+00:00", "The start"),
+        "window_end": window_param("Window end", "2026-11-01T06:00:00+00:00", "The end"),
+        "send_backfill_alerts": Param(False, type="boolean", title="Email from a backfill",
+                                      description="For backfill runs only (airflow backfill create, or Trigger "
+                                                  "→ Backfill): let them email the digests. Off, a backfill records "
+                                                  "its findings and the next scheduled run emails them. Scheduled "
+                                                  "and manual runs always email (unless Dry run)."),
+    }
+
+
 def build_monitor_dag(*, dag_id: str, schedule: str, doc_md: str, sources: list[str], tags: list[str]):
     settings = parse_settings()
     brand_choices = brand_ids_for_form(settings)
@@ -123,19 +163,7 @@ def build_monitor_dag(*, dag_id: str, schedule: str, doc_md: str, sources: list[
         doc_md=doc_md,
         tags=["impersonation-monitor", *tags],
         default_args=default_args(settings),
-        params={
-            # "empty: all" Params allow null, so the trigger form does not mark them required.
-            "brands": Param([], type=["null", "array"], items=brand_items, examples=brand_choices or None,
-                            description="Brand ids; empty: all brands."),
-            "sources": Param(sources, type=["null", "array"], items={"type": "string", "enum": list(SOURCE_NAMES)},
-                             examples=list(SOURCE_NAMES), description="Source names; empty: MONITOR_SOURCES."),
-            "min_score": Param(None, type=["null", "integer"], minimum=0, maximum=100,
-                               description="Alert threshold; empty: MONITOR_ALERT_MIN_SCORE or the rules' threshold."),
-            "dry_run": Param(False, type="boolean", description="Collect, score and store, but send no email."),
-            "window_start": Param(None, type=["null", "string"], description="ISO 8601; overrides the data interval."),
-            "window_end": Param(None, type=["null", "string"], description="ISO 8601; overrides the data interval."),
-            "send_backfill_alerts": Param(False, type="boolean", description="Let backfill runs send digests."),
-        },
+        params=trigger_params(brand_items, brand_choices, sources),
     )
     def monitor_dag() -> None:
         pool = fetch_pool(settings)
@@ -203,6 +231,8 @@ def build_monitor_dag(*, dag_id: str, schedule: str, doc_md: str, sources: list[
 
             # drafts: only to wait for the takedown drafts, which the digests name
             list(stored)  # wait for every store; the digests read the database
+            if run is None:  # `window` failed (bad Params): it says why; nothing was collected to alert
+                return {"skipped": "no window (the window task failed: see its log); nothing alerted"}
             with fails_at_once():
                 return alert_run(task_settings(), dict(get_current_context()["params"]), RunInfo.from_dict(run),
                                  smtp_url=smtp_url())

@@ -194,3 +194,46 @@ def test_a_broken_registry_fails_the_run_at_once_without_retries(brand_monitor_d
     assert states["summary"].state == "failed"  # the run's verdict: nothing was collected
     assert states["alert"].state == "failed" and states["alert"].try_number == 1
     assert smtp_sink.messages == []
+
+
+def test_a_malformed_window_is_refused_by_the_trigger_form_naming_the_field(brand_monitor_dag):
+    """'2026-13-01 25:00' used to be accepted, fail `window` and make `alert` crash into retries."""
+    from airflow.sdk.exceptions import ParamValidationError
+
+    params = copy.deepcopy(brand_monitor_dag.params)
+    schema = params.get_param("window_start").schema
+    assert schema["format"] == "date-time"  # the form's date and time picker
+    for bad in ("2026-13-01 25:00", "2026-11-01", "yesterday", "2026-11-01T24:00:00", "2026-11-31T00:00:00+25:00"):
+        with pytest.raises(ParamValidationError, match="window_start"):
+            params["window_start"] = bad
+    for good in ("2026-11-01T00:00:00+00:00", "2026-11-01T00:00", "2026-11-01 06:30:00Z", "2026-11-01T00:00:00.000Z",
+                 "2026-11-01T07:00:00+0700"):
+        params["window_start"] = good
+        assert params.validate()["window_start"] == good
+
+
+def test_a_failed_window_fails_the_run_at_once_and_alert_neither_crashes_nor_retries(brand_monitor_dag, monitor_env,
+                                                                                     smtp_sink):
+    """A date the form's pattern lets through but no calendar has: `window` fails once, with the
+    field named; `alert` says there was nothing to alert; the run ends failed."""
+    run = brand_monitor_dag.test(run_conf={"window_start": "2026-02-30T00:00:00+00:00"})
+    assert run.state == "failed"
+    states = {ti.task_id: ti for ti in run.get_task_instances()}
+    assert states["window"].state == "failed" and states["window"].try_number == 1
+    assert states["alert"].state == "success" and states["alert"].try_number == 1
+    assert states["summary"].state == "failed"
+    assert smtp_sink.messages == []
+
+
+def test_the_trigger_form_speaks_in_words_with_an_example_in_each_free_text_field(brand_monitor_dag):
+    params = brand_monitor_dag.params
+    for name in params:
+        schema = params.get_param(name).schema
+        assert schema.get("title") and schema["title"] != name and "_" not in schema["title"], name
+        types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+        if "string" in types or "integer" in types or "array" in types:
+            assert "e.g. " in params.get_param(name).description, name
+    backfill = params.get_param("send_backfill_alerts").description
+    assert backfill.startswith("For backfill runs only") and "Scheduled and manual runs always email" in backfill
+    assert "Unpause brand_monitor on trigger" in brand_monitor_dag.doc_md
+    assert "starts the hourly schedule" in brand_monitor_dag.doc_md
