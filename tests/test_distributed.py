@@ -5,24 +5,24 @@ database, Redis as broker (this machine's servers), triggered through the REST A
 from __future__ import annotations
 
 import os
-import time
 
 import pytest
 from sqlalchemy import func, select
 
 from monitor.demo.web import DemoWeb
-from tests.conftest import POSTGRES_URL
+from tests.conftest import postgres_url
 
 pytestmark = pytest.mark.distributed
 REDIS_URL = os.environ.get("MONITOR_TEST_REDIS_URL")
+HANG_GUARD = 1200  # seconds per test
 
 
 @pytest.fixture(scope="module")
 def topology(tmp_path_factory):
-    if not (POSTGRES_URL and REDIS_URL):
+    if not REDIS_URL:
         if os.environ.get("CI"):
-            pytest.fail("MONITOR_TEST_POSTGRES_URL and MONITOR_TEST_REDIS_URL must be set in CI")
-        pytest.skip("needs MONITOR_TEST_POSTGRES_URL and MONITOR_TEST_REDIS_URL")
+            pytest.fail("MONITOR_TEST_REDIS_URL must be set in CI")
+        pytest.skip("needs MONITOR_TEST_REDIS_URL (Redis, the Celery broker)")
     from aiosmtpd.controller import Controller
 
     from tests.conftest import SmtpSink, free_port
@@ -31,17 +31,22 @@ def topology(tmp_path_factory):
     sink = SmtpSink(port=free_port())
     controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
     controller.start()
-    started = time.monotonic()
     try:
-        with DemoWeb() as web, Topology(POSTGRES_URL, REDIS_URL, web, sink.port, tmp_path_factory.mktemp("topology")) as topo:
+        with DemoWeb() as web, Topology(postgres_url(), REDIS_URL, web, sink.port, tmp_path_factory.mktemp("topology")) as topo:
             topo.sink = sink
             topo.unpause("brand_monitor")
             yield topo
     finally:
         controller.stop()
-    # a guard against a hung topology, not a speed target (bench/run_bench.py measures speed):
-    # about 4 minutes alone on 2 cores, more when the machine is busy
-    assert time.monotonic() - started < 600, "the distributed proof must finish within 10 minutes"
+
+
+@pytest.fixture(autouse=True)
+def hang_guard(request):
+    """One generous limit per test on everything it waits for (it waits on states, not on a
+    time per step): a guard against a hung topology, not a speed target (bench/run_bench.py
+    measures speed). Each test takes about 2 minutes alone on 2 cores, several times that busy."""
+    if "topology" in request.fixturenames:
+        request.getfixturevalue("topology").guard(HANG_GUARD)
 
 
 def _counts(topology):
@@ -60,7 +65,7 @@ def test_runs_on_celery_workers_store_findings_and_mail_each_brand_once(topology
     # run for two brands overlaps it.
     run_id = topology.trigger("brand_monitor", {"brands": ["laopost", "lao-telecom"]})
     assert topology.wait_for_run("brand_monitor", run_id) == "success"
-    runs = topology.wait_for_all_runs("brand_monitor")
+    runs = topology.wait_for_all_runs("brand_monitor", expected=2)  # the scheduled run and this one
     assert all(run["state"] == "success" for run in runs)
     assert any(run["run_type"] == "scheduled" for run in runs)
     instances = topology.task_instances("brand_monitor", run_id)
@@ -79,6 +84,7 @@ def test_overlapping_runs_and_a_backfill_duplicate_nothing(topology):
     import datetime as dt
 
     before_findings, before_alerts = _counts(topology)
+    runs_before = topology.runs("brand_monitor")
     messages_before = len(topology.sink.messages)
     for _ in range(2):
         topology.trigger("brand_monitor", {})
@@ -86,8 +92,8 @@ def test_overlapping_runs_and_a_backfill_duplicate_nothing(topology):
     # three past hours: the intervals starting 4, 3 and 2 hours ago (the last one already ran)
     topology.backfill("brand_monitor", (now - dt.timedelta(hours=4)).isoformat(), (now - dt.timedelta(hours=2)).isoformat(),
                       {"send_backfill_alerts": True})
-    runs = topology.wait_for_all_runs("brand_monitor", timeout=240)
-    assert all(run["state"] == "success" for run in runs), [(r["run_id"], r["state"]) for r in runs]
+    runs = topology.wait_for_all_runs("brand_monitor", expected=len(runs_before) + 2 + 3)
+    assert all(run["state"] == "success" for run in runs), [(r["dag_run_id"], r["state"]) for r in runs]
     assert sum(1 for run in runs if run["run_type"] == "backfill") == 3
     findings, alerts = _counts(topology)
     assert sorted(findings) == sorted(before_findings) and len(findings) == len(set(findings))
