@@ -52,3 +52,41 @@ def test_source_keys_come_from_the_environment_first_then_from_connections():
     assert (settings.brave_api_key, settings.google_api_key, settings.google_cx) == ("brave-key", "env", "engine-1")
     assert "searxng" not in " ".join(asked)  # a source without keys asks no connection
     assert settings_with_keys([], connection, env={}).brave_api_key is None
+
+
+# ---------------------------------------------------------------- issue #20 item 8: weak secrets
+
+@pytest.mark.parametrize(("secret", "why"), [
+    (" " * 16, "blanks"),
+    ("0" * 16, "only 1 different characters"),
+    ("0" * 64, "only 1 different characters"),
+    ("abababababababababab", "only 2 different characters"),
+    ("aaaaaaaaaaaaaaaaaa0123456789", "one character makes up 18 of its 28"),
+    ("1234567890123456", "about 53 bits"),
+    ("short", "too short"),
+    ("my secret key for the links", "blanks"),
+    ("tab\tseparated-secret-key", "blanks or control characters"),
+])
+def test_a_weak_secret_is_refused_with_the_way_to_make_one(secret, why):
+    with pytest.raises(SettingsError) as info:
+        Settings.from_env({"MONITOR_SECRET_KEY": secret})
+    message = str(info.value)
+    assert message.startswith("MONITOR_SECRET_KEY: ") and why in message
+    assert "openssl rand -hex 32" in message and "secrets.token_urlsafe(32)" in message
+    assert info.value.setting == "MONITOR_SECRET_KEY"
+    if len(secret) >= 16 and secret.strip():
+        assert secret not in message  # the value itself is never repeated
+
+
+def test_generated_secrets_are_accepted():
+    import secrets
+
+    for _ in range(500):
+        for secret in (secrets.token_hex(32), secrets.token_urlsafe(32), secrets.token_urlsafe(12)):
+            assert Settings.from_env({"MONITOR_SECRET_KEY": secret}).secret_key == secret
+
+
+def test_the_error_names_its_setting():
+    assert SettingsError("MONITOR_HTTP_TIMEOUT='x': expected a whole number").setting == "MONITOR_HTTP_TIMEOUT"
+    assert SettingsError("MONITOR_HTTP_RESOLVE is for tests").setting == "MONITOR_HTTP_RESOLVE"
+    assert SettingsError("something else").setting is None
