@@ -69,6 +69,8 @@ def test_the_helm_notes_say_the_same():
 @pytest.mark.skipif(shutil.which("docker") is None, reason="docker is not installed")
 def test_docker_compose_config(tmp_path):
     env = {**os.environ, "SEARXNG_SECRET": "0123456789abcdef0123456789abcdef", "AIRFLOW_CONN_SMTP_DEFAULT": "",
+           "MONITOR_SECRET_KEY": "compose-config-secret-0123456789",
+           "AIRFLOW__CORE__FERNET_KEY": "bWFrZSBhIG5ldyBvbmUgZm9yIGVhY2ggaW5zdGFsbCE=",
            "MONITOR_DATABASE_URL": "", "MONITOR_MAIL_FROM": "", "MONITOR_SOURCES": "", "MONITOR_CONTACT_URL": ""}
     env.pop("MONITOR_SEARXNG_URL", None)
     command = ["docker", "compose", "--project-directory", str(ROOT), "-f", str(ROOT / "docker-compose.yml"),

@@ -63,3 +63,62 @@ def test_recipients_override_reaches_the_digest(registry):
     message = build_digest(registry.brand("laopost"), [item], mail_from="m@example.org", dedup_key="k", now=now,
                            recipients=settings.alert_recipients_override)
     assert message["To"] == "staging@example.org, qa@example.org"
+
+
+# ---------------------------------------------------------------- issue #20 item 4: private by default
+
+def _defaults(text: str) -> str:
+    """A compose value with each ${VAR:-default} replaced by its default (what an operator who
+    set nothing gets)."""
+    return re.sub(r"\$\{[A-Z0-9_]+:-([^}]*)\}", r"\1", text)
+
+
+def _bindings(service: dict) -> list[str]:
+    return [_defaults(str(port)) for port in service.get("ports", [])]
+
+
+def test_only_the_api_server_is_published_by_default_and_on_loopback():
+    always = {name for name, service in COMPOSE["services"].items() if service.get("ports") and
+              not service.get("profiles")}
+    assert always == {"airflow-apiserver"}
+    assert _bindings(COMPOSE["services"]["airflow-apiserver"]) == ["127.0.0.1:8080:8080"]
+    assert "API_SERVER_ADDRESS" in ENV_EXAMPLE  # the operator's way to say otherwise
+    # whatever is published, on a profile or by an override, binds this host's loopback only
+    override = yaml.safe_load((ROOT / "deploy" / "compose.mail-ui.yml").read_text("utf-8"))
+    for service in [*COMPOSE["services"].values(), *override["services"].values()]:
+        for binding in _bindings(service):
+            assert binding.startswith("127.0.0.1:") and binding.count(":") == 2, binding
+
+
+def test_the_mail_ui_is_not_published_without_the_override():
+    mailpit = COMPOSE["services"]["mailpit"]
+    assert not mailpit.get("ports")
+    override = yaml.safe_load((ROOT / "deploy" / "compose.mail-ui.yml").read_text("utf-8"))
+    assert override["services"]["mailpit"]["ports"] == ["127.0.0.1:8025:8025"]
+
+
+def test_the_fernet_key_is_required_from_env():
+    value = COMPOSE["x-airflow-common"]["environment"]["AIRFLOW__CORE__FERNET_KEY"]
+    assert re.fullmatch(r"\$\{AIRFLOW__CORE__FERNET_KEY:\?[^}]+\}", value), value  # no default, refused if empty
+    assert "AIRFLOW__CORE__FERNET_KEY" in ENV_EXAMPLE
+    example = (ROOT / ".env.example").read_text("utf-8")
+    assert re.search(r"^AIRFLOW__CORE__FERNET_KEY=$", example, re.M)  # each operator makes one
+    # the recipe in .env.example and in compose's refusal makes a key Airflow accepts
+    recipe = re.search(r'python3 -c "([^"]+)"', value).group(1)
+    assert recipe in example
+    import subprocess
+    import sys
+
+    from cryptography.fernet import Fernet
+
+    key = subprocess.run([sys.executable, "-c", recipe], capture_output=True, text=True, check=True).stdout.strip()
+    assert Fernet(key).decrypt(Fernet(key).encrypt(b"smtp password")) == b"smtp password"
+
+
+def test_each_published_port_is_documented():
+    readme = (ROOT / "README.md").read_text("utf-8")
+    override = yaml.safe_load((ROOT / "deploy" / "compose.mail-ui.yml").read_text("utf-8"))
+    for service in [*COMPOSE["services"].values(), *override["services"].values()]:
+        for binding in _bindings(service):
+            host_part = binding.rsplit(":", 1)[0]
+            assert f"`{host_part}`" in readme, host_part
