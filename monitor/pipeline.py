@@ -289,8 +289,8 @@ def _score_one(raw: dict[str, Any], collected: Collected, scorer: Scorer, enrich
     return FindingInput(
         brand_id=result.brand, canonical_key=identity.key, kind=candidate.kind, platform=identity.platform,
         url=candidate.url, label=identity.label, score=result.score, verdict=result.verdict,
-        reasons=list(result.reasons), candidate=candidate.to_dict(), source=collected.source,
-        query=raw.get("query")).as_dict(), False
+        reasons=list(result.reasons), reasons_lo=list(result.reasons_lo),
+        candidate=candidate.to_dict(), source=collected.source, query=raw.get("query")).as_dict(), False
 
 
 # ---------------------------------------------------------------- store

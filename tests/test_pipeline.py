@@ -244,3 +244,25 @@ def test_nul_long_paths_and_lone_surrogates_do_not_lose_the_batch(migrated_url):
         assert "\x00" not in session.scalars(select(Sighting.query)).first()
     again = pipeline.store(settings, scored)  # the bounded key is stable: the same findings
     assert (again.new, again.updated) == (0, 4)
+
+
+def test_the_finding_input_carries_the_lao_reasons_one_for_one():
+    """pipeline._score_one builds the stored finding from the Score: its Lao reasons go with it."""
+    from monitor.detection.models import IMPERSONATION, Score
+
+    class Scorer:
+        def score(self, candidate):
+            return Score(candidate.id, "laopost", 95, IMPERSONATION, ["looks like Laopost", "asks for a fee"],
+                         ["ຄ້າຍຄື ໄປສະນີລາວ", "ຂໍຄ່າທຳນຽມ"])
+
+    class NoEnrichment:
+        def worth_it(self, candidate, result):
+            return False
+
+    collected = pipeline.Collected(source="searxng", brand="laopost", collection_run_id=1, status="ok", error=None,
+                                   layout_changed=False, queries=1)
+    raw = {"id": "1", "kind": "domain", "domain": "laopost-fee.example", "url": "https://laopost-fee.example/"}
+    flagged, official = pipeline._score_one(raw, collected, Scorer(), NoEnrichment(), frozenset())
+    assert not official
+    assert flagged["reasons"] == ["looks like Laopost", "asks for a fee"]
+    assert flagged["reasons_lo"] == ["ຄ້າຍຄື ໄປສະນີລາວ", "ຂໍຄ່າທຳນຽມ"]

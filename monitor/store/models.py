@@ -125,6 +125,8 @@ class Finding(Base):
     score: Mapped[int] = mapped_column(Integer)
     verdict: Mapped[str] = mapped_column(String(16))
     reasons: Mapped[list[str]] = mapped_column(JSON)
+    # The same reasons in Lao, one for one; None for findings stored before them (shown in English).
+    reasons_lo: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
     candidate: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(20), default="new")
     status_note: Mapped[str | None] = mapped_column(Text)

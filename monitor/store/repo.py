@@ -59,6 +59,9 @@ class FindingInput(Record):
     candidate: dict[str, Any]
     source: str
     query: str | None
+    # The reasons in Lao, one for one with `reasons` (Score.reasons_lo); None from producers
+    # that predate them (an old XCom), [] when the scorer gave none.
+    reasons_lo: list[str] | None = None
 
 
 def insert_for(session: Session):  # dialect insert construct
@@ -155,7 +158,7 @@ def _upsert_one(session: Session, item: FindingInput, collection_run_id: int | N
     statement = insert(Finding).values(
         brand_id=item.brand_id, canonical_key=item.canonical_key, kind=item.kind, platform=item.platform,
         url=item.url, label=item.label[:600], score=item.score, verdict=item.verdict, reasons=item.reasons,
-        candidate=item.candidate, status="new", first_seen=now, last_seen=now,
+        reasons_lo=item.reasons_lo or None, candidate=item.candidate, status="new", first_seen=now, last_seen=now,
     )
     statement = statement.on_conflict_do_update(
         index_elements=[Finding.brand_id, Finding.canonical_key],
@@ -164,6 +167,7 @@ def _upsert_one(session: Session, item: FindingInput, collection_run_id: int | N
             "score": statement.excluded.score,
             "verdict": statement.excluded.verdict,
             "reasons": statement.excluded.reasons,
+            "reasons_lo": statement.excluded.reasons_lo,
             "candidate": statement.excluded.candidate,
             "url": func.coalesce(statement.excluded.url, Finding.url),
         },

@@ -155,3 +155,22 @@ def test_followup_status_changes_are_named_and_recorded(session_factory):
         assert [(m.subject, m.status, m.actor) for m in session.scalars(select(StatusMark).order_by(StatusMark.id))] == [
             ("takedown", "resolved", "takedown_followup"), ("finding", "taken_down", "takedown_followup"),
             ("finding", "alerted", "takedown_followup")]
+
+
+def test_the_lao_reasons_are_stored_one_for_one_and_refreshed(session_factory):
+    from monitor.ui.views import lao_reasons
+
+    with session_factory() as session:
+        upsert_findings(session, [_finding(reasons=["looks like Laopost", "asks for a card"],
+                                       reasons_lo=["ຄ້າຍຄື ໄປສະນີລາວ", "ຂໍບັດ"])], collection_run_id=None, now=T0)
+        session.commit()
+        finding = session.scalars(select(Finding)).one()
+        assert finding.reasons_lo == ["ຄ້າຍຄື ໄປສະນີລາວ", "ຂໍບັດ"]
+        # a later sighting with no Lao (an old producer): the English is shown in its place
+        upsert_findings(session, [_finding(reasons=["looks like Laopost"])], collection_run_id=None,
+                        now=T0 + dt.timedelta(hours=1))
+        session.commit()
+        session.refresh(finding)
+        assert finding.reasons_lo is None
+        assert lao_reasons(finding.reasons, finding.reasons_lo) == ["looks like Laopost"]
+    assert lao_reasons(["a", "b"], ["ກ", ""]) == ["ກ", "b"]
