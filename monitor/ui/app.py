@@ -19,19 +19,22 @@ import logging
 from collections.abc import Callable
 from functools import cached_property
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Form, HTTPException, Request, status
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup, escape
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from monitor.clock import display_time, utcnow
 from monitor.detection.domains import defang
 from monitor.settings import Settings
-from monitor.ui import charts, links, params, views
+from monitor.ui import charts, links, owner_text, params, views
 from monitor.ui.auth import FINDINGS_DAG, AirflowAuth, Caller
-from monitor.ui.brands import RegistryReader
+from monitor.ui.brands import BrandName, RegistryReader
+from monitor.ui.plain import plain_error
 from monitor.ui.security import csrf_ok, csrf_token, same_origin, visible
 
 log = logging.getLogger(__name__)
@@ -54,12 +57,27 @@ class MarkBody(BaseModel):
     note: str | None = Field(default=None, max_length=2000)
 
 
+def _brand_label(brand_id: str, names: dict[str, BrandName], lao: bool = True) -> Markup:
+    """A brand as people know it: its name, and its Lao name where the registry has one."""
+    name = names.get(brand_id)
+    if name is None:
+        return escape(visible(brand_id))
+    html = escape(visible(name.name))
+    if lao and name.name_lo:
+        html += Markup(' <span lang="lo" class="lo">') + escape(visible(name.name_lo)) + Markup("</span>")
+    return Markup(html)
+
+
 def _environment() -> Environment:
     env = Environment(loader=PackageLoader("monitor.ui", "templates"), autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["v"] = visible  # control and bidi characters as visible escapes; escaped after
     env.filters["t"] = display_time
     env.filters["defang"] = defang
+    env.filters["fref"] = params.finding_ref
+    env.filters["tref"] = params.takedown_ref
+    env.filters["brand"] = _brand_label
+    env.globals["plain_error"] = plain_error
     env.globals["UI_MARKS"] = views.UI_MARKS
     env.globals["OWNER_ACTIONS"] = links.OWNER_ACTIONS
     return env
@@ -97,6 +115,23 @@ class FindingsApp:
             raise RuntimeError("no secret for CSRF tokens: set MONITOR_SECRET_KEY or Airflow's [api] secret_key")
         return secret
 
+    def brand_names(self, extra_ids: list[str] = ()) -> dict[str, BrandName]:
+        """The registry's brands by id (names, Lao names); slugs alone if it cannot be read."""
+        try:
+            return self.brands.names(extra_ids)
+        except Exception:  # noqa: BLE001 - a page must still show, with slugs
+            log.exception("cannot read the brand registry %s", self.settings.brands_file)
+            return {b: BrandName(b, b, None) for b in extra_ids}
+
+    def checked_filter(self, query: Any, names: dict[str, BrandName]) -> views.FindingFilter:
+        """The findings filter of a query string; a brand that is neither in the registry nor in
+        the database is a 400 naming the parameter (not an empty list)."""
+        f = views.FindingFilter.parse(query)
+        if f.brand and f.brand not in names:
+            known = ", ".join(names) or "none"
+            raise params.BadParameter("brand", f"brand={f.brand!r}: not a brand of the registry (known: {known})")
+        return f
+
     # ------------------------------------------------------------ helpers
 
     @staticmethod
@@ -112,6 +147,7 @@ class FindingsApp:
                **context: Any) -> HTMLResponse:
         base = self.relative_base(request)
         context.setdefault("can_edit", False)
+        context.setdefault("names", self.brand_names())
         html = self.templates.get_template(template).render(
             base=base, airflow=base + "../", user=caller.name if caller else None,
             csrf=csrf_token(self.csrf_secret, caller.credential) if caller and caller.via == "cookie" else "",
@@ -211,11 +247,14 @@ def _download(data: bytes, filename: str, media_type: str = "application/octet-s
     return response
 
 
-def _json_row(row: views.FindingRow, raw_url: str | None = None) -> dict[str, Any]:
-    return {"id": row.id, "brand": row.brand, "kind": row.kind, "identity": row.identity, "url": raw_url,
+def _json_row(row: views.FindingRow, raw_url: str | None = None,
+              names: dict[str, BrandName] | None = None) -> dict[str, Any]:
+    name = (names or {}).get(row.brand)
+    return {"id": row.id, "ref": params.finding_ref(row.id), "brand": row.brand,
+            "brand_name": name.name if name else row.brand, "brand_name_lo": name.name_lo if name else None, "kind": row.kind, "identity": row.identity, "url": raw_url,
             "url_defanged": row.url, "platform": row.platform, "score": row.score, "verdict": row.verdict,
             "status": row.status, "first_seen": row.first_seen.isoformat(), "last_seen": row.last_seen.isoformat(),
-            "takedown": row.takedown}
+            "takedown": row.takedown, "takedown_ref": params.takedown_ref(row.takedown_id) if row.takedown_id else None}
 
 
 def _finding_id(raw: str) -> int:
@@ -224,6 +263,22 @@ def _finding_id(raw: str) -> int:
         return params.reference(raw, "finding", params.FINDING_PREFIX)
     except params.BadParameter as exc:
         raise HTTPException(404, f"no such finding: {exc}") from None
+
+
+def _thumbnail_response(ui: FindingsApp, finding_id: int) -> Response:
+    """The thumbnail of a finding's latest screenshot, as an image nothing else can be read as."""
+    from monitor.notify.thumbnail import thumbnail
+
+    with ui.sessions() as session:
+        takedown = views.latest_takedown(session, finding_id)
+        data = thumbnail(takedown.screenshot) if takedown is not None else None
+    if not data:
+        raise HTTPException(404, f"finding {params.finding_ref(finding_id)} has no screenshot")
+    response = Response(data, media_type="image/png")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 def _iso(value: dt.datetime | None) -> str | None:
@@ -264,11 +319,14 @@ def create_app(settings: Settings | None = None, *, auth: AirflowAuth | None = N
 
     @app.get("/findings", response_class=HTMLResponse)
     def findings_page(request: Request, caller: PageCaller):
-        f = views.FindingFilter.parse(request.query_params)
         with ui.sessions() as session:
+            names = ui.brand_names(views.brand_ids(session))
+            f = ui.checked_filter(request.query_params, names)
             page = views.find(session, f)
-            brands, sources = views.brand_ids(session), views.source_names(session)
-        return _headers(ui.render(request, "findings.html.j2", caller=caller, page=page, f=f, brands=brands,
+            sources = views.source_names(session)
+            shots = views.with_screenshots(session, [r.id for r in page.rows])
+        return _headers(ui.render(request, "findings.html.j2", caller=caller, page=page, f=f, brands=list(names),
+                                  names=names, shots=shots,
                                   sources=sources, statuses=[views.shown_status(s) for s in views.FINDING_STATUSES],
                                   tiers=views.TIERS, sorts=list(views.SORTS)))
 
@@ -325,6 +383,11 @@ def create_app(settings: Settings | None = None, *, auth: AirflowAuth | None = N
         response.headers["Cache-Control"] = "no-store"
         return response
 
+    @app.get("/findings/{finding_ref}/thumbnail.png")
+    def thumbnail_png(request: Request, finding_ref: str, _: PageCaller):
+        finding_id = _finding_id(finding_ref)
+        return _thumbnail_response(ui, finding_id)
+
     @app.get("/takedowns/{takedown_ref}.eml")
     def takedown_eml(request: Request, takedown_ref: str, _: PageCaller):
         takedown_id = params.reference(takedown_ref, "takedown", params.TAKEDOWN_PREFIX)
@@ -368,12 +431,14 @@ def create_app(settings: Settings | None = None, *, auth: AirflowAuth | None = N
 
     @app.get("/api/findings")
     def api_findings(request: Request, _: ApiCaller):
-        f = views.FindingFilter.parse(request.query_params)
         with ui.sessions() as session:
+            names = ui.brand_names(views.brand_ids(session))
+            f = ui.checked_filter(request.query_params, names)
             page = views.find(session, f)
             urls = views.raw_urls(session, [r.id for r in page.rows])
         return JSONResponse({"total": page.total, "page": f.page, "per_page": f.per_page, "pages": page.pages,
-                             "filter": f.as_dict(), "findings": [_json_row(r, urls.get(r.id)) for r in page.rows]})
+                             "filter": f.as_dict(),
+                             "findings": [_json_row(r, urls.get(r.id), names) for r in page.rows]})
 
     @app.get("/api/findings/{finding_ref}")
     def api_finding(request: Request, finding_ref: str, _: ApiCaller):
@@ -383,7 +448,7 @@ def create_app(settings: Settings | None = None, *, auth: AirflowAuth | None = N
             raw_url = views.raw_urls(session, [finding_id]).get(finding_id)
         if found is None:
             raise HTTPException(404, f"finding {params.finding_ref(finding_id)} does not exist")
-        return JSONResponse(_json_detail(found, raw_url))
+        return JSONResponse(_json_detail(found, raw_url, ui.brand_names()))
 
     @app.post("/api/findings/{finding_ref}/marks")
     def api_mark(request: Request, finding_ref: str, body: MarkBody, caller: ApiCaller):
@@ -401,7 +466,7 @@ def create_app(settings: Settings | None = None, *, auth: AirflowAuth | None = N
         with ui.sessions() as session:
             found = views.detail(session, finding_id)
             raw_url = views.raw_urls(session, [finding_id]).get(finding_id)
-        return JSONResponse({"outcome": outcome, "finding": _json_detail(found, raw_url)})
+        return JSONResponse({"outcome": outcome, "finding": _json_detail(found, raw_url, ui.brand_names())})
 
     # ------------------------------------------------------------ owners' signed links
 
@@ -431,12 +496,14 @@ def create_app(settings: Settings | None = None, *, auth: AirflowAuth | None = N
     def _owner_page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
         return _headers(ui.render(request, template, status_code=status_code, **context))
 
+    def _said(request: Request, said: owner_text.OwnerMessage, status_code: int = 200) -> HTMLResponse:
+        return _owner_page(request, "owner_message.html.j2", status_code, said=said)
+
     def _link_refused(request: Request, exc: links.LinkError) -> HTMLResponse:
         code = {"expired": 410, "off": 404, "unavailable": 503}.get(exc.reason, 403)
-        return _owner_page(request, "owner_message.html.j2", code, title="This link cannot be used",
-                           message=str(exc))
+        return _said(request, owner_text.refused(exc.reason, str(exc)), code)
 
-    def _owner_finding(finding_id: int) -> tuple[views.FindingRow, str | None] | None:
+    def _owner_finding(finding_id: int) -> views.OwnerView | None:
         with ui.sessions() as session:
             return views.owner_view(session, finding_id)
 
@@ -445,11 +512,8 @@ def create_app(settings: Settings | None = None, *, auth: AirflowAuth | None = N
             return views.recorded_mark(session, finding_id, action, actor)
 
     def _already(request: Request, action: str, mark: views.MarkView, mine: bool) -> HTMLResponse:
-        words = links.OWNER_ACTIONS[action]
-        who = "with this link" if mine else f"by {mark.actor}"
-        return _owner_page(request, "owner_message.html.j2", title="Already recorded",
-                           message=f"“{words}” was already recorded {who} on {display_time(mark.marked_at)}. "
-                                   f"Nothing changed: each link records its answer once.")
+        return _said(request, owner_text.already(links.OWNER_ACTIONS[action], action, display_time(mark.marked_at),
+                                                 None if mine else mark.actor))
 
     @app.get("/act/{finding_ref}/{action}", response_class=HTMLResponse)
     def owner_confirm(request: Request, finding_ref: str, action: str, t: str = ""):
@@ -461,14 +525,24 @@ def create_app(settings: Settings | None = None, *, auth: AirflowAuth | None = N
             return _link_refused(request, exc)
         found = _owner_finding(finding_id)
         if found is None:
-            return _owner_page(request, "owner_message.html.j2", 404, title="Not found",
-                               message="This item is no longer in the monitor's records.")
+            return _said(request, owner_text.not_found(), 404)
         mine = _recorded(finding_id, action, grant.email)
         if mine is not None:
             return _already(request, action, mine, True)
-        row, takedown_status = found
-        return _owner_page(request, "owner_confirm.html.j2", row=row, grant=grant, token=t,
-                           label=links.OWNER_ACTIONS[action], no_draft=action == "sent" and takedown_status is None)
+        return _owner_page(request, "owner_confirm.html.j2", o=found, row=found.row, grant=grant, token=t,
+                           label=links.OWNER_ACTIONS[action], label_lo=owner_text.ACTIONS_LO[action],
+                           thumbnail=f"{quote(action)}/thumbnail.png?t={quote(t, safe='')}" if found.has_screenshot
+                           else None, no_draft=action == "sent" and found.takedown_status is None)
+
+    @app.get("/act/{finding_ref}/{action}/thumbnail.png")
+    def owner_thumbnail(request: Request, finding_ref: str, action: str, t: str = ""):
+        """The screenshot thumbnail the confirmation page shows, behind the same signed link."""
+        finding_id = _finding_id(finding_ref)
+        try:
+            _grant(t, finding_id, action)
+        except links.LinkError as exc:
+            raise HTTPException(410 if exc.reason == "expired" else 403, str(exc)) from None
+        return _thumbnail_response(ui, finding_id)
 
     @app.post("/act/{finding_ref}/{action}", response_class=HTMLResponse)
     def owner_act(request: Request, finding_ref: str, action: str, t: FormText = "", note: FormText = ""):
@@ -480,39 +554,36 @@ def create_app(settings: Settings | None = None, *, auth: AirflowAuth | None = N
         ui.check_post(request, None, None)
         found = _owner_finding(finding_id)
         if found is None:
-            return _owner_page(request, "owner_message.html.j2", 404, title="Not found",
-                               message="This item is no longer in the monitor's records.")
+            return _said(request, owner_text.not_found(), 404)
         mine = _recorded(finding_id, action, grant.email)
         if mine is not None:  # a second press of the same link
             return _already(request, action, mine, True)
-        row, takedown_status = found
-        already = row.status == action if action != "sent" else takedown_status in ("sent", "resolved")
+        row = found.row
+        words = links.OWNER_ACTIONS[action]
+        already = row.status == action if action != "sent" else found.takedown_status in ("sent", "resolved")
         if already:
             mark = _recorded(finding_id, action)
             if mark is not None:
                 return _already(request, action, mark, False)
-            return _owner_page(request, "owner_message.html.j2", title="Already recorded",
-                               message=f"This was already recorded as “{links.OWNER_ACTIONS[action]}”. Nothing "
-                                       f"changed.")
+            return _said(request, owner_text.OwnerMessage(
+                "Already recorded", f"This was already recorded as “{words}”. Nothing changed.", "ບັນທຶກໄວ້ແລ້ວ",
+                f"ອັນນີ້ໄດ້ຖືກບັນທຶກແລ້ວວ່າ “{owner_text.ACTIONS_LO[action]}”. ບໍ່ມີຫຍັງປ່ຽນແປງ."))
         try:
-            ui.apply_mark(finding_id, action, note or f"from the owner's email ({links.OWNER_ACTIONS[action]})",
-                          grant.email)
+            ui.apply_mark(finding_id, action, note or f"from the owner's email ({words})", grant.email)
         except ValueError as exc:
-            return _owner_page(request, "owner_message.html.j2", 409, title="Nothing changed", message=str(exc))
-        return _owner_page(request, "owner_message.html.j2", title="Thank you",
-                           message=f"Recorded: “{links.OWNER_ACTIONS[action]}” for {row.identity}, "
-                                   f"as {grant.email}.")
+            return _said(request, owner_text.nothing_changed(str(exc)), 409)
+        return _said(request, owner_text.recorded(words, action, row.identity, grant.email))
 
     return app
 
 
-def _json_detail(d: views.FindingDetail, raw_url: str | None) -> dict[str, Any]:
+def _json_detail(d: views.FindingDetail, raw_url: str | None, names: dict[str, BrandName]) -> dict[str, Any]:
     return {
-        **_json_row(d.row, raw_url), "reasons": d.reasons, "status_note": d.status_note,
+        **_json_row(d.row, raw_url, names), "reasons_lo": d.reasons_lo, "reasons": d.reasons, "status_note": d.status_note,
         "alerted_at": _iso(d.alerted_at), "actions": d.actions,
         "sightings": [{"source": s.source, "query": s.query, "seen_at": _iso(s.seen_at), "url_defanged": s.url,
                        "dag_id": s.dag_id, "dag_run_id": s.dag_run_id} for s in d.sightings],
-        "takedowns": [{"id": t.id, "round": t.round, "state": t.state, "status": t.status, "route": t.route,
+        "takedowns": [{"id": t.id, "ref": params.takedown_ref(t.id), "round": t.round, "state": t.state, "status": t.status, "route": t.route,
                        "addressed_to": t.addressed_to, "recipients": t.recipients, "form_defanged": t.form,
                        "parties": t.parties, "gaps": t.gaps, "evidence_url_defanged": t.evidence_url,
                        "http_status": t.http_status, "page_title": t.page_title, "resolved_ip": t.resolved_ip,

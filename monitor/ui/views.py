@@ -142,6 +142,14 @@ def _filtered(query: Select, f: FindingFilter) -> Select:
 
 # ---------------------------------------------------------------- rows and details
 
+def lao_reasons(reasons: list[str] | None, reasons_lo: list[str] | None) -> list[str]:
+    """The Lao reasons, one for one with the English ones; the English one where the Lao is
+    missing or empty (findings stored before the Lao reasons were)."""
+    english = [str(r) for r in reasons or []]
+    lao = [str(r) if r else "" for r in (reasons_lo or [])] if isinstance(reasons_lo, list) else []
+    return [lao[i] if i < len(lao) and lao[i].strip() else english[i] for i in range(len(english))]
+
+
 def takedown_state(takedown: Takedown | None, finding_status: str) -> str:
     """A takedown as people think of it ('-' when there is no draft)."""
     if takedown is None:
@@ -172,6 +180,7 @@ class FindingRow:
     first_seen: dt.datetime
     last_seen: dt.datetime
     takedown: str
+    takedown_id: int | None = None  # the latest draft
 
 
 @dataclass(frozen=True)
@@ -199,7 +208,8 @@ def _row(finding: Finding, takedown: Takedown | None) -> FindingRow:
     return FindingRow(finding.id, finding.brand_id, finding.kind, identity(finding.label, finding.url),
                       defang(finding.url) if finding.url else None, finding.platform, finding.score,
                       finding.verdict, shown_status(finding.status), as_utc(finding.first_seen),
-                      as_utc(finding.last_seen), takedown_state(takedown, finding.status))
+                      as_utc(finding.last_seen), takedown_state(takedown, finding.status),
+                      takedown.id if takedown is not None else None)
 
 
 def find(session: Session, f: FindingFilter) -> FindingPage:
@@ -288,6 +298,7 @@ class TakedownView:
 class FindingDetail:
     row: FindingRow
     reasons: list[str]
+    reasons_lo: list[str]  # one for one with reasons; the English one where no Lao was given
     status_note: str | None
     alerted_at: dt.datetime | None
     sightings: list[SightingView]
@@ -368,6 +379,7 @@ def detail(session: Session, finding_id: int) -> FindingDetail | None:
     views = [_takedown_view(t, finding.status) for t in takedowns]
     return FindingDetail(
         row=_row(finding, takedowns[0] if takedowns else None), reasons=[str(r) for r in finding.reasons or []],
+        reasons_lo=lao_reasons(finding.reasons, finding.reasons_lo),
         status_note=finding.status_note, alerted_at=as_utc(finding.alerted_at), sightings=sightings,
         takedowns=views, marks=[MarkView(m.subject, m.subject_id, shown_status(m.status), m.actor, m.note,
                                          as_utc(m.marked_at)) for m in marks],
@@ -379,6 +391,17 @@ def latest_takedown(session: Session, finding_id: int) -> Takedown | None:
                            .order_by(Takedown.round.desc(), Takedown.id.desc()).limit(1)).first()
 
 
+def with_screenshots(session: Session, finding_ids: list[int]) -> set[int]:
+    """Which of these findings have a screenshot in their latest takedown draft (no image read)."""
+    if not finding_ids:
+        return set()
+    latest = (select(Takedown.finding_id, func.max(Takedown.round).label("round"))
+              .where(Takedown.finding_id.in_(finding_ids)).group_by(Takedown.finding_id).subquery())
+    return set(session.scalars(select(Takedown.finding_id).join(latest, and_(
+        latest.c.finding_id == Takedown.finding_id, latest.c.round == Takedown.round))
+        .where(Takedown.screenshot.is_not(None))))
+
+
 def raw_urls(session: Session, finding_ids: list[int]) -> dict[int, str | None]:
     """The stored URLs (not defanged) of some findings, for the JSON API."""
     if not finding_ids:
@@ -386,13 +409,25 @@ def raw_urls(session: Session, finding_ids: list[int]) -> dict[int, str | None]:
     return dict(session.execute(select(Finding.id, Finding.url).where(Finding.id.in_(finding_ids))).all())
 
 
-def owner_view(session: Session, finding_id: int) -> tuple[FindingRow, str | None] | None:
-    """A finding as its owner's confirmation page shows it, and its latest draft's status."""
+@dataclass(frozen=True)
+class OwnerView:
+    """A finding as its owner's confirmation page shows it."""
+
+    row: FindingRow
+    takedown_status: str | None  # its latest draft's
+    has_screenshot: bool
+    reasons: list[str]
+    reasons_lo: list[str]
+
+
+def owner_view(session: Session, finding_id: int) -> OwnerView | None:
     finding = session.get(Finding, finding_id)
     if finding is None:
         return None
     takedown = latest_takedown(session, finding_id)
-    return _row(finding, takedown), takedown.status if takedown is not None else None
+    return OwnerView(_row(finding, takedown), takedown.status if takedown is not None else None,
+                     takedown is not None and takedown.screenshot is not None,
+                     [str(r) for r in finding.reasons or []], lao_reasons(finding.reasons, finding.reasons_lo))
 
 
 def brand_of(session: Session, finding_id: int) -> str | None:

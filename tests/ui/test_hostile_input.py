@@ -28,6 +28,7 @@ PARAMETERS = [
     ("POST", "/findings/{f}/mark", (), ("mark", "note", "csrf"), ()),
     ("GET", "/findings/{f}/evidence.html", (), (), ()),
     ("GET", "/findings/{f}/screenshot.png", (), (), ()),
+    ("GET", "/findings/{f}/thumbnail.png", (), (), ()),
     ("GET", "/takedowns/{t}.eml", (), (), ()),
     ("GET", "/brands", (), (), ()),
     ("GET", "/brands/{b}", (), (), ()),
@@ -37,6 +38,7 @@ PARAMETERS = [
     ("GET", "/api/findings/{f}", (), (), ()),
     ("POST", "/api/findings/{f}/marks", (), (), ("x-csrf-token",)),
     ("GET", "/act/{f}/{a}", ("t",), (), ()),
+    ("GET", "/act/{f}/{a}/thumbnail.png", ("t",), (), ()),
     ("POST", "/act/{f}/{a}", (), ("t", "note"), ()),
 ]
 NAMED = ["²", "١٢", "１２", "9999-12-31", "0001-01-01", "2026-02-30", "99999999999999999999999", "-1", "0",

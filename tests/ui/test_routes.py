@@ -53,6 +53,7 @@ def first_id(settings, **where) -> int:
 ROUTES = [
     ("GET", "/"), ("GET", "/findings"), ("GET", "/findings/{finding_ref}"), ("POST", "/findings/{finding_ref}/mark"),
     ("GET", "/findings/{finding_ref}/evidence.html"), ("GET", "/findings/{finding_ref}/screenshot.png"),
+    ("GET", "/findings/{finding_ref}/thumbnail.png"),
     ("GET", "/takedowns/{takedown_ref}.eml"), ("GET", "/brands"), ("GET", "/brands/{brand_id}"), ("GET", "/sources"),
     ("GET", "/api/findings"), ("GET", "/api/findings/{finding_ref}"), ("POST", "/api/findings/{finding_ref}/marks"),
 ]
@@ -256,9 +257,9 @@ def test_evidence_is_downloaded_never_rendered(client, tokens, ui_settings):
         session.commit()
     login(client, tokens, "admin")
     page = client.get(f"/monitor/findings/{finding_id}").text
-    assert f'href="{finding_id}/evidence.html" download' in page
-    assert f'<img class="shot" src="{finding_id}/screenshot.png"' in page
-    assert f'href="../takedowns/{takedown_id}.eml" download' in page
+    assert f'href="F{finding_id}/evidence.html" download' in page
+    assert f'<img class="shot" src="F{finding_id}/screenshot.png"' in page
+    assert f'href="../takedowns/T{takedown_id}.eml" download' in page
     html = client.get(f"/monitor/findings/{finding_id}/evidence.html")
     assert html.status_code == 200 and html.content == b"<html><script>alert(1)</script></html>"
     assert html.headers["content-type"] == "application/octet-stream"
@@ -266,7 +267,7 @@ def test_evidence_is_downloaded_never_rendered(client, tokens, ui_settings):
     shot = client.get(f"/monitor/findings/{finding_id}/screenshot.png")
     assert shot.headers["content-type"] == "image/png" and shot.content == PNG
     eml = client.get(f"/monitor/takedowns/{takedown_id}.eml")
-    assert eml.headers["content-disposition"] == f'attachment; filename="takedown-{takedown_id}.eml"'
+    assert eml.headers["content-disposition"] == f'attachment; filename="takedown-T{takedown_id}.eml"'
     assert b"Subject:" in eml.content
     # something that is not a PNG is not shown as an image
     with factory_for(ui_settings.database_url)() as session:
@@ -295,7 +296,8 @@ def test_brand_overview_counts_charts_and_takedown_times(client, tokens, ui_sett
     page = client.get("/monitor/brands/laopost").text
     assert "20.0 hours" in page  # the median of 10 and 30
     assert f"Open for more than {ui_settings.takedown_reminder_days} days</dt><dd>1</dd>" in page
-    assert f'href="../findings/{overdue_finding}"' in page
+    assert f'href="../findings/F{overdue_finding}">F{overdue_finding}</a>' in page
+    assert '<h1>Laopost <span lang="lo" class="lo">ໄປສະນີລາວ</span></h1>' in page  # names, not slugs
     per_day, by_source, by_status = (svg.split("</svg>")[0] for svg in page.split("<svg")[1:])
     assert per_day.count('<rect class="bar"') == 30  # one column a day, zeros included
     assert by_source.count('<rect class="bar"') >= 1 and "<title>searxng: " in by_source
@@ -317,9 +319,29 @@ def test_source_health_shows_failures_first_with_their_dag_run(client, tokens, u
     login(client, tokens, "viewer")
     page = client.get("/monitor/sources").text
     first_row = page.split("<tbody>")[1].split("</tr>")[0]
-    assert "crtsh" in first_row and "laopost" in first_row and "HTTP 500 &lt;b&gt;x&lt;/b&gt;" in first_row
+    assert "crtsh" in first_row and "Laopost" in first_row and "HTTP 500 &lt;b&gt;x&lt;/b&gt;" in first_row
+    assert "The source answered with a server error (HTTP 5xx)" in first_row
     assert ">changed<" in first_row and ">missing<" in first_row
     assert 'href="../dags/brand_monitor/runs/manual__2026-11-28T10%3A00%3A00%2B00%3A00"' in first_row
+
+
+def test_source_health_says_one_plain_sentence_and_keeps_the_detail_a_click_away(client, tokens, ui_settings):
+    sentence = ("http://127.0.0.1:9/search?q=laopost: ConnectionError: HTTPConnectionPool(host='127.0.0.1', port=9): "
+                "Max retries exceeded with url: /search (Caused by NewConnectionError('<urllib3.connection."
+                "HTTPConnection object>: Failed to establish a new connection: [Errno 111] Connection refused')); ")
+    with factory_for(ui_settings.database_url)() as session:
+        run = session.scalars(select(CollectionRun).where(CollectionRun.source == "searxng",
+                                                          CollectionRun.brand_id == "laopost")).one()
+        run.status, run.error = "failed", sentence * 5
+        session.commit()
+    login(client, tokens, "viewer")
+    page = client.get("/monitor/sources").text
+    row = next(r for r in page.split("<tbody>")[1].split("</tr>") if ">searxng<" in r and "Laopost" in r)
+    error_cell = row.split('data-label="Error"')[1]
+    shown, raw = error_cell.split("<details", 1)
+    assert "Nothing is listening at the source&#39;s address (connection refused)" in shown
+    assert "Errno" not in shown and len(shown) < 200
+    assert "<summary>details</summary>" in raw and raw.count("Errno 111") == 5
 
 
 def test_sighting_links_to_its_dag_run(client, tokens, ui_settings):
@@ -351,10 +373,24 @@ def test_a_recorded_dag_is_linked_rather_than_guessed(client, tokens, ui_setting
 def test_filters_on_the_page(client, tokens, ui_settings):
     login(client, tokens, "viewer")
     page = client.get("/monitor/findings?brand=laopost&per_page=2").text
-    rows = re.findall(r'<td data-label="Brand">([^<]+)</td>', page)
-    assert rows == ["laopost", "laopost"] and "next →" in page
+    rows = re.findall(r'<td data-label="Brand">(.+?)</td>', page)
+    assert rows == ['Laopost <span lang="lo" class="lo">ໄປສະນີລາວ</span>'] * 2 and "next →" in page
+    assert '<option value="laopost" selected>Laopost · ໄປສະນີລາວ</option>' in page
+    assert re.search(r'<td data-label="ID"><a href="[^"]*findings/F\d+">F\d+</a></td>', page)
     assert client.get("/monitor/findings?sort=evil").status_code == 400
     assert client.get("/monitor/findings?from=yesterday").status_code == 400
+
+
+def test_an_unknown_brand_is_a_400_naming_the_parameter(client, tokens):
+    login(client, tokens, "viewer")
+    api = client.get("/monitor/api/findings?brand=lao-airline")
+    assert api.status_code == 400
+    assert api.json()["detail"].startswith("brand='lao-airline': not a brand of the registry (known: lao-airlines,")
+    page = client.get("/monitor/findings?brand=lao-airline")
+    assert page.status_code == 400 and "brand=&#39;lao-airline&#39;" in page.text and "0 findings" not in page.text
+    known = client.get("/monitor/api/findings?brand=lao-airlines").json()
+    assert {f["brand_name"] for f in known["findings"]} <= {"Lao Airlines"}
+    assert all(f["ref"] == f"F{f['id']}" and f["brand_name_lo"] == "ການບິນລາວ" for f in known["findings"])
 
 
 def test_the_plugin_is_registered_by_its_entry_point():
