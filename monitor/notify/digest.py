@@ -57,6 +57,17 @@ class DigestItem:
     imitates: tuple[str, ...] = field(default_factory=tuple)
     takedown_id: int | None = None  # its takedown draft, attached to this run's drafts email
     actions: tuple[tuple[str, str], ...] = ()  # (words, signed URL): the owner's one-click links
+    reasons_lo: tuple[str, ...] = ()  # one for one with reasons; the English one where a Lao one is missing
+    thumbnail: bytes | None = None  # a small PNG of the page's screenshot, an inline related part
+
+    @property
+    def reasons_in_lao(self) -> tuple[str, ...]:
+        lao = self.reasons_lo
+        return tuple(lao[i] if i < len(lao) and lao[i].strip() else r for i, r in enumerate(self.reasons))
+
+    @property
+    def thumbnail_cid(self) -> str:
+        return f"thumb-F{self.finding_id}@impersonation-monitor"
 
 
 @dataclass(frozen=True)
@@ -106,9 +117,9 @@ def findings_csv(items: list[DigestItem]) -> bytes:
     writer.writerow(CSV_COLUMNS)
     for i in ranked(items):
         writer.writerow([_cell(v) for v in (
-            i.finding_id, i.verdict, i.score, i.kind, i.platform, i.label, defang(i.url) if i.url else "",
+            f"F{i.finding_id}", i.verdict, i.score, i.kind, i.platform, i.label, defang(i.url) if i.url else "",
             i.first_seen.astimezone(dt.UTC).isoformat(timespec="seconds"), "; ".join(i.imitates),
-            "; ".join(i.reasons), i.takedown_id)])
+            "; ".join(i.reasons), f"T{i.takedown_id}" if i.takedown_id else "")])
     return out.getvalue().encode("utf-8-sig")
 
 
@@ -117,6 +128,10 @@ def _context(brand: Brand, items: list[DigestItem], window: str | None, run_id: 
     def view(item: DigestItem) -> dict:
         return {
             "finding_id": item.finding_id,
+            "ref": f"F{item.finding_id}",
+            "takedown_ref": f"T{item.takedown_id}" if item.takedown_id else None,
+            "reasons_lo": item.reasons_in_lao,
+            "thumbnail_cid": item.thumbnail_cid if item.thumbnail else None,
             "label": item.label,
             "kind": item.kind,
             "platform": item.platform,
@@ -187,9 +202,21 @@ def build_digest(brand: Brand, items: list[DigestItem], *, mail_from: str, dedup
     text, html = render_pair("digest", context)
     message = owner_message(brand, subject=digest_subject(brand, items, produced_by, part), text=text, html=html,
                             mail_from=mail_from, dedup_key=dedup_key, now=now, recipients=recipients)
+    _relate_thumbnails(message, [i for i in items if i.thumbnail and i.thumbnail_cid in html])
     if part.shown is not None:
         message.add_attachment(findings_csv(items), maintype="text", subtype="csv", filename=csv_name(brand, part))
     return message
+
+
+def _relate_thumbnails(message: EmailMessage, items: list[DigestItem]) -> None:
+    """The thumbnails the HTML shows (cid: links) as parts related to it: the HTML part becomes
+    multipart/related (html, png, png, ...), inside the multipart/alternative."""
+    if not items:
+        return
+    html_part = next(p for p in message.walk() if p.get_content_type() == "text/html")
+    for item in items:
+        html_part.add_related(item.thumbnail, maintype="image", subtype="png", cid=f"<{item.thumbnail_cid}>",
+                              filename=f"{item.thumbnail_cid.split('@')[0]}.png", disposition="inline")
 
 
 def message_size(message: EmailMessage) -> int:

@@ -44,6 +44,19 @@ class QueuedDigest:
     part_alert_ids: list[int] = field(default_factory=list)  # every email of the digest, in order
 
 
+def screenshot_thumbnails(session: Session, takedown_ids: list[int]) -> dict[int, bytes]:
+    """Thumbnails of the screenshots of some takedown drafts (those that have one), by draft id."""
+    from monitor.notify.thumbnail import thumbnail
+
+    out: dict[int, bytes] = {}
+    for takedown_id in takedown_ids:  # one screenshot in memory at a time
+        png = session.scalar(select(Takedown.screenshot).where(Takedown.id == takedown_id))
+        small = thumbnail(png)
+        if small:
+            out[takedown_id] = small
+    return out
+
+
 def draft_summary(takedown: Takedown, actions: tuple[tuple[str, str], ...] = ()) -> DraftSummary:
     return DraftSummary(takedown.id, takedown.finding.label, takedown.evidence_url, takedown.addressing,
                         tuple(takedown.gaps), takedown.message.encode("ascii"), actions)
@@ -103,9 +116,12 @@ def queue_digest(session: Session, brand: Brand, *, min_score: int, mail_from: s
     parts: list[Alert] = []
     if findings:
         drafted = latest_takedown_ids(session, [f.id for f in findings])
+        thumbnails = screenshot_thumbnails(session, list(drafted.values()))
         items = [DigestItem(f.id, f.label, f.kind, f.platform, f.url, f.score, f.verdict, tuple(f.reasons),
                             as_utc(f.first_seen), brand.imitated_identities(f.kind, f.platform), drafted.get(f.id),
-                            action_links(brand, f.id, f.id in drafted) if action_links else ())
+                            action_links(brand, f.id, f.id in drafted) if action_links else (),
+                            reasons_lo=tuple(str(r) for r in f.reasons_lo or ()),
+                            thumbnail=thumbnails.get(drafted.get(f.id)))
                  for f in findings]
 
         def render(chosen: list[DigestItem], part: DigestPart):

@@ -26,7 +26,7 @@ class DraftSummary:
 
     @property
     def attachment(self) -> tuple[bytes, str]:
-        return self.message, f"takedown-{self.takedown_id}.eml"
+        return self.message, f"takedown-T{self.takedown_id}.eml"
 
 
 def drafts_subject(brand: Brand, count: int) -> str:

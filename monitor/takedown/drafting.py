@@ -91,7 +91,8 @@ class Drafter:
             gaps.append(f"The page could not be saved as evidence: {plain_problem(evidence.error, evidence.status)}.")
         addressing = dataclasses.replace(addressing, gaps=tuple(gaps))
         target = Target(finding.id, finding.label, finding.kind, finding.platform, url, finding.score,
-                        tuple(finding.reasons), as_utc(finding.first_seen), as_utc(finding.last_seen))
+                        tuple(finding.reasons), as_utc(finding.first_seen), as_utc(finding.last_seen),
+                        tuple(str(r) for r in finding.reasons_lo or ()))
         key = f"takedown:{brand.id}:{finding.id}:{round_}"
         message = build_request(brand, target, brand.imitated_identities(finding.kind, finding.platform), evidence,
                                 addressing, registration, envs=self.envs, key=key, now=now)

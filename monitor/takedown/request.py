@@ -56,6 +56,12 @@ class Target:
     reasons: tuple[str, ...]
     first_seen: dt.datetime
     last_seen: dt.datetime
+    reasons_lo: tuple[str, ...] = ()  # one for one with reasons; empty or missing: the English one
+
+    @property
+    def reasons_in_lao(self) -> list[str]:
+        lao = self.reasons_lo
+        return [lao[i] if i < len(lao) and lao[i].strip() else r for i, r in enumerate(self.reasons)]
 
 
 @dataclass(frozen=True)
@@ -193,7 +199,8 @@ def draft_context(brand: Brand, target: Target, imitates: tuple[str, ...], evide
         "owner": {"name": owner.name, "email": owner.email, "relation": "the brand's owner or authorised representative"},
         "target": {"label": target.label, "kind": target.kind, "platform": target.platform, "url": defang(url),
                    "first_seen": display_time(target.first_seen), "last_seen": display_time(target.last_seen),
-                   "score": target.score, "reasons": list(target.reasons)},
+                   "score": target.score, "reasons": list(target.reasons),
+                   "reasons_lo": target.reasons_in_lao},
         "official": list(imitates),
         "evidence": {"title": evidence.title, "final_url": defang(evidence.final_url) if evidence.final_url else None,
                      "status": evidence.status, "ip": evidence.ip, "sha256": evidence.sha256,
@@ -256,12 +263,17 @@ def build_request(brand: Brand, target: Target, imitates: tuple[str, ...], evide
         asks = "".join(f"\n  - {a['field']}: {a['value']}" for a in context["form_answers"])
         form_note = (f"[{context['channel']['name']} takes reports through a web form, not email: "
                      f"{context['channel']['form']}\n"
-                     f" It asks for (suggested answers):{asks}\n The text below is ready to paste into it.]\n\n")
+                     f" It asks for (suggested answers):{asks}\n The text below is ready to paste into it.\n"
+                     f" {context['channel']['name']} ຮັບການລາຍງານຜ່ານແບບຟອມເທິງເວັບ, ບໍ່ແມ່ນທາງອີເມວ. ມັນຖາມຂໍ້ມູນ"
+                     f"ຂ້າງເທິງ (ຄຳຕອບທີ່ແນະນຳ, ເພື່ອສຳເນົາໃສ່ແບບຟອມ). ຂໍ້ຄວາມລຸ່ມນີ້ພ້ອມສຳລັບວາງໃສ່ແບບຟອມ.]\n\n")
     message.set_content(form_note + english + "\n\n---------- ພາສາລາວ (Lao) ----------\n\n" + lao)
     form_html = html_env.from_string(
         '{% if form %}<p style="background:#fff6d5;padding:8px">{{ name }} takes reports through a web form, '
         'not email: <a href="{{ form }}">{{ form }}</a>. It asks for (suggested answers, to copy into it):</p>'
-        '<ul>{% for a in asks %}<li>{{ a.field }}: <code>{{ a.value }}</code></li>{% endfor %}</ul>{% endif %}'
+        '<ul>{% for a in asks %}<li>{{ a.field }}: <code>{{ a.value }}</code></li>{% endfor %}</ul>'
+        '<p lang="lo" style="background:#fff6d5;padding:8px">{{ name }} ຮັບການລາຍງານຜ່ານແບບຟອມເທິງເວັບ, '
+        'ບໍ່ແມ່ນທາງອີເມວ: <a href="{{ form }}">{{ form }}</a>. ມັນຖາມຂໍ້ມູນຂ້າງເທິງ (ຄຳຕອບທີ່ແນະນຳ, '
+        'ເພື່ອສຳເນົາໃສ່ແບບຟອມ). ຂໍ້ຄວາມລຸ່ມນີ້ພ້ອມສຳລັບວາງໃສ່ແບບຟອມ.</p>{% endif %}'
     ).render(name=context["channel"]["name"], form=context["channel"]["form"], asks=context["form_answers"])
     message.add_alternative(
         f'<!DOCTYPE html><html><head><meta charset="utf-8">{VIEWPORT}</head><body style="margin:0">'

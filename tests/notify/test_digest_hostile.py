@@ -78,7 +78,7 @@ def test_scraped_crlf_and_unicode_line_breaks_stay_on_one_line(session_factory, 
     text = message.get_body(("plain",)).get_content()
     lines = text.splitlines()
     assert not any(line.lstrip().startswith(("Bcc:", "To:")) for line in lines)
-    assert (f"Finding {ids['laopost-fee']}: "
+    assert (f"F{ids['laopost-fee']}: "
             "Laopost parcel Bcc: x@evil.example To: y@evil.example [U+202E]evil") in lines
     assert "\u202e" not in text and "\u2028" not in text
     assert "\u202e" not in message.get_body(("html",)).get_content()
@@ -97,13 +97,13 @@ def test_a_digest_too_large_for_the_server_is_summarised_with_a_csv(session_fact
     assert all(len(m["data"]) <= SIZE_LIMIT for m in small_smtp.messages)
     messages = [parse_message(m["data"]) for m in small_smtp.messages]
     listed = [row["finding_id"] for m in messages for row in _csv_rows(m)]
-    assert sorted(int(i) for i in listed) == sorted(ids.values())  # every finding delivered once
+    assert sorted(int(i.removeprefix("F")) for i in listed) == sorted(ids.values())  # every finding delivered once
     first = messages[0]
     text = first.get_body(("plain",)).get_content()
     assert "highest-scoring" in text and ".csv" in text
     # the body lists impersonations before the suspicious ones, top scores first
     impersonations = text.index("Likely impersonations")
-    assert impersonations < text.index("Finding ") and "Score:      99/100" in text[impersonations:]
+    assert impersonations < text.index("\nF") and "Score:      99/100" in text[impersonations:]
     with session_factory() as session:
         assert {f.status for f in session.scalars(select(Finding))} == {"alerted"}
 
@@ -120,7 +120,8 @@ def test_a_digest_too_large_even_as_a_csv_is_split_into_numbered_parts(session_f
     messages = [parse_message(m["data"]) for m in small_smtp.messages]
     subjects = [m["Subject"] for m in messages]
     assert all(f"(part {n} of {len(parts)})" in s for n, s in enumerate(subjects, 1))
-    assert sorted(int(r["finding_id"]) for m in messages for r in _csv_rows(m)) == sorted(ids.values())
+    assert sorted(int(r["finding_id"].removeprefix("F")) for m in messages for r in _csv_rows(m)) == \
+        sorted(ids.values())
     with session_factory() as session:  # each finding points at the part that carried it
         assert {f.alert_id for f in session.scalars(select(Finding))} == set(parts)
 
@@ -160,7 +161,7 @@ def test_a_dead_lettered_digest_gives_its_findings_back(session_factory, registr
     with session_factory() as session:
         assert session.get(Finding, ids["laopost-fee1"]).alert_id == again[0].alert_id
     assert len(_send(session_factory, smtp_sink, now=later).sent) == 1
-    assert "Finding " in parse_message(smtp_sink.messages[0]["data"]).get_body(("plain",)).get_content()
+    assert "\nF" in parse_message(smtp_sink.messages[0]["data"]).get_body(("plain",)).get_content()
 
 
 def _item(finding_id: int, verdict: str, score: int) -> DigestItem:
@@ -183,8 +184,59 @@ def test_digests_show_finding_ids_their_producer_and_lao(registry):
                                "2 impersonations, 1 suspicious"
     text = hourly.get_body(("plain",)).get_content().replace("\r\n", "\n")
     assert text.startswith("Laopost: new findings from the hourly search\n")
-    assert text.index("Finding 12:") < text.index("Finding 7:") < text.index("To review: suspicious") \
-        < text.index("Finding 41:")
+    assert text.index("F12:") < text.index("F7:") < text.index("To review: suspicious") \
+        < text.index("F41:")
     assert "ອາດຈະເປັນການປອມແປງ" in text and "ຄວນກວດສອບ" in text  # Lao headings
     html = hourly.get_body(("html",)).get_content()
-    assert "Finding 41:" in html and 'lang="lo"' in html and "overflow-wrap:anywhere" in html
+    assert "F41:" in html and 'lang="lo"' in html and "overflow-wrap:anywhere" in html
+
+
+def _png(width: int, height: int) -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (200, 30, 30)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_a_digest_gives_each_reason_in_lao_too_and_an_inline_thumbnail(registry):
+    """Issue 19 items 11 and 14: under each finding its reasons in English and in Lao (the
+    English one where no Lao was given), and the screenshot's thumbnail inline, a part related
+    to the HTML (cid:), not an attachment; a finding without a screenshot has no image."""
+    from dataclasses import replace
+
+    from monitor.notify.thumbnail import thumbnail
+
+    brand = registry.brand("laopost")
+    shot = thumbnail(_png(1280, 2400))
+    with_lao = replace(_item(7, "impersonation", 95), reasons=("adds a word to the name", "asks for a fee"),
+                       reasons_lo=("ເພີ່ມຄຳໃສ່ຊື່", ""), thumbnail=shot, takedown_id=3)
+    plain = _item(8, "impersonation", 90)
+    message = build_digest(brand, [with_lao, plain], mail_from="m@example.org", dedup_key="k", now=NOW)
+    text = message.get_body(("plain",)).get_content()
+    assert "ເພີ່ມຄຳໃສ່ຊື່" in text and "Takedown:   draft T3," in text
+    html_part = message.get_body(("html",))
+    html = html_part.get_content()
+    assert html.count('<li>asks for a fee</li>') == 2  # no Lao for it: the English one in its place
+    assert '<img src="cid:thumb-F7@impersonation-monitor"' in html and "cid:thumb-F8" not in html
+    related = next(p for p in message.walk() if p.get_content_type() == "multipart/related")
+    images = [p for p in related.iter_parts() if p.get_content_type() == "image/png"]
+    assert [p["Content-ID"] for p in images] == ["<thumb-F7@impersonation-monitor>"]
+    assert images[0].get_content() == shot and len(shot) < 20_000
+    assert not any(p.get_content_disposition() == "attachment" for p in message.walk())
+    import io
+
+    from PIL import Image
+
+    assert Image.open(io.BytesIO(shot)).size == (240, 180)
+
+
+def test_a_thumbnail_is_made_only_from_a_png_within_limits():
+    from monitor.notify.thumbnail import thumbnail
+
+    assert thumbnail(b"<svg onload=alert(1)>") is None
+    assert thumbnail(b"\x89PNG\r\n\x1a\n" + b"\x00" * 40) is None  # a PNG signature, no image
+    assert thumbnail(None) is None
+    assert thumbnail(_png(100, 50)) is not None

@@ -221,3 +221,32 @@ def test_only_impersonations_get_a_takedown_draft(takedown_env):
          "Laopost", "impersonation", {"kind": "page"})])
     assert len(pipeline.draft_takedowns(Settings.from_env(), {})["drafted"]) == 1
     assert set(_drafts(takedown_env["url"])) == {ids["url:laopost-tracking.xyz/track"]}
+
+
+def test_a_draft_gives_the_reasons_in_lao_and_the_web_form_box_in_both_languages():
+    """Issue 19 item 11: the Lao part of a draft lists the Lao reasons (the English one where a
+    Lao one is missing), and the box of a web-form channel (Meta's) is in English and Lao."""
+    import datetime as dt
+
+    from monitor.registry import load_registry
+    from monitor.takedown.evidence import Evidence
+    from monitor.takedown.request import Addressing, Target, build_request, templates
+    from tests.conftest import BRANDS_FILE, ROOT
+
+    now = dt.datetime(2026, 11, 28, 12, tzinfo=dt.UTC)
+    brand = load_registry(BRANDS_FILE).brand("lao-airlines")
+    target = Target(26, "facebook.com/laoairlines.promo", "account", "facebook",
+                    "https://www.facebook.com/laoairlines.promo", 95, ("uses the brand's name", "offers free tickets"),
+                    now, now, ("ໃຊ້ຊື່ຂອງຍີ່ຫໍ້", ""))
+    addressing = Addressing("platform", "Meta (Facebook, Instagram)", form="https://www.facebook.com/help/contact/x",
+                            asks_for=(("Link to the impersonating account", "target"), ("Why", "reasons")),
+                            key="facebook")
+    message = build_request(brand, target, ("https://www.facebook.com/laoairlines",),
+                            Evidence(url=target.url, captured_at=now, error="not fetched in this test"), addressing,
+                            None, envs=templates(ROOT / "config" / "takedown"), key="k", now=now)
+    text = message.get_body(("plain",)).get_content()
+    lao = text.split("ພາສາລາວ (Lao)")[1]
+    assert "ໃຊ້ຊື່ຂອງຍີ່ຫໍ້" in lao and "offers free tickets" in lao and "uses the brand's name" not in lao
+    assert "ຮັບການລາຍງານຜ່ານແບບຟອມເທິງເວັບ" in text.split("ພາສາລາວ (Lao)")[0]  # the box, before the letters
+    html = message.get_body(("html",)).get_content()
+    assert '<p lang="lo" style="background:#fff6d5' in html and "ໃຊ້ຊື່ຂອງຍີ່ຫໍ້" in html

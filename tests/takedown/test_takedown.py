@@ -187,7 +187,7 @@ def test_drafts_are_addressed_with_evidence_and_delivered_to_owners_only(takedow
     with session_factory(make_engine(takedown_env["url"]))() as session:
         takedowns = {t.finding_id: t for t in session.scalars(select(Takedown))}
         for finding_id in (ids["facebook:laoairlines.promo2026"], ids["domain:laoairlines-bookings.com"]):
-            assert f"Takedown:   draft {takedowns[finding_id].id}," in digest_text
+            assert f"Takedown:   draft T{takedowns[finding_id].id}," in digest_text
         assert all(t.delivered_alert_id is not None and t.status == "drafted" for t in takedowns.values())
         lookups = {r.key: r for r in session.scalars(select(RegistrationLookup))}
         stored_hashes = {t.finding_id: t.html_sha256 for t in takedowns.values()}
