@@ -185,7 +185,7 @@ def cmd_findings(args: argparse.Namespace) -> int:
             return 0
         finding = session.get(Finding, args.id)
         if finding is None:
-            raise LookupError(f"finding {args.id} does not exist")
+            raise LookupError(f"finding F{args.id} does not exist")
         if args.findings_command == "show":
             takedown = latest_takedowns(session, [finding.id]).get(finding.id)
             sightings = sorted(finding.sightings, key=lambda s: s.seen_at)
@@ -193,7 +193,7 @@ def cmd_findings(args: argparse.Namespace) -> int:
             return 0
         mark_finding(session, args.id, args.mark, note=args.note, actor=cli_actor(), now=utcnow())
         session.commit()
-        print(f"finding {args.id} marked {args.mark}")
+        print(f"finding F{args.id} marked {args.mark}")
         return 0
 
 
@@ -235,7 +235,8 @@ def cmd_takedown(args: argparse.Namespace) -> int:
         if args.takedown_command == "list":
             rows = list_takedowns(session, brand_id=brand, status=args.status, limit=args.limit)
             print(terminal.table(("id", "brand", "state", "finding", "drafted (UTC)", "page", "to"), [
-                [t.id, t.brand_id, terminal.takedown_state(t, t.finding), t.finding_id, terminal.display_time(t.drafted_at),
+                [f"T{t.id}", t.brand_id, terminal.takedown_state(t, t.finding), f"F{t.finding_id}",
+                 terminal.display_time(t.drafted_at),
                  t.evidence_url,
                  "; ".join(t.addressing.get("parties") or []) or "-"] for t in rows]))
             if not rows:
@@ -243,7 +244,7 @@ def cmd_takedown(args: argparse.Namespace) -> int:
             return 0
         takedown = session.get(Takedown, args.id)
         if takedown is None:
-            raise LookupError(f"takedown {args.id} does not exist")
+            raise LookupError(f"takedown T{args.id} does not exist")
         if args.takedown_command == "show":
             if args.eml:
                 Path(args.eml).write_bytes(takedown.message.encode("ascii"))
@@ -253,7 +254,7 @@ def cmd_takedown(args: argparse.Namespace) -> int:
             return 0
         mark_takedown(session, args.id, args.mark, note=args.note, actor=cli_actor(), now=utcnow())
         session.commit()
-        print(f"takedown {args.id} marked {takedown.status}")
+        print(f"takedown T{args.id} marked {takedown.status}")
         return 0
 
 
@@ -292,6 +293,21 @@ def _retry_alerts(args: argparse.Namespace) -> int:
     return 0 if not report.failed and not report.dead else 1
 
 
+def _reference_type(prefix: str):  # noqa: ANN202 - an argparse type
+    """F26 or 26 (findings), T24 or 24 (takedowns): the id people read, or its number."""
+    from monitor.ui.params import BadParameter, reference
+
+    def parse(raw: str) -> int:
+        try:
+            return reference(raw, "id", prefix)
+        except BadParameter as exc:
+            raise argparse.ArgumentTypeError(str(exc).removeprefix("id=")) from None
+
+    parse.__name__ = "finding" if prefix == "F" else "takedown"  # argparse names the type in its error
+    parse.example = f"{prefix}26"
+    return parse
+
+
 def _list_show_mark(sub: argparse._SubParsersAction, name: str, what: str, *, statuses: str, marks: str,
                     note: str) -> tuple[argparse.ArgumentParser, argparse._SubParsersAction, argparse.ArgumentParser]:
     """`monitor NAME list|show|mark`: the same three commands for findings and takedowns."""
@@ -301,10 +317,11 @@ def _list_show_mark(sub: argparse._SubParsersAction, name: str, what: str, *, st
     listing.add_argument("--brand")
     listing.add_argument("--status", help=statuses)
     listing.add_argument("--limit", type=int, default=100)
+    reference = _reference_type("F" if name == "findings" else "T")
     show = commands.add_parser("show")
-    show.add_argument("id", type=int)
+    show.add_argument("id", type=reference, help=f"{what[:-1]} such as {reference.example} (or its number)")
     mark = commands.add_parser("mark")
-    mark.add_argument("id", type=int)
+    mark.add_argument("id", type=reference, help=f"{what[:-1]} such as {reference.example} (or its number)")
     mark.add_argument("mark", help=marks)
     mark.add_argument("--note", help=note)
     return parser, commands, show

@@ -47,7 +47,7 @@ def finding_rows(findings: Iterable[Any], takedowns: dict[int, Any]) -> list[lis
     rows = []
     for f in findings:
         takedown = takedowns.get(f.id)
-        rows.append([f.id, f.brand_id, f.verdict, f.score, shown_status(f.status),
+        rows.append([f"F{f.id}", f.brand_id, f.verdict, f.score, shown_status(f.status),
                      takedown_state(takedown, f) if takedown else "-", display_time(f.last_seen), f.label,
                      f.url])
     return rows
@@ -72,7 +72,7 @@ def finding_detail(finding: Any, sightings: Sequence[Any], marks: Sequence[Any],
     from monitor.store.repo import shown_status
 
     lines = [
-        f"Finding {finding.id}: {terminal_safe(finding.label)}",
+        f"Finding F{finding.id}: {terminal_safe(finding.label)}",
         f"  brand       {finding.brand_id}",
         f"  kind        {finding.kind}" + (f" on {finding.platform}" if finding.platform else ""),
         f"  url         {terminal_safe(finding.url)}",
@@ -88,7 +88,7 @@ def finding_detail(finding: Any, sightings: Sequence[Any], marks: Sequence[Any],
         *(f"  {display_time(s.seen_at)}  {s.source:<12} query {terminal_safe(s.query)}" for s in sightings),
     ]
     if takedown is not None:
-        lines += [f"Takedown {takedown.id}: {takedown_state(takedown, finding)}, drafted {display_time(takedown.drafted_at)}",
+        lines += [f"Takedown T{takedown.id}: {takedown_state(takedown, finding)}, drafted {display_time(takedown.drafted_at)}",
                   *(f"  to: {terminal_safe(p)}" for p in (takedown.addressing or {}).get("parties") or [])]
     lines.append(f"History ({len(marks)}):")
     lines += [f"  {display_time(m.marked_at)}  {shown_status(m.status):<14} by {terminal_safe(m.actor)}"
@@ -101,7 +101,7 @@ def takedown_detail(takedown: Any, marks: Sequence[Any]) -> str:
     addressing = takedown.addressing or {}
     form = addressing.get("form")
     lines = [
-        f"Takedown {takedown.id} (round {takedown.round}) for finding {takedown.finding_id}, brand {takedown.brand_id}",
+        f"Takedown T{takedown.id} (round {takedown.round}) for finding F{takedown.finding_id}, brand {takedown.brand_id}",
         f"  state       {takedown_state(takedown, takedown.finding)}",
         f"  page        {terminal_safe(takedown.evidence_url)}",
         f"  drafted     {display_time(takedown.drafted_at)}",

@@ -48,10 +48,13 @@ def test_findings_list_show_and_mark_keep_history_and_escape_the_terminal(cli_en
     assert "\\x1b]0;pwned\\x07" in out and "\\u202e" in out
 
     assert main(["findings", "mark", str(hostile), "confirmed", "--note", "case 1234"]) == 0
-    assert main(["findings", "mark", str(hostile), "false-positive", "--note", "partner campaign"]) == 0
+    assert capsys.readouterr().out == f"finding F{hostile} marked confirmed\n"
+    # the id as people read it (F26) is accepted as well as the bare number
+    assert main(["findings", "mark", f"F{hostile}", "false-positive", "--note", "partner campaign"]) == 0
     capsys.readouterr()
-    assert main(["findings", "show", str(hostile)]) == 0
+    assert main(["findings", "show", f"f{hostile}"]) == 0
     shown = capsys.readouterr().out
+    assert shown.startswith(f"Finding F{hostile}: ")
     assert "\x1b" not in shown
     assert "first seen  2026-11-29 09:00 UTC" in shown and "status      false-positive (partner campaign)" in shown
     assert "Sightings (1):" in shown and "2026-11-29 09:00 UTC  searxng" in shown
@@ -61,9 +64,18 @@ def test_findings_list_show_and_mark_keep_history_and_escape_the_terminal(cli_en
 
     assert main(["findings", "list", "--status", "false-positive"]) == 0
     listed = capsys.readouterr().out.splitlines()[1:]
-    assert [int(line.split()[0]) for line in listed] == [hostile]
+    assert [line.split()[0] for line in listed] == [f"F{hostile}"]
     assert main(["findings", "list", "--status", "false_positive_or_not"]) == 2
     assert "unknown status" in capsys.readouterr().err and plain
+
+
+def test_a_reference_of_the_wrong_kind_is_refused_by_the_parser(cli_env, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["findings", "show", "T3"])
+    assert exit_.value.code == 2 and "expected a finding such as F26 (or 26)" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["takedown", "show", "١٢"])
+    assert "expected a takedown such as T26" in capsys.readouterr().err
 
 
 def test_an_unknown_brand_in_a_filter_is_an_error(cli_env, session_factory, capsys):
