@@ -55,3 +55,38 @@ def test_make_env_exports_the_homes_of_make_run(tmp_path):
     (tmp_path / "demo").mkdir()
     (tmp_path / "demo" / "monitor-database").write_text("demo\n")
     assert exports()["MONITOR_DATABASE_URL"] == f"postgresql+psycopg://postgres@/demo{socket}"
+
+
+def test_the_demos_owner_links_point_at_make_run_signed_with_its_key(tmp_path, monkeypatch):
+    """The demo's emails used to carry no links (no MONITOR_PUBLIC_URL). Now they point at make
+    run's UI, with make run's secret, and make run shows the demo's database afterwards."""
+    from monitor import local
+    from monitor.demo import __main__ as demo
+    from monitor.demo.dns import DemoDns
+    from monitor.demo.web import DemoWeb
+    from monitor.demo.whois import DemoWhois
+
+    monkeypatch.setattr(demo, "VAR", tmp_path)
+    monkeypatch.setattr(demo, "DEMO", tmp_path / "demo")
+    (tmp_path / "demo").mkdir()
+    with DemoWeb() as web, DemoDns({}) as dns_server, DemoWhois({}) as whois:
+        settings = demo.demo_environment(web, dns_server, whois, local.database_url(tmp_path, local.DEMO_DB))
+    run = local.run_environment(tmp_path, environ={})
+    assert settings["MONITOR_PUBLIC_URL"] == run["MONITOR_PUBLIC_URL"] == "http://127.0.0.1:8080/"
+    assert settings["MONITOR_SECRET_KEY"] == run["MONITOR_SECRET_KEY"] and len(run["MONITOR_SECRET_KEY"]) >= 32
+    local.demo_marker(tmp_path).write_text("demo\n")
+    assert local.run_environment(tmp_path, environ={})["MONITOR_DATABASE_URL"] == settings["MONITOR_DATABASE_URL"]
+    # the demo web's env file (make demo-web, read by make run) leaves these to make run
+    assert set(demo.RUN_OWN) >= {"MONITOR_PUBLIC_URL", "MONITOR_SECRET_KEY", "MONITOR_DATABASE_URL"}
+
+
+def test_the_demo_prints_the_first_owner_link_of_its_digests(tmp_path):
+    from email.message import EmailMessage
+
+    from monitor.demo.__main__ import owner_link
+
+    message = EmailMessage()
+    message["Subject"] = "digest"
+    message.set_content("Yes, this is fake: http://127.0.0.1:8080/monitor/act/57/confirmed?t=abc.def\n")
+    (tmp_path / "a.eml").write_bytes(message.as_bytes())
+    assert owner_link(tmp_path) == ("a.eml", "http://127.0.0.1:8080/monitor/act/57/confirmed?t=abc.def")
