@@ -32,6 +32,20 @@ def hosts(path: Path = HOSTS) -> list[tuple[str, int, str]]:
     return rows
 
 
+def set_aside(path: Path = DATA / "set-aside.tsv") -> set[str]:
+    """Hosts a hand review found to be the brands' own or ambiguous: counted neither way."""
+    with path.open(encoding="utf-8") as stream:
+        next(stream)
+        return {line.split("\t")[0] for line in stream if line.strip()}
+
+
+def more_benign(path: Path = DATA / "hosts-more-benign.tsv.gz") -> list[tuple[str, int, str]]:
+    """(host, 0, '') rows of the two other benign lists (bench/data/README.md)."""
+    with gzip.open(path, "rt", encoding="utf-8") as stream:
+        next(stream)
+        return [(line.split("\t")[0], 0, "") for line in stream if line.strip()]
+
+
 def popular_domains(n: int) -> list[str]:
     from monitor.detection.domains import split_host
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from importlib import resources
 from pathlib import Path
 
@@ -43,6 +44,8 @@ class Weights(_Frozen):
     domain_key_inside_word: int
     domain_other_word: int
     domain_other_name: int
+    domain_glued_lookalike: int
+    domain_official_typo_other_reading: int
     domain_name_match: int
     lure_in_domain: int
     brand_in_path: int
@@ -80,8 +83,24 @@ class Rules(_Frozen):
     official_claims: tuple[str, ...]
     commentary: tuple[str, ...]
     warning_context: tuple[str, ...]
-    domain_lure_words: tuple[str, ...]
+    # lure words of host names and handles by kind (credential, payment, prize, urgency,
+    # commerce): the verdict weighs each kind on its own
+    domain_lure_words: dict[str, tuple[str, ...]]
     shared_hosting: tuple[str, ...]
+    # words of an operator's own host naming (environments, integrations): 'officeci-api',
+    # 'outlook-addin' name another company's service built on the brand, not a lure
+    technical_words: tuple[str, ...]
+
+    @functools.cached_property
+    def lure_words(self) -> frozenset[str]:
+        return frozenset(self._lure_kinds)
+
+    @functools.cached_property
+    def _lure_kinds(self) -> dict[str, str]:
+        return {w: kind for kind, words in sorted(self.domain_lure_words.items()) for w in words}
+
+    def lure_kind(self, word: str) -> str:
+        return self._lure_kinds[word]
 
     def allowed_distance(self, key_length: int) -> int:
         allowed = 0

@@ -30,6 +30,7 @@ from monitor.detection.domains import InvalidHost, host_of_url, normalize_host, 
 from monitor.detection.hostwalk import lookup_under, suffix_under
 from monitor.detection.identity import account_ref
 from monitor.detection.index import Hit, Key, KeyIndex
+from monitor.detection.lexicon import ordinary_word, proper_noun
 from monitor.detection.models import Candidate, Score
 from monitor.detection.normalize import (
     ASCII_FLAT as _ASCII_FLAT,
@@ -49,13 +50,29 @@ from monitor.detection.normalize import (
 )
 from monitor.detection.platforms import AccountRef, parse_account_url, platform_of_host
 from monitor.detection.rules import Rules
+from monitor.detection.verdict import (
+    DomainModel,
+    disguised_word,
+    domain_features,
+    extra_kind,
+    load_model,
+    suffix_kind,
+)
 from monitor.registry import Brand, Registry
 
 _SEPARATORS_RE = re.compile(r"[._\-]+")
+_NAME_WORD_RE = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
 _TOKEN_SPLIT_RE = re.compile(r"[._\-\s]+")
 _IGNORED_SUBDOMAINS = frozenset({"www", "m", "mobile", "web", "en", "lo", "la"})
 # Sequences a reader takes for one letter: an edit list shows them as one substitution.
 _SEQUENCE_LOOKALIKES = {"rn": "m", "vv": "w", "cl": "d"}
+
+# Host signals that are a lookalike of the whole official name (at least `suspicious`)
+_WHOLE_NAME_LOOKALIKES = frozenset({"domain_typo", "domain_typo_far", "domain_homoglyph", "domain_split",
+                                    "domain_official_typo_other_reading"})
+
+# Host signals of a key read as part of other words ('hi|cloud', 'box office')
+_READ_AS_OTHER_WORDS = frozenset({"domain_key_inside_word", "domain_other_word", "domain_other_name"})
 
 # Kinds of match, strongest first (one per key and label is kept).
 _KIND_RANK = {"exact": 0, "contained": 1, "typo": 2, "typo_inside": 3}
@@ -253,16 +270,98 @@ class _BrandInfo:
 
 @dataclass(slots=True)
 class _Signals:
-    identity: list[tuple[int, str, str, bool]] = field(default_factory=list)  # (weight, group, reason, capped)
-    modifiers: list[tuple[int, str]] = field(default_factory=list)  # (weight, reason)
+    # (weight, group, reason, capped, feature): the feature names the rules' weight it carries
+    identity: list[tuple[int, str, str, bool, str]] = field(default_factory=list)
+    modifiers: list[tuple[int, str, str]] = field(default_factory=list)  # (weight, reason, feature)
+    # what the strongest host signal's match says about the key and the words around it
+    # (monitor.detection.verdict reads them; the hand-weighted total does not)
+    facts: dict[str, float] = field(default_factory=dict)
+    official_plus_letter: bool = False  # the name label is the official one and one letter more
 
     def best(self) -> int:
-        return max((w for w, _, _, _ in self.identity), default=0)
+        return max((w for w, _, _, _, _ in self.identity), default=0)
 
     def capped(self) -> bool:
         """The strongest identity evidence cannot accuse on its own."""
         top = self.best()
-        return all(c for w, _, _, c in self.identity if w == top)
+        return all(c for w, _, _, c, _ in self.identity if w == top)
+
+
+@functools.lru_cache(maxsize=4096)
+def ordinary_key(key: Key) -> bool:
+    """A key every word of which is an ordinary word ('apple', 'office', 'Office 365' -> office):
+    honest names contain it, so it needs more evidence than a coined name."""
+    pieces = [w for w in re.split(r"[^a-z]+", key.shown.lower()) if len(w) >= 3]
+    return bool(pieces) and all(ordinary_word(w) for w in pieces)
+
+
+def key_parts(key: Key) -> list[tuple[int, int, str]]:
+    """(start, end, token) of a key's words on its plain form: the owner's spaces where the
+    name has them ('Lao Telecom'), else the segmenter's split ('laotel' -> lao|tel)."""
+    return _key_parts(key.shown, key.plain)
+
+
+@functools.lru_cache(maxsize=4096)
+def _key_parts(shown: str, plain: str) -> list[tuple[int, int, str]]:
+    # the owner's spaces, hyphens and capitals: 'Lao Telecom', 'LaoTelecom', 'lao-telecom'
+    tokens = [t.lower() for t in _NAME_WORD_RE.findall(shown)] if shown.isascii() else []
+    if "".join(tokens) != plain or len(tokens) < 2:
+        tokens = segment.segment(plain) if plain.isascii() else [plain]
+    if len(tokens) < 2 and plain.isascii():  # 'laotelecom': a proper noun and what follows it
+        splits = [(max(i, len(plain) - i), i) for i in range(3, len(plain) - 2)
+                  if proper_noun(plain[:i]) or proper_noun(plain[i:])]
+        if splits:
+            _, cut = max(splits)
+            tokens = [plain[:cut], plain[cut:]]
+    out, position = [], 0
+    for token in tokens:
+        out.append((position, position + len(token), token))
+        position += len(token)
+    return out
+
+
+def distinctive_part_changed(window: str, key: Key) -> tuple[str, bool]:
+    """(the proper-noun word of a key that the edits from window to it touch, whether they
+    rewrite it): ('lao', True) for 'irantelecom' against 'laotelecom' (two edits in a
+    three-letter word), ('lao', False) for 'laktelecom', ('', False) where the edits leave
+    every proper noun alone. Only names with another word beside it count: changing 'Lao' in
+    'Lao Telecom' names another operator, whereas a one-word name has no part that stays."""
+    parts = key_parts(key)
+    if len(parts) < 2:
+        return "", False
+    # compared in the flat forms: a lookalike letter ('la0tel', 'iaotel') is a disguise of
+    # the same name, not another one
+    window, plain = flat(window), flat(key.plain)
+    if len(window) != len(window.encode()) or len(plain) != len(key.plain):
+        return "", False
+    prefix = 0
+    while prefix < min(len(window), len(plain)) and window[prefix] == plain[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < min(len(window), len(plain)) - prefix and window[-1 - suffix] == plain[-1 - suffix]:
+        suffix += 1
+    first, last = prefix, len(plain) - suffix  # the edits lie in plain[first:last] (or at first)
+    for start, end, token in parts:
+        touched = start <= first < end or start < last <= end or (first <= start and end <= last)
+        if touched and proper_noun(token):
+            edits = Levenshtein.distance(window[prefix:len(window) - suffix], plain[first:last])
+            inside = start <= first and last <= end  # every edit in this word
+            return token, inside and (edits >= 2 or edits * 2 > len(token))
+    return "", False
+
+
+def lookalike_spelling(window: str, key: str) -> bool:
+    """window spells key to be misread: lookalike characters ('mlcr0soft'), a lookalike
+    sequence ('rnicrosoft'), two neighbours swapped ('netfilx') or a letter typed twice."""
+    if window == key:
+        return False
+    if flat(window) == flat(key) or read_sequences(flat(window)) == flat(key):
+        return True
+    if len(window) == len(key):
+        diffs = [i for i in range(len(key)) if window[i] != key[i]]
+        return len(diffs) == 2 and diffs[1] == diffs[0] + 1 and \
+            window[diffs[0]] == key[diffs[1]] and window[diffs[1]] == key[diffs[0]]
+    return _doubled_letter(window, key)
 
 
 def _doubled_letter(label: str, key: str) -> bool:
@@ -446,9 +545,10 @@ class _HostView:
 class Scorer:
     """Prepared once per registry and rules; ``score`` is then a pure function of a candidate."""
 
-    def __init__(self, registry: Registry, rules: Rules):
+    def __init__(self, registry: Registry, rules: Rules, model: DomainModel | None = None):
         self.registry = registry
         self.rules = rules
+        self.model = model if model is not None else load_model()
         self.brands: list[_BrandInfo] = []
         self.index = KeyIndex(rules.allowed_distance, inside_min_length=rules.typo_inside_min_length)
         self._label_cache: dict[tuple[str, int], tuple[_Label, list[_Match]]] = {}
@@ -469,7 +569,8 @@ class Scorer:
         self._claims = self._phrase_matcher(rules.official_claims)
         self._commentary = self._phrase_matcher(rules.commentary)
         self._warnings = self._phrase_matcher(rules.warning_context)
-        self._domain_lures = frozenset(rules.domain_lure_words)
+        self._domain_lures = rules.lure_words
+        self._technical = frozenset(rules.technical_words)
         self._shared_hosting = frozenset(rules.shared_hosting)
         self._min_key = rules.min_key_length
         # official labels ('ltc', 't-mo') with no key in the index: too short without separators
@@ -640,17 +741,12 @@ class Scorer:
             base = sig.best()
             if base <= 0:
                 continue
-            reasons = [r for _, _, r, _ in sorted(sig.identity, key=lambda s: -s[0])]
-            total = base
+            reasons = [r for _, _, r, _, _ in sorted(sig.identity, key=lambda s: -s[0])]
+            reasons += [reason for _, reason, _ in sig.modifiers]
             # Two different kinds of evidence corroborate each other only when both are
             # substantial (a handle and a display name), not a title and a URL path.
-            strong_groups = {g for w, g, _, _ in sig.identity if w >= self.rules.corroboration_min_weight}
-            if len(strong_groups) >= 2:
-                total += self.rules.weights.corroboration
-            for weight, reason in sig.modifiers:
-                total += weight
-                reasons.append(reason)
-            total = max(0, min(100, total))
+            strong_groups = {g for w, g, _, _, _ in sig.identity if w >= self.rules.corroboration_min_weight}
+            total = self._rules_total(sig)
             if sig.capped() and len(strong_groups) < 2 and total >= thresholds.impersonation:
                 total = thresholds.impersonation - 1
                 reasons.append("not enough on its own for a takedown request: for a person to judge")
@@ -796,7 +892,88 @@ class Scorer:
         self._host_signals(host, signals)
         if candidate.url:
             self._path_signals(candidate.url, signals)
-        return self._verdict(candidate, signals, [])
+        return self._domain_verdict(candidate, signals)
+
+    def domain_evidence(self, host: str) -> list[tuple[int, dict[str, float]]]:
+        """(brand index, the model's features) for each brand with evidence on a host: what
+        ``bench/fit_weights.py`` fits the weights on (the same features ``score`` uses)."""
+        signals: dict[int, _Signals] = {}
+        self._host_signals(normalize_host(host), signals)
+        return [(index, self._features(sig)) for index, sig in sorted(signals.items()) if sig.best() > 0]
+
+    def _features(self, sig: _Signals) -> dict[str, float]:
+        ranked = sorted(sig.identity, key=lambda s: -s[0])  # stable: the first found on a tie
+        strong = {g for w, g, _, _, _ in sig.identity if w >= self.rules.corroboration_min_weight}
+        return domain_features([s[4] for s in ranked], [m[2] for m in sig.modifiers], sig.facts,
+                               sig.capped(), len(strong) >= 2, self._rules_total(sig), self.rules.thresholds)
+
+    def _rules_total(self, sig: _Signals) -> int:
+        """The hand-weighted total of the rules (strongest identity signal, corroboration,
+        modifiers), 0-100: the prior the fitted weights correct, and what carries a signal
+        too rare in the data to fit (a homoglyph of an official domain)."""
+        strong = {g for w, g, _, _, _ in sig.identity if w >= self.rules.corroboration_min_weight}
+        total = sig.best() + (self.rules.weights.corroboration if len(strong) >= 2 else 0)
+        return max(0, min(100, total + sum(w for w, _, _ in sig.modifiers)))
+
+    def _domain_verdict(self, candidate: Candidate, signals: dict[int, _Signals]) -> Score:
+        """The calibrated verdict: per brand, the fitted probability of its features; the most
+        probable brand wins, the first in the registry on a tie (so the answer never depends
+        on the order signals were found in, nor on hashing)."""
+        thresholds, model = self.rules.thresholds, self.model
+        best: tuple[float, int, int, list[str]] | None = None
+        for index in sorted(signals):
+            sig = signals[index]
+            if sig.best() <= 0:
+                continue
+            p = model.probability(self._features(sig))
+            shown = model.display(p, thresholds.suspicious, thresholds.impersonation)
+            reasons = [r for _, _, r, _, _ in sorted(sig.identity, key=lambda s: -s[0])]
+            reasons += [reason for _, reason, _ in sig.modifiers]
+            if sig.capped() and shown >= thresholds.impersonation:
+                shown = thresholds.impersonation - 1
+                reasons.append("not enough on its own for a takedown request: for a person to judge")
+            elif shown < thresholds.suspicious and self._whole_name_lookalike(sig):
+                shown = thresholds.suspicious
+                reasons.append("a lookalike of the whole official name: always worth a person's look")
+            if best is None or shown > best[0] or (shown == best[0] and p > best[1]):
+                best = (shown, p, index, reasons)
+        if best is None or best[0] < thresholds.suspicious:
+            reasons = best[3] if best is not None else ["no resemblance to a protected brand"]
+            return Score(candidate.id, None, best[0] if best else 0, "unrelated", reasons)
+        verdict = "impersonation" if best[0] >= thresholds.impersonation else "suspicious"
+        return Score(candidate.id, self.brands[best[2]].brand.id, best[0], verdict, best[3])
+
+    @staticmethod
+    def _whole_name_lookalike(sig: _Signals) -> bool:
+        """The strongest signal is a typo, homoglyph or split of the whole official name: the
+        classic typosquat, rare in phishing feeds (so the fitted weights barely know it) and
+        never an honest name by chance. A rule: at least ``suspicious``."""
+        top = max(sig.identity, key=lambda s: s[0])
+        return top[4] in _WHOLE_NAME_LOOKALIKES or sig.official_plus_letter
+
+    def _match_facts(self, view: _HostView, position: int, match: _Match) -> dict[str, float]:
+        """What a match's surroundings say, for the model: the letters around the key, where
+        the label sits, whether the key is a product name rather than the official label."""
+        facts = self._host_facts(view)
+        facts[f"extra_{extra_kind(match.label.other_words(match.start, match.end), self._technical)}"] = 1.0
+        if position < view.identity:
+            facts["in_subdomain"] = 1.0
+        if match.key.kind == "name":
+            facts["key_alias"] = 1.0
+        if ordinary_key(match.key):
+            facts["key_ordinary"] = 1.0
+        window = match.window
+        if window in match.label.raw and any(disguised_word(piece) for piece in
+                                             _TOKEN_SPLIT_RE.split(_extras(match.label.raw, window))):
+            facts["extra_disguised"] = 1.0
+        return facts
+
+    @staticmethod
+    def _host_facts(view: _HostView) -> dict[str, float]:
+        facts = {f"suffix_{suffix_kind(view.suffix)}": 1.0}
+        if view.shared is not None:
+            facts["shared_host"] = 1.0
+        return facts
 
     def _brand_tld(self, host: str) -> int | None:
         """A brand top-level domain ('.microsoft', '.apple') named like an official label."""
@@ -881,50 +1058,86 @@ class Scorer:
         weights = self.rules.weights
         found: set[int] = set()
 
-        def add(index: int, weight: int, reason: str, capped: bool = False) -> None:
-            signals.setdefault(index, _Signals()).identity.append((weight, "domain", reason, capped))
+        def add(index: int, feature: str, reason: str, capped: bool = False,
+                facts: dict[str, float] | None = None) -> None:
+            sig = signals.setdefault(index, _Signals())
+            weight = getattr(weights, feature)
+            if weight > sig.best():  # the facts of the strongest signal
+                sig.facts = self._host_facts(view) if facts is None else facts
+            sig.identity.append((weight, "domain", reason, capped, feature))
             found.add(index)
 
         where = f"domain '{host}'"
         for brand, domain, position, prefix in view.official_in_front:
             before = [raw for raw in view.labels[:position] if raw not in _IGNORED_SUBDOMAINS] + ([prefix] if prefix else [])
             if all(_TOKEN_SPLIT_RE.split(raw)[-1] in self._domain_lures for raw in before):
-                add(brand, weights.domain_official_in_subdomain,
+                add(brand, "domain_official_in_subdomain",
                     f"{where} puts the official domain '{domain}' of {self.brands[brand].brand.name} in front of "
                     f"the unrelated domain '{view.registrable}'")
             else:  # 'odcsm1.live.com.akadns.net': a service's host name inside another's, as CDNs name them
-                add(brand, weights.domain_official_host_in_subdomain,
+                add(brand, "domain_official_host_in_subdomain",
                     f"{where} holds a host name under the official domain '{domain}' of "
                     f"{self.brands[brand].brand.name} in front of the unrelated domain '{view.registrable}'", True)
         if view.split is not None:
             key = view.split
-            add(key.brand, weights.domain_split,
+            add(key.brand, "domain_split",
                 f"{where} spells '{key.shown}' of {self.brands[key.brand].brand.name} across a dot")
         lure_words: dict[int, set[str]] = {}
+        front: dict[int, set[str]] = {}  # lure words in labels in front of the name ('login.<name>')
         chained: dict[int, int] = {}
         for brand, _, position, _ in view.official_in_front:
             chained[brand] = max(chained.get(brand, -1), position)
         for position, match in view.matches:
             if position <= chained.get(match.key.brand, -1):
                 continue  # part of the official host name already reported ('outlook.office.com.<x>')
-            weight, reason, capped = self._domain_match_signal(view, position, match)
-            if weight <= 0:
+            feature, reason, capped = self._domain_match_signal(view, position, match)
+            if getattr(weights, feature) <= 0:
                 continue
             if 0 < position < view.identity and position in view.followed_by_suffix and not capped:
                 before = [raw for raw in view.labels[:position] if raw not in _IGNORED_SUBDOMAINS]
                 if not all(_TOKEN_SPLIT_RE.split(raw)[-1] in self._domain_lures for raw in before):
                     # 'farm.aa-rt.sharepoint.com.spo-msedge.net': a host name inside another's (CDN naming)
-                    weight, capped = min(weight, weights.domain_official_host_in_subdomain), True
-            add(match.key.brand, weight, reason, capped)
+                    feature, capped = self._weaker(feature, "domain_official_host_in_subdomain"), True
+            add(match.key.brand, feature, reason, capped, self._match_facts(view, position, match))
+            if position == view.identity and view.shared is None and match.key.kind == "domain" \
+                    and match.kind == "contained" and match.window_plain == match.key.plain \
+                    and feature not in _READ_AS_OTHER_WORDS and len(match.label.joined) == len(match.key.plain) + 1:
+                # 'laotele' for 'laotel': the official name and one letter, a typo of it
+                signals[match.key.brand].official_plus_letter = True
             lure_words.setdefault(match.key.brand, set()).update(self._lure_words_around(view, position, match))
+            if position == view.identity:
+                front.setdefault(match.key.brand, set()).update(self._front_lure_words(view))
         for index in found:
             words_found = lure_words.get(index)
             if words_found is None:
                 words_found = set()
                 for label in view.labels[: view.identity + 1]:
                     words_found |= _words_of(label) & self._domain_lures
-            for word in sorted(words_found)[:2]:
-                signals[index].modifiers.append((weights.lure_in_domain, f"the host name contains the lure word '{word}'"))
+            for word in self._lures_shown(words_found):
+                signals[index].modifiers.append((weights.lure_in_domain, f"the host name contains the lure word '{word}'",
+                                                 f"lure_{self.rules.lure_kind(word)}"))
+            # a site's own 'login.' in front of its name adds nothing to the hand-weighted
+            # total; the fitted weights say what it is worth in front of a brand's name
+            for word in sorted(front.get(index, set()) - words_found)[:2]:
+                signals[index].modifiers.append((0, f"the host name has the lure word '{word}' in front of the name",
+                                                 f"front_lure_{self.rules.lure_kind(word)}"))
+
+    def _lures_shown(self, found: set[str]) -> list[str]:
+        """At most two lure words, one of each kind first ('pay', 'reactivate' before 'secure'
+        beside 'pay'): each kind is evidence of its own."""
+        by_kind: dict[str, list[str]] = {}
+        for word in sorted(found):
+            by_kind.setdefault(self.rules.lure_kind(word), []).append(word)
+        firsts = [words[0] for _, words in sorted(by_kind.items())]
+        rest = [w for _, words in sorted(by_kind.items()) for w in words[1:]]
+        return (firsts + rest)[:max(2, len(firsts))]
+
+    def _front_lure_words(self, view: _HostView) -> set[str]:
+        found: set[str] = set()
+        for raw in view.labels[: view.identity]:
+            if raw not in _IGNORED_SUBDOMAINS:
+                found |= (_words_of(raw) | set(_TOKEN_SPLIT_RE.split(raw))) & self._domain_lures
+        return found
 
     def _lure_words_around(self, view: _HostView, position: int, match: _Match) -> set[str]:
         found: set[str] = set()
@@ -966,7 +1179,9 @@ class Scorer:
                 return "word", ""
         if match.kind == "exact":
             return "word", ""
-        if match.kind == "contained" and match.key.kind == "domain" and _doubled_letter(label.joined, match.key.plain):
+        if match.kind == "contained" and match.key.kind == "domain" and (
+                _doubled_letter(label.joined, match.key.plain)
+                ):
             # the whole label is the official name with one letter typed twice ('laotell' for
             # 'laotel'): a typo of the brand's own domain, whatever words it happens to spell
             return "word", ""
@@ -983,9 +1198,17 @@ class Scorer:
                     return "phrase", f"{first} {second}"
         return how, word
 
-    def _domain_match_signal(self, view: _HostView, position: int, match: _Match) -> tuple[int, str, bool]:
-        """(weight, reason, capped) of one match on a host label."""
+    def _weaker(self, first: str, second: str) -> str:
+        """The feature of the two with the smaller weight (the first on a tie)."""
         weights = self.rules.weights
+        return second if getattr(weights, second) < getattr(weights, first) else first
+
+    def _stronger(self, first: str, second: str) -> str:
+        weights = self.rules.weights
+        return second if getattr(weights, second) > getattr(weights, first) else first
+
+    def _domain_match_signal(self, view: _HostView, position: int, match: _Match) -> tuple[str, str, bool]:
+        """(feature, reason, capped) of one match on a host label; the feature names a weight of the rules."""
         key, host = match.key, view.host
         brand = self.brands[key.brand].brand.name
         on_shared = position == view.identity and view.shared is not None
@@ -995,40 +1218,51 @@ class Scorer:
         how, detail = self._word_verdict(match)
         window = match.window
         compared = f"'{window}' in '{host}'"
+        if how in ("inside", "blob", "phrase") and match.kind != "exact" and window.isalnum() \
+                and lookalike_spelling(match.window_plain, key.plain):
+            # 'login|mlcrosoft|online': letters inside other letters, but written to be read
+            # as the brand (a digit or lookalike letter, a swap, a doubled letter), which no
+            # honest word does
+            return ("domain_glued_lookalike",
+                    f"{compared} is '{key.plain}' of {brand} written with "
+                    f"{describe_edits(match.window_plain, key.plain)}, glued to other letters", False)
         if how == "other_word":
-            return (weights.domain_other_word,
+            return ("domain_other_word",
                     f"{compared} is the word '{detail}', which is '{key.plain}' of {brand} with "
                     f"{describe_edits(match.window_plain, key.plain)}: another word, not the brand", True)
         if how == "other_name":
-            return (weights.domain_other_name,
+            whole = key.kind == "domain" and match.start == 0 and match.end == len(match.label.joined) \
+                and not distinctive_part_changed(match.window_plain, key)[1]
+            # 'mao|post' for 'laopost': other words, but the whole label a typo of the official one
+            return ("domain_official_typo_other_reading" if whole else "domain_other_name",
                     f"{compared} is '{key.plain}' of {brand} with {describe_edits(match.window_plain, key.plain)}, "
                     f"but reads as the words '{detail}': another name close to the brand", True)
         if how == "inside":
             reading = " ".join(w for _, _, w in match.label.words())
-            return (weights.domain_key_inside_word,
+            return ("domain_key_inside_word",
                     f"'{key.plain}' of {brand} appears in '{host}' only inside the word '{detail}' "
                     f"('{match.label.raw}' reads '{reading}')", True)
         if how == "phrase":
-            return (weights.domain_key_inside_word,
+            return ("domain_key_inside_word",
                     f"'{key.plain}' of {brand} appears in '{host}' as part of the phrase '{detail}'", True)
         blob = how == "blob"
         if blob and match.kind == "contained" and match.window_plain != key.plain:
-            return (weights.domain_key_inside_word,
+            return ("domain_key_inside_word",
                     f"'{key.plain}' of {brand} appears in '{host}' only as '{window}' inside '{detail}'", True)
         if match.kind == "exact":
             plain = match.window_plain
             if on_shared or in_sub:
-                weight = weights.domain_brand_on_shared_host if on_shared else weights.domain_brand_in_subdomain
+                feature = "domain_brand_on_shared_host" if on_shared else "domain_brand_in_subdomain"
                 what = "is" if plain == key.plain else f"is, with {describe_edits(plain, key.plain)},"
                 text = (f"{where}: '{window}' {what} the {source} '{key.shown}' of {brand}" if on_shared else
                         f"{where} puts the {source} '{key.shown}' of {brand} in a subdomain of the unrelated "
                         f"domain '{view.registrable}'")
-                return weight, text, False
+                return feature, text, False
             if key.kind == "domain" and plain != key.plain:
                 if "-" in window or "_" in window:
-                    return (weights.domain_typo,
+                    return ("domain_typo",
                             f"{where} is the official name '{key.shown}' of {brand} with hyphens added", False)
-                return (weights.domain_homoglyph,
+                return ("domain_homoglyph",
                         f"{where} is the official name '{key.shown}' of {brand} with {describe_edits(plain, key.plain)}",
                         False)
             if key.kind == "domain" and view.suffix != key.suffix:
@@ -1036,24 +1270,24 @@ class Scorer:
                 # ('google.com.ec', 'naver.net'); a new generic one ('.online', '.xyz') rarely is
                 tld = view.suffix.rpartition(".")[2]
                 own_kind = len(tld) == 2 or tld in ("com", "net", "org")
-                return (weights.domain_other_tld if own_kind else weights.domain_other_new_tld,
+                return ("domain_other_tld" if own_kind else "domain_other_new_tld",
                         f"{where} is the official name '{key.shown}' of {brand} under '.{view.suffix}' "
-                        f"instead of '.{key.suffix}'", False)
+                        f"instead of '.{key.suffix}'", own_kind)  # the brand's own, often: for a person
             if key.kind == "domain":
-                return weights.domain_brand_in_subdomain, f"{where} uses the official name '{key.shown}' of {brand}", False
-            return weights.domain_name_match, f"{where} is the {source} '{key.shown}' of {brand}", False
+                return "domain_brand_in_subdomain", f"{where} uses the official name '{key.shown}' of {brand}", False
+            return "domain_name_match", f"{where} is the {source} '{key.shown}' of {brand}", False
         if match.kind == "contained":
             extra = _extras(match.label.raw, window) if window in match.label.raw else \
                 " ".join(match.label.other_words(match.start, match.end))
             if on_shared:
                 others = [w for w in match.label.other_words(match.start, match.end) if not w.isdigit()]
-                weight = weights.domain_brand_on_shared_host if not others else weights.domain_brand_plus_words
+                feature = "domain_brand_on_shared_host" if not others else "domain_brand_plus_words"
             elif in_sub:
-                weight = weights.domain_brand_in_subdomain
+                feature = "domain_brand_in_subdomain"
             else:
-                weight = weights.domain_brand_plus_words
+                feature = "domain_brand_plus_words"
             if blob:
-                return (min(weight, weights.domain_key_in_unknown_word),
+                return (self._weaker(feature, "domain_key_in_unknown_word"),
                         f"'{key.plain}' of {brand} appears in '{host}' inside '{detail}', which is no word "
                         f"a reader knows", True)
             place = (f" in a subdomain of the unrelated domain '{view.registrable}'" if in_sub else "")
@@ -1061,30 +1295,40 @@ class Scorer:
                 place += f", written '{window}' ({describe_edits(match.window_plain, key.plain)})"
             others = match.label.other_words(match.start, match.end)
             if not in_sub and others and all(w.isdigit() for w in others):
-                weight = max(weight, weights.domain_brand_plus_number)
-            return (weight, f"{where} adds '{extra}' to the {source} '{key.shown}' of {brand}{place}", False)
+                feature = self._stronger(feature, "domain_brand_plus_number")
+            return (feature, f"{where} adds '{extra}' to the {source} '{key.shown}' of {brand}{place}", False)
         edits = describe_edits(match.window_plain, key.plain)
         typo_text = f"{compared} is '{key.plain}' of {brand} with {edits}"
+        changed, rewritten = distinctive_part_changed(match.window_plain, key)
+        if rewritten:
+            # 'iran|telecom' for 'lao|telecom': the edits rewrite the name of a place or
+            # people, which makes another company's name, not a misspelling of this one
+            return ("domain_other_name",
+                    f"{compared} is '{key.plain}' of {brand} with {edits}, but the edits rewrite its "
+                    f"distinctive part '{changed}': another name", True)
+        # one edit in the distinctive part ('lak|telecom'): a typo, or another name: a person judges
+        capped = bool(changed)
+        if capped:
+            typo_text += f" (the edit is in its distinctive part '{changed}')"
         if match.kind == "typo":
             if on_shared:
-                return weights.domain_typo_on_shared_host, typo_text + f" (a name on the shared host '{view.shared}')", False
+                return "domain_typo_on_shared_host", typo_text + f" (a name on the shared host '{view.shared}')", capped
             if in_sub:
-                return (weights.domain_typo_in_subdomain,
-                        typo_text + f", in a subdomain of the unrelated domain '{view.registrable}'", False)
-            weight = weights.domain_typo if match.distance <= 1 else weights.domain_typo_far
-            return weight, typo_text, False
+                return ("domain_typo_in_subdomain",
+                        typo_text + f", in a subdomain of the unrelated domain '{view.registrable}'", capped)
+            return "domain_typo" if match.distance <= 1 else "domain_typo_far", typo_text, capped
         # typo inside a longer label
         extra = _extras(match.label.raw, window) if window in match.label.raw else \
             " ".join(match.label.other_words(match.start, match.end))
-        weight = weights.domain_typo_plus_words
+        feature = "domain_typo_plus_words"
         if on_shared:
-            weight = weights.domain_typo_on_shared_host
+            feature = "domain_typo_on_shared_host"
         elif in_sub:
-            weight = weights.domain_typo_in_subdomain
+            feature = "domain_typo_in_subdomain"
         text = typo_text + (f", plus '{extra}'" if extra else "")
         if blob:
-            return min(weight, weights.domain_key_in_unknown_word), text + f" (inside '{detail}')", True
-        return weight, text, False
+            return self._weaker(feature, "domain_key_in_unknown_word"), text + f" (inside '{detail}')", True
+        return feature, text, capped
 
     def _path_signals(self, url: str, signals: dict[int, _Signals]) -> None:
         try:
@@ -1100,7 +1344,8 @@ class Scorer:
         key = max(hits, key=lambda h: h.end - h.start).key
         signals.setdefault(key.brand, _Signals()).identity.append(
             (self.rules.weights.brand_in_path, "path",
-             f"the URL path names '{key.shown}' of {self.brands[key.brand].brand.name} on an unrelated host", False))
+             f"the URL path names '{key.shown}' of {self.brands[key.brand].brand.name} on an unrelated host", False,
+             "brand_in_path"))
 
     # ---------------------------------------------------------------- accounts
 
@@ -1198,7 +1443,7 @@ class Scorer:
                     f"'{match.window}' in {where} is '{key.plain}' of {brand.name} with "
                     f"{describe_edits(match.window_plain, key.plain)}", capped)
         for index, (weight, reason, capped) in best.items():
-            signals.setdefault(index, _Signals()).identity.append((weight, "handle", reason, capped))
+            signals.setdefault(index, _Signals()).identity.append((weight, "handle", reason, capped, "handle"))
 
     def _official_handle_for(self, index: int, key: Key) -> str | None:
         """The official handle a key stands for (handles and domain labels double as handles)."""
@@ -1262,7 +1507,7 @@ class Scorer:
             if index not in best or hit[0] > best[index][0]:
                 best[index] = hit
         for index, (weight, reason) in best.items():
-            signals.setdefault(index, _Signals()).identity.append((weight, group, reason, False))
+            signals.setdefault(index, _Signals()).identity.append((weight, group, reason, False, group))
 
     def _context_modifiers(self, text: str, shown_name: str, signals: dict[int, _Signals], page: bool) -> None:
         """Lures, official claims, fan-page and scam-warning context; only where a brand matched.
@@ -1286,15 +1531,16 @@ class Scorer:
             brand_lures = [k for k in self.brands[index].keywords if k in folded and k not in lures]
             found_lures = [] if warnings else (lures + brand_lures)[: weights.max_lures]
             for lure in found_lures:
-                sig.modifiers.append((weights.lure, f"lure: '{lure}'"))
+                sig.modifiers.append((weights.lure, f"lure: '{lure}'", "lure"))
             if claims:
-                sig.modifiers.append((weights.claims_official, f"calls itself '{claims[0]}' without being so"))
+                sig.modifiers.append((weights.claims_official, f"calls itself '{claims[0]}' without being so",
+                                      "claims_official"))
             if commentary and not found_lures and not claims:
                 sig.modifiers.append((weights.commentary, f"presents itself as commentary or a fan page "
-                                                          f"('{commentary[0]}') and asks for nothing"))
+                                                          f"('{commentary[0]}') and asks for nothing", "commentary"))
             if warnings:
                 sig.modifiers.append((weights.warning_context, f"reads as a warning or report about scams "
-                                                               f"('{warnings[0]}')"))
+                                                               f"('{warnings[0]}')", "warning_context"))
 
     # ---------------------------------------------------------------- pages
 
@@ -1345,9 +1591,10 @@ class Scorer:
             if sig.best() <= 0:
                 continue
             if candidate.has_password_form:
-                sig.modifiers.append((weights.password_form, "the page asks for a password"))
+                sig.modifiers.append((weights.password_form, "the page asks for a password", "password_form"))
             if candidate.has_card_form:
-                sig.modifiers.append((weights.card_form, "the page asks for a payment card number"))
+                sig.modifiers.append((weights.card_form, "the page asks for a payment card number", "card_form"))
             if candidate.official_links:
                 sig.modifiers.append((weights.links_to_official,
-                                      f"the page links to the official site {candidate.official_links} times"))
+                                      f"the page links to the official site {candidate.official_links} times",
+                                      "links_to_official"))
