@@ -39,6 +39,21 @@ def _wait(what: str, done, deadline: float, process: subprocess.Popen, log) -> o
         time.sleep(2)
 
 
+def _listening(pid: int) -> set[tuple[str, int]]:
+    """The TCP addresses that a process and all its children listen on."""
+    import psutil
+
+    root = psutil.Process(pid)
+    found = set()
+    for process in [root, *root.children(recursive=True)]:
+        try:
+            found |= {(c.laddr.ip, c.laddr.port) for c in process.net_connections(kind="inet")
+                      if c.status == psutil.CONN_LISTEN}
+        except psutil.NoSuchProcess:
+            pass
+    return found
+
+
 def _api_up(port: int) -> bool:
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/monitor/health", timeout=5) as response:
@@ -66,6 +81,16 @@ def test_the_readme_backfill_from_a_second_shell_runs_while_the_scheduler_stays_
             _wait("the api-server", lambda: _api_up(port), deadline, make_run, log)
             _wait("make run's banner", lambda: "Airflow is ready" in log.read_text(), deadline, make_run, log)
             assert f"listening on 127.0.0.1:{port}" in log.read_text()
+            # the api-server and the log server (task and triggerer logs), on loopback only
+            ports = {port, int(env["AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT"]),
+                     int(env["AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT"])}
+
+            def all_listening():
+                found = _listening(make_run.pid)
+                return found if ports <= {p for _, p in found} else None
+
+            listening = _wait("the log server", all_listening, deadline, make_run, log)
+            assert {ip for ip, _ in listening} == {"127.0.0.1"}, listening
 
             # the README, as written: a second shell with the homes of make run
             shell = subprocess.run(
