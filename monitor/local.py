@@ -267,7 +267,7 @@ def run(var: Path, host: str, port: int) -> int:
     server = start_postgres(var)
     components: list[Component] = []
     try:
-        for database in (AIRFLOW_DB, MONITOR_DB):
+        for database in (AIRFLOW_DB, DEMO_DB if demo_marker(var).exists() else MONITOR_DB):
             ensure_database(var, database)
         env = {**os.environ, **run_environment(var, host, port)}
         airflow = str(BIN / "airflow")
