@@ -54,9 +54,11 @@ class Weights(_Frozen):
     handle_typo: int
     handle_brand_plus_words: int
     handle_typo_plus_words: int
+    handle_weak_key_plus_words: int
     handle_is_brand_name: int
     name_exact: int
     name_lookalike: int
+    name_typo: int
     name_contains: int
     corroboration: int
     claims_official: int

@@ -61,7 +61,7 @@ from monitor.detection.verdict import (
 from monitor.registry import Brand, Registry
 
 _SEPARATORS_RE = re.compile(r"[._\-]+")
-_NAME_WORD_RE = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
+_NAME_WORD_RE = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])|[0-9]+")  # 'LaoTelecom', 'thy4go' stays whole
 _TOKEN_SPLIT_RE = re.compile(r"[._\-\s]+")
 _IGNORED_SUBDOMAINS = frozenset({"www", "m", "mobile", "web", "en", "lo", "la"})
 # Sequences a reader takes for one letter: an edit list shows them as one substitution.
@@ -305,8 +305,8 @@ def key_parts(key: Key) -> list[tuple[int, int, str]]:
 def _key_parts(shown: str, plain: str) -> list[tuple[int, int, str]]:
     # the owner's spaces, hyphens and capitals: 'Lao Telecom', 'LaoTelecom', 'lao-telecom'
     tokens = [t.lower() for t in _NAME_WORD_RE.findall(shown)] if shown.isascii() else []
-    if "".join(tokens) != plain or len(tokens) < 2:
-        tokens = segment.segment(plain) if plain.isascii() else [plain]
+    if "".join(tokens) != plain or len(tokens) < 2 or all(len(t) == 1 for t in tokens):  # 'm_a_r_t_i_n'
+        tokens = segment.segment(plain) if plain.isalpha() and plain.isascii() else [plain]
     if len(tokens) < 2 and plain.isascii():  # 'laotelecom': a proper noun and what follows it
         splits = [(max(i, len(plain) - i), i) for i in range(3, len(plain) - 2)
                   if proper_noun(plain[:i]) or proper_noun(plain[i:])]
@@ -348,6 +348,60 @@ def distinctive_part_changed(window: str, key: Key) -> tuple[str, bool]:
             inside = start <= first and last <= end  # every edit in this word
             return token, inside and (edits >= 2 or edits * 2 > len(token))
     return "", False
+
+
+def weak_key(key: Key) -> bool:
+    """A key that is an ordinary word, or one proper noun ('smith', 'martin', 'amazon'):
+    other people's and businesses' names contain it."""
+    if ordinary_key(key):
+        return True
+    parts = key_parts(key)
+    return len(parts) == 1 and (proper_noun(key.plain) or ordinary_word(key.plain))
+
+
+_LONG_KEY = 10  # a key this long, misspelt inside a handle, is still read as itself
+
+
+def handle_edit_changes_name(window: str, key: Key, inside: bool) -> str:
+    """Why a typo of a key in a handle reads as another name, or '' where it reads as this one.
+
+    Lookalike edits ('0' for 'o', a doubled or swapped letter) always read as this name. Other
+    edits do where they fall in a generic word of a name of several ('laoairlnes': 'airlines')
+    or in a coined one-word name ('netflx'); an edit in a distinctive word of a name of several
+    ('devank|patel') makes another name; and inside other letters ('jvilled|ieu'), a key
+    shorter than ten letters or a piece cut from a key ('siggraph' of 'siggrapher') is another
+    word: with thousands of names protected, one of them is always an edit away from part of
+    some handle."""
+    if lookalike_spelling(window, key.plain):
+        return ""
+    if inside and (len(key.plain) < _LONG_KEY or window in key.plain):
+        return "it is only a piece of letters inside a longer handle"
+    if Levenshtein.distance(flat(window), flat(key.plain), score_cutoff=2) >= 2:
+        return "two of its letters are others"
+    parts = key_parts(key)
+    if len(parts) >= 2:
+        flat_window, flat_key = flat(window), flat(key.plain)
+        if len(flat_key) == len(key.plain):
+            prefix = 0
+            while prefix < min(len(flat_window), len(flat_key)) and flat_window[prefix] == flat_key[prefix]:
+                prefix += 1
+            suffix = 0
+            while suffix < min(len(flat_window), len(flat_key)) - prefix \
+                    and flat_window[-1 - suffix] == flat_key[-1 - suffix]:
+                suffix += 1
+            first, last = prefix, len(flat_key) - suffix
+            for start, end, token in parts:
+                touched = start <= first < end or start < last <= end or (first <= start and end <= last)
+                if touched and not _generic_word(token):
+                    return f"the edit is in the name '{token}'"
+        return ""
+    return ""
+
+
+def _generic_word(token: str) -> bool:
+    """An ordinary English word ('airlines', 'times'; not 'lao', 'yang')."""
+    # Webster's Second, not a frequency list: those rank people's names ('yang') as words
+    return len(token) >= 3 and (ordinary_word(token) or (token.endswith("s") and ordinary_word(token[:-1])))
 
 
 def lookalike_spelling(window: str, key: str) -> bool:
@@ -1420,14 +1474,32 @@ class Scorer:
                     else:
                         add(index, weights.handle_copies_official,
                             f"{where} copies the official {'/'.join(platforms)} handle of {brand.name}{elsewhere}")
+            elif match.kind in ("typo", "typo_inside") and (changed := handle_edit_changes_name(
+                    match.window_plain, key, inside=match.kind == "typo_inside")):
+                # 'devank|patel' for 'devang|patel', 'jvilled|ieu' for 'viller': a real edit
+                # in a person's or place's name, or a name's piece inside other letters, is
+                # another person's name far more often than a disguise of this one
+                add(index, weights.domain_key_inside_word,
+                    f"'{match.window}' in {where} is '{key.plain}' of {brand.name} with "
+                    f"{describe_edits(match.window_plain, key.plain)}, but {changed}: another name", True)
             elif match.kind == "typo":
+                # a real edit of a short handle ('micgos' for 'micmos') is as often another
+                # person's: it accuses only with the display name or a lure beside it
+                short = len(key.plain) < _LONG_KEY and not lookalike_spelling(match.window_plain, key.plain)
                 add(index, weights.handle_typo,
                     f"'{match.window}' in {where} is '{key.plain}' of {brand.name} with "
-                    f"{describe_edits(match.window_plain, key.plain)}")
+                    f"{describe_edits(match.window_plain, key.plain)}", short)
             elif match.kind == "contained":
-                capped = how == "blob"
+                # a key without a coined part ('smith', 'martin', 'office') plus other words is
+                # how namesakes and other businesses name themselves: for a person to judge
+                # a person's or company's name (not its handle or domain) plus other words is
+                # how namesakes write theirs ('andrewtaylormk'): a lure or the name lifts it
+                weak = weak_key(key) or self._part_of_name(index, key) or (key.kind == "name" and official is None)
+                capped = how == "blob" or weak
                 weight = min(weights.handle_brand_plus_words, weights.domain_key_in_unknown_word) if capped \
                     else weights.handle_brand_plus_words
+                if weak:  # below the review tier alone; a lure or the brand's name lifts it
+                    weight = min(weight, weights.handle_weak_key_plus_words)
                 if official and official in handle:
                     add(index, weight, f"{where} adds '{_extras(handle, official)}' to the official handle "
                                        f"'{official}' of {brand.name}", capped)
@@ -1444,6 +1516,12 @@ class Scorer:
                     f"{describe_edits(match.window_plain, key.plain)}", capped)
         for index, (weight, reason, capped) in best.items():
             signals.setdefault(index, _Signals()).identity.append((weight, "handle", reason, capped, "handle"))
+
+    def _part_of_name(self, index: int, key: Key) -> bool:
+        """The key is one word of the brand's name of several ('ramirez' of Leonardo Ramirez):
+        every other bearer of that name writes it too."""
+        name_words = words(self.brands[index].brand.name)
+        return len(name_words) >= 2 and key.plain in name_words
 
     def _official_handle_for(self, index: int, key: Key) -> str | None:
         """The official handle a key stands for (handles and domain labels double as handles)."""
@@ -1492,16 +1570,22 @@ class Scorer:
                     hit = (exact_weight, f"{what} '{name}' is the name '{phrase.shown}' of {brand.brand.name}")
                 elif spans:
                     extra = " ".join(w for i, w in enumerate(name_words) if not spans[0] <= i < spans[0] + size)
-                    hit = (contains_weight, f"{what} '{name}' contains the name '{phrase.shown}' of "
+                    weight = contains_weight
+                    if size == 1 and (proper_noun(phrase.words[0]) or ordinary_word(phrase.words[0])):
+                        # 'Lukas' in 'Lukas Lundberg': one common name among others is a namesake
+                        weight = min(weight, weights.handle_weak_key_plus_words)
+                    hit = (weight, f"{what} '{name}' contains the name '{phrase.shown}' of "
                                             f"{brand.brand.name} plus '{extra}'")
                 elif name_skeleton == phrase.skeleton:
                     hit = (weights.name_lookalike, f"{what} '{name}' is the name '{phrase.shown}' of "
                                                    f"{brand.brand.name} written with lookalike characters")
                 elif len(phrase.skeleton) >= 8 and abs(len(name_skeleton) - len(phrase.skeleton)) <= 1 and \
                         Levenshtein.distance(name_skeleton, phrase.skeleton, score_cutoff=1) <= 1:
-                    hit = (weights.name_lookalike, f"{what} '{name}' is the name '{phrase.shown}' of "
-                                                   f"{brand.brand.name} with "
-                                                   f"{describe_edits(_plain(name), _plain(phrase.shown))}")
+                    # a real edit ('Fernando' for 'Fernanda') names another person as often as
+                    # it disguises this one: below the review tier unless the handle agrees
+                    hit = (weights.name_typo, f"{what} '{name}' is the name '{phrase.shown}' of "
+                                              f"{brand.brand.name} with "
+                                              f"{describe_edits(_plain(name), _plain(phrase.shown))}")
                 else:
                     continue
             if index not in best or hit[0] > best[index][0]:
