@@ -2,14 +2,16 @@
 FROM apache/airflow:3.3.2
 
 # Headless Chromium for takedown screenshots (monitor.takedown.screenshot drives it through
-# Playwright's Python package; Playwright's own browser download is never used), with fonts
-# for Lao script and the other scripts impersonating pages use.
+# Playwright's Python package; Playwright's own browser download is never used): Debian's
+# headless shell, the automation build without the full browser's background services
+# (found by default, no MONITOR_CHROMIUM needed), with fonts for Lao script and the other
+# scripts impersonating pages use. It runs in a network namespace of its own
+# (monitor.takedown.browserbox): in compose that needs deploy/compose.screenshots.yml.
 USER root
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends chromium fonts-lao fonts-noto-core \
+    && apt-get install -y --no-install-recommends chromium-headless-shell fonts-lao fonts-noto-core \
     && apt-get clean && rm -rf /var/lib/apt/lists/*
 USER airflow
-ENV MONITOR_CHROMIUM=/usr/bin/chromium
 
 COPY --chown=airflow:root pyproject.toml README.md /opt/impersonation-monitor/
 COPY --chown=airflow:root monitor /opt/impersonation-monitor/monitor

@@ -208,12 +208,14 @@ class Settings:
     # Work bounds: one source's queries for one brand stop being started after this long.
     collect_budget_seconds: int = 300
     # Screenshots as takedown evidence (monitor.takedown.screenshot): the system Chromium
-    # (None: /usr/bin/chromium or chromium on PATH), a time limit on the whole capture, and caps.
+    # (None: chromium-headless-shell, else chromium, on PATH), a time limit on the whole
+    # capture, and caps (the picture's height and bytes, the browser's memory).
     screenshots: bool = True  # MONITOR_SCREENSHOTS=0: drafts without a picture of the page
     chromium_path: str | None = None
     screenshot_timeout_seconds: int = 45
     screenshot_max_height: int = 4000
     screenshot_max_bytes: int = 3_000_000
+    screenshot_max_memory_mb: int = 1024  # the whole browser (every process), PSS
     # Owners' one-click action links (monitor.ui.links): signed with the secret key, pointing at
     # the public address of the api-server's plugin routes; no links unless both are set.
     secret_key: str | None = field(default=None, repr=False)
@@ -298,6 +300,7 @@ class Settings:
             screenshot_timeout_seconds=_int(env, "MONITOR_SCREENSHOT_TIMEOUT_SECONDS", 45, 5, 600),
             screenshot_max_height=_int(env, "MONITOR_SCREENSHOT_MAX_HEIGHT", 4000, 200, 16_000),
             screenshot_max_bytes=_int(env, "MONITOR_SCREENSHOT_MAX_BYTES", 3_000_000, 50_000, 50_000_000),
+            screenshot_max_memory_mb=_int(env, "MONITOR_SCREENSHOT_MAX_MEMORY_MB", 1024, 128, 65_536),
         )
 
 

@@ -122,3 +122,12 @@ def test_each_published_port_is_documented():
         for binding in _bindings(service):
             host_part = binding.rsplit(":", 1)[0]
             assert f"`{host_part}`" in readme, host_part
+
+
+def test_the_image_has_the_headless_shell_and_compose_can_give_it_its_box():
+    dockerfile = (ROOT / "Dockerfile").read_text("utf-8")
+    assert "chromium-headless-shell" in dockerfile
+    assert "MONITOR_CHROMIUM=/usr/bin/chromium\n" not in dockerfile  # the shell is found by default
+    screenshots = yaml.safe_load((ROOT / "deploy" / "compose.screenshots.yml").read_text("utf-8"))
+    assert screenshots["services"] == {"airflow-worker": {"cap_add": ["SYS_ADMIN"]}}  # the worker only
+    assert "deploy/compose.screenshots.yml" in (ROOT / "docker-compose.yml").read_text("utf-8")

@@ -38,8 +38,11 @@ def test_every_route_of_the_error_app_is_a_503_page():
 
 
 @pytest.mark.airflow
-def test_a_short_secret_on_a_real_api_server_is_one_log_line_and_a_plain_page(tmp_path):
+def test_a_short_secret_on_a_real_api_server_is_one_log_line_and_a_plain_page(tmp_path, monkeypatch):
+    from tests.conftest import ROOT
     from tests.ui.apiserver import PASSWORDS, ApiServer
+
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))  # the api-server loads this checkout's plugin
 
     with ApiServer(tmp_path / "airflow", f"sqlite:///{tmp_path / 'monitor.db'}", secret_key="short") as api, \
             httpx.Client(base_url=api.url, timeout=60) as http:

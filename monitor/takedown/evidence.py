@@ -53,6 +53,13 @@ def plain_problem(error: str, status: int | None) -> str:
     """Why the page could not be saved, in words an abuse desk reads without our logs: no
     resolver or library messages (those stay in the database, evidence_error), no URL."""
     lowered = error.lower()
+    # the screenshot browser's own limits (monitor.takedown.browserbox), before the generic ones
+    if "of memory" in lowered and "browser was stopped" in lowered:
+        return "the page needed more memory than a capture may use, so the browser was stopped"
+    if "browser processes" in lowered:
+        return "the page started more browser processes than a capture may use, so the browser was stopped"
+    if "network of its own" in lowered:
+        return "the browser cannot be isolated from the network where the monitor runs, so it was not started"
     if status in (404, 410):
         return f"the page answered that it is not there (HTTP {status}) when we fetched it"
     if "robots.txt" in lowered:

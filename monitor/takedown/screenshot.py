@@ -3,16 +3,22 @@ page down to a height cap, under a byte cap, taken by headless Chromium (the sys
 package, driven by Playwright).
 
 The browser stays inside the SSRF rules: every request it makes (the page, its
-subresources, redirects, frames) is intercepted (`page.route`) and made by the project's
+subresources, redirects, frames) is intercepted (`context.route`) and made by the project's
 Fetcher instead, so the address policy, allowed ports, robots.txt, deadlines and size caps
-apply as for every other fetch; a refused request is aborted and recorded. Whatever the
-browser would open without a routable request (WebSockets, preconnects, its own background
-traffic) goes to a proxy address that only records the attempt and closes: the browser has
-no direct path to the network. No downloads, no permissions, no service workers, only GET,
-and one time limit for the whole capture.
+apply as for every other fetch; a refused request is aborted and recorded.
 
-When no browser is installed the result says so ("no browser installed: no screenshot");
-a capture never raises.
+The browser is sealed (monitor.takedown.browserbox): it runs in a network namespace of its
+own whose only interface is a private loopback, so whatever the route cannot see (WebRTC's
+STUN/TURN over UDP, WebSockets, workers' requests, the browser's own services) reaches
+nothing; a sinkhole proxy inside the box records those attempts. WebRTC and WebTransport are
+removed from every frame before its scripts run; no downloads, no permissions, no service
+workers, only GET. The headless shell is preferred: it has no sign-in, sync, component
+updater or optimization guide, so its sinkhole sees only what pages ask for. Memory (the
+whole process tree), processes and time are capped per capture: a page over a cap stops the
+browser, and the capture fails with the reason.
+
+When no browser is installed, or the box cannot be made, the result says so; a capture
+never raises.
 
 API for drafting: `capture(url, settings, fetcher) -> Screenshot(png, sha256, error, refused)`.
 """
@@ -23,9 +29,7 @@ import hashlib
 import os
 import re
 import shutil
-import socket
 import struct
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,6 +38,7 @@ from html import escape
 from monitor.fetch.http import HTML_TYPES, Fetcher, FetchError
 from monitor.fetch.policy import redact
 from monitor.settings import Settings
+from monitor.takedown.browserbox import BrowserBox, Limits
 
 WIDTH = 1280
 VIEWPORT_HEIGHT = 900
@@ -42,7 +47,36 @@ MAX_REQUESTS = 150  # requests one page may make through the fetcher
 MAX_RESOURCE_BYTES = 5_000_000
 MAX_TOTAL_BYTES = 20_000_000
 SCREENSHOT_RESERVE = 0.25  # share of the time limit kept for taking the picture itself
-SYSTEM_CHROMIUM = ("/usr/bin/chromium", "chromium", "chromium-browser")
+# The headless shell first: the automation build (what Playwright itself uses for headless),
+# without the full browser's background services. The full Chromium still works, sealed the
+# same way; its own background requests then reach only the sinkhole (recorded in `escaped`).
+SYSTEM_CHROMIUM = ("/usr/bin/chromium-headless-shell", "chromium-headless-shell", "/usr/bin/chromium", "chromium",
+                   "chromium-browser")
+MAX_PROCESSES = 32  # browser processes per capture (browser, zygotes, GPU, network, renderers)
+STOP_GRACE_SECONDS = 15.0  # past the time limit, the watchdog stops a browser Playwright could not
+# Chromium switches: no background services (each a request the sinkhole would otherwise see
+# from the full browser), fewer renderer processes, no crash reports. The launcher adds the
+# proxy (the sinkhole) and merges every --disable-features into one.
+BROWSER_ARGS = (
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-domain-reliability", "--dns-prefetch-disable", "--no-pings", "--disable-breakpad",
+    "--disable-client-side-phishing-detection", "--disable-default-apps", "--no-service-autorun",
+    "--force-webrtc-ip-handling-policy=disable_non_proxied_udp", "--renderer-process-limit=4",
+    "--mute-audio", "--no-first-run",
+    "--disable-features=OptimizationHints,OptimizationHintsFetching,OptimizationGuideModelDownloading,"
+    "OptimizationTargetPrediction,OptimizationGuideOnDeviceModel,NetworkTimeServiceQuerying,AutofillServerCommunication,"
+    "Translate,MediaRouter,InterestFeedContentSuggestions,CertificateTransparencyComponentUpdater",
+)
+# Removes WebRTC and WebTransport (UDP, which no route sees) from each frame before its own
+# scripts run. The namespace is the seal; this keeps pages from trying at all.
+NO_WEBRTC = """(() => {
+  for (const name of ["RTCPeerConnection", "webkitRTCPeerConnection", "RTCDataChannel", "RTCIceCandidate",
+                      "RTCSessionDescription", "RTCRtpSender", "RTCRtpReceiver", "RTCRtpTransceiver",
+                      "RTCIceTransport", "RTCDtlsTransport", "RTCSctpTransport", "WebTransport"]) {
+    try { delete globalThis[name]; } catch (e) {}
+    try { Object.defineProperty(globalThis, name, {value: undefined, configurable: false}); } catch (e) {}
+  }
+})();"""
 
 
 @dataclass(frozen=True)
@@ -94,43 +128,6 @@ def _first_line(exc: BaseException) -> str:
     return redact(f"{type(exc).__name__}: {text[0] if text else ''}")
 
 
-class _Sinkhole:
-    """A proxy address that answers nobody: it records the first line of whatever the browser
-    sends it (CONNECT host:port, or a request line) and closes. Chromium is pointed at it so
-    that traffic page.route cannot intercept (WebSockets, preconnects, background requests)
-    has nowhere to go but here. Written here: no library offers a recording black hole."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.attempts: list[str] = []
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    @property
-    def address(self) -> str:
-        return f"127.0.0.1:{self.sock.getsockname()[1]}"
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            try:
-                conn.settimeout(1.0)
-                first = conn.recv(1024).split(b"\r\n", 1)[0].decode("latin-1", "replace")
-                self.attempts.append(redact(first))
-            except OSError:
-                pass
-            finally:
-                conn.close()
-
-    def close(self) -> None:
-        self.sock.close()
-
-
 class _Router:
     """The route handler: every browser request made by the Fetcher, within the capture's
     time and size limits. The pure decisions are in `refusal`."""
@@ -166,8 +163,8 @@ class _Router:
         if reason is None:
             self.requests += 1
             try:
-                result = self.fetcher.get(
-                    url, accept=HTML_TYPES if navigation else (), robots=True, polite=navigation, trust_configured=False,
+                result = self.fetcher.get(  # untrusted (the default): every URL here comes from the page
+                    url, accept=HTML_TYPES if navigation else (), robots=True, polite=navigation,
                     max_bytes=self.settings.evidence_max_bytes if navigation else MAX_RESOURCE_BYTES,
                     deadline_seconds=max(1.0, min(float(self.settings.http_deadline), remaining)))
             except FetchError as exc:
@@ -190,21 +187,43 @@ class _Router:
 
 
 def capture(url: str, settings: Settings, fetcher: Fetcher, *, clock: Callable[[], float] = time.monotonic) -> Screenshot:
-    """A screenshot of the page at url, its requests made by fetcher. Never raises: the error
-    says what went wrong (no browser, page refused or not loaded, time limit, size cap)."""
+    """A screenshot of the page at url, its requests made by fetcher, the browser sealed in
+    its box. Never raises: the error says what went wrong (no browser, no box, page refused
+    or not loaded, time limit, size cap, memory cap)."""
     executable = find_browser(settings)
     if executable is None:
         return Screenshot(None, None, NO_BROWSER)
     try:
-        from playwright.sync_api import Error as PlaywrightError
         from playwright.sync_api import sync_playwright
     except ImportError:
         return Screenshot(None, None, f"{NO_BROWSER} (the playwright package is missing)")
     limit = settings.screenshot_timeout_seconds
     deadline = clock() + limit
     router = _Router(fetcher, settings, deadline, clock)
-    sinkhole = _Sinkhole()
+    limits = Limits(memory_bytes=settings.screenshot_max_memory_mb * 2**20, processes=MAX_PROCESSES,
+                    deadline=deadline + STOP_GRACE_SECONDS)
+    png = error = None
+    with BrowserBox(executable, limits, clock=clock) as box:
+        try:
+            with sync_playwright() as playwright:
+                png, error = _in_box(playwright, box, url, settings, router, deadline, clock)
+        except Exception as exc:  # noqa: BLE001 - evidence capture reports, never raises (browser crash, driver gone)
+            error = f"screenshot failed: {_first_line(exc)}"
+        # The box's own reasons come first: a browser the watchdog stopped fails every later
+        # step with "Target closed", which says nothing.
+        error = (box.stopped or box.error or error) if png is None else None
+        escaped = box.escaped
+    if png is None:
+        return Screenshot(None, None, error, router.refused, escaped)
+    return Screenshot(png, hashlib.sha256(png).hexdigest(), None, router.refused, escaped)
 
+
+def _in_box(playwright, box: BrowserBox, url: str, settings: Settings, router: _Router, deadline: float,
+            clock: Callable[[], float]) -> tuple[bytes | None, str | None]:
+    """Launch the sealed browser, load the page through the router, take the picture."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    limit = settings.screenshot_timeout_seconds
     reserve = SCREENSHOT_RESERVE * limit
 
     def ms(share: float = 1.0) -> float:
@@ -216,44 +235,39 @@ def capture(url: str, settings: Settings, fetcher: Fetcher, *, clock: Callable[[
         return max(1.0, (deadline - reserve - clock()) * 1000)
 
     try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=executable, headless=True, timeout=ms(0.5),
-                args=[f"--proxy-server=http://{sinkhole.address}", "--proxy-bypass-list=<-loopback>",
-                      "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                      "--disable-domain-reliability", "--dns-prefetch-disable", "--no-pings",
-                      "--force-webrtc-ip-handling-policy=disable_non_proxied_udp", "--disable-breakpad",
-                      "--mute-audio", "--no-first-run"])
-            try:
-                context = browser.new_context(
-                    viewport={"width": WIDTH, "height": VIEWPORT_HEIGHT}, device_scale_factor=1,
-                    accept_downloads=False, service_workers="block", permissions=[], java_script_enabled=True,
-                    user_agent=settings.user_agent, ignore_https_errors=False)
-                context.route("**/*", router)
-                page = context.new_page()
-                try:
-                    page.goto(url, wait_until="domcontentloaded", timeout=loading_ms())
-                except PlaywrightError as exc:
-                    if router.document_error:
-                        return Screenshot(None, None, f"page not loaded: {router.document_error}", router.refused)
-                    if "Timeout" not in type(exc).__name__ and "Timeout" not in str(exc):
-                        return Screenshot(None, None, f"page not loaded: {_first_line(exc)}", router.refused)
-                    return Screenshot(None, None, f"page not loaded within the time limit of {limit} s",
-                                      router.refused)
-                try:  # the rest of the page (images, fonts) as far as time allows
-                    page.wait_for_load_state("load", timeout=loading_ms())
-                except PlaywrightError:
-                    pass  # a page that never finishes loading is pictured as it stands
-                png, error = _picture(page, settings, ms)
-            finally:
-                browser.close()
-    except Exception as exc:  # noqa: BLE001 - evidence capture reports, never raises (browser crash, driver gone)
-        return Screenshot(None, None, f"screenshot failed: {_first_line(exc)}", router.refused)
+        browser = playwright.chromium.launch(executable_path=box.executable, headless=True, timeout=ms(0.5),
+                                             args=list(BROWSER_ARGS))
+    except PlaywrightError as exc:
+        return None, box.wait_sealed(timeout=1.0) or f"screenshot failed: the browser did not start: {_first_line(exc)}"
+    try:
+        not_sealed = box.wait_sealed()
+        if not_sealed:  # never load a page in a browser that is not in its box
+            return None, not_sealed
+        context = browser.new_context(
+            viewport={"width": WIDTH, "height": VIEWPORT_HEIGHT}, device_scale_factor=1,
+            accept_downloads=False, service_workers="block", permissions=[], java_script_enabled=True,
+            user_agent=settings.user_agent, ignore_https_errors=False)
+        context.add_init_script(NO_WEBRTC)
+        context.route("**/*", router)
+        page = context.new_page()
+        try:
+            page.goto(url, wait_until="domcontentloaded", timeout=loading_ms())
+        except PlaywrightError as exc:
+            if router.document_error:
+                return None, f"page not loaded: {router.document_error}"
+            if "Timeout" not in type(exc).__name__ and "Timeout" not in str(exc):
+                return None, f"page not loaded: {_first_line(exc)}"
+            return None, f"page not loaded within the time limit of {limit} s"
+        try:  # the rest of the page (images, fonts) as far as time allows
+            page.wait_for_load_state("load", timeout=loading_ms())
+        except PlaywrightError:
+            pass  # a page that never finishes loading is pictured as it stands
+        return _picture(page, settings, ms)
     finally:
-        sinkhole.close()
-    if png is None:
-        return Screenshot(None, None, error, router.refused, sinkhole.attempts)
-    return Screenshot(png, hashlib.sha256(png).hexdigest(), None, router.refused, sinkhole.attempts)
+        try:
+            browser.close()
+        except PlaywrightError:
+            pass  # already gone (stopped by the watchdog); the box kills what is left
 
 
 def _picture(page, settings: Settings, ms: Callable[[float], float]) -> tuple[bytes | None, str | None]:
