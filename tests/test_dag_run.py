@@ -180,15 +180,11 @@ def test_a_typo_in_the_brands_param_is_refused_when_the_run_is_triggered(brand_m
 
 def test_a_broken_registry_fails_the_run_at_once_without_retries(brand_monitor_dag, monitor_env, monkeypatch,
                                                                  tmp_path, smtp_sink):
-    import time
-
     broken = tmp_path / "brands.yaml"
     broken.write_text("brands:\n  - id: lao-airlines\n    name: Lao Airlines\n    owners: []\n", "utf-8")
     monkeypatch.setenv("MONITOR_BRANDS_FILE", str(broken))
-    started = time.monotonic()
     run = brand_monitor_dag.test(run_conf=WINDOW)
-    assert time.monotonic() - started < 120  # no retry delays
-    assert run.state == "failed"
+    assert run.state == "failed"  # at once: every task below ran once (no retry, no retry delay)
     states = {ti.task_id: ti for ti in run.get_task_instances()}
     assert states["plan"].state == "failed" and states["plan"].try_number == 1
     assert states["summary"].state == "failed"  # the run's verdict: nothing was collected
