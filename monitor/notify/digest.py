@@ -25,7 +25,7 @@ from email.message import EmailMessage
 from monitor.clock import display_time
 from monitor.detection.domains import defang
 from monitor.detection.models import IMPERSONATION
-from monitor.notify.message import Link, body_text, header_text, owner_message, render_pair
+from monitor.notify.message import action_views, body_text, header_text, owner_message, render_pair
 from monitor.registry import Brand
 
 # What produced a digest, by DAG id: (English, Lao) titles, so that two digests of one day
@@ -141,8 +141,7 @@ def _context(brand: Brand, items: list[DigestItem], window: str | None, run_id: 
             "first_seen": display_time(item.first_seen),
             "imitates": item.imitates,
             "takedown_id": item.takedown_id,
-            # live links (signed, on our own server): Link keeps them from being defanged
-            "actions": [{"words": words, "url": Link(url)} for words, url in item.actions],
+            "actions": action_views(item.actions),
         }
 
     ordered = ranked(items)

@@ -36,6 +36,21 @@ VIEWPORT = '<meta name="viewport" content="width=device-width, initial-scale=1">
 WRAP_STYLE = ("font-family:sans-serif;color:#222;max-width:820px;padding:0 8px;"
               "overflow-wrap:anywhere;word-break:break-word")
 _TEMPLATE_OPTIONS = {"trim_blocks": True, "lstrip_blocks": True, "keep_trailing_newline": True}
+# The Lao words of the owners' one-click buttons, keyed by the English words the links come
+# with (monitor.ui.links.OWNER_ACTIONS; the same Lao as the confirmation page's,
+# monitor.ui.owner_text.ACTIONS_LO: a test keeps the three in step). Written by a person.
+ACTION_WORDS_LO = {
+    "Yes, this is fake": "ແມ່ນແລ້ວ, ອັນນີ້ແມ່ນຂອງປອມ",
+    "Not a fake": "ບໍ່ແມ່ນຂອງປອມ",
+    "I reported it": "ຂ້ອຍໄດ້ລາຍງານແລ້ວ",
+    "It is gone": "ມັນຖືກລຶບອອກແລ້ວ",
+}
+
+
+def action_views(actions: tuple[tuple[str, str], ...]) -> list[dict[str, Any]]:
+    """An item's one-click links for a template: the words in English and Lao (None where no
+    Lao is known), the URL live (signed, on our own server: Link keeps it from being defanged)."""
+    return [{"words": words, "words_lo": ACTION_WORDS_LO.get(words), "url": Link(url)} for words, url in actions]
 
 
 def header_text(value: str) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 
 from monitor.clock import display_time
 from monitor.detection.domains import defang
-from monitor.notify.message import Link, header_text, owner_message, render_pair
+from monitor.notify.message import Link, action_views, header_text, owner_message, render_pair
 from monitor.registry import Brand
 
 
@@ -39,7 +39,7 @@ def _draft_views(drafts: list[DraftSummary]) -> list[dict[str, Any]]:
     return [{"takedown_id": d.takedown_id, "label": d.label, "url": defang(d.url) if d.url else "-",
              "parties": d.addressing.get("parties") or [],
              "form": Link(d.addressing["form"]) if d.addressing.get("form") else None, "gaps": d.gaps,
-             "actions": [{"words": words, "url": Link(url)} for words, url in d.actions]}
+             "actions": action_views(d.actions)}
             for d in drafts]
 
 

@@ -39,13 +39,19 @@ def digest_links(ui_settings, smtp_sink):
 
 def test_a_link_from_a_digest_opened_and_confirmed_marks_the_finding(digest_links, owner_client, ui_settings):
     text, html, drafts = digest_links
-    # the drafts email carries them too, with "I reported it" for each draft
-    assert drafts and all("I reported it: http://monitor.example.test/monitor/act/" in d for d in drafts)
-    links = re.findall(r"Not a fake: (http://monitor\.example\.test/monitor/act/(\d+)/false-positive\?t=\S+)", text)
+    # the drafts email carries them too, with "I reported it" (and its Lao) for each draft
+    assert drafts and all("I reported it / ຂ້ອຍໄດ້ລາຍງານແລ້ວ: http://monitor.example.test/monitor/act/" in d
+                          for d in drafts)
+    links = re.findall(r"Not a fake / ບໍ່ແມ່ນຂອງປອມ: "
+                       r"(http://monitor\.example\.test/monitor/act/(\d+)/false-positive\?t=\S+)", text)
     assert links, text
     url, finding_id = links[0][0], int(links[0][1])
     assert f'href="{url}"' in html.replace("&amp;", "&")  # the HTML part carries the same live link
-    assert "Yes, this is fake: " in text and "It is gone: " in text
+    assert "Yes, this is fake / ແມ່ນແລ້ວ, ອັນນີ້ແມ່ນຂອງປອມ: " in text and "It is gone / ມັນຖືກລຶບອອກແລ້ວ: " in text
+    # each button of the HTML part gives its words in English and in Lao
+    for english, lao in (("Yes, this is fake", "ແມ່ນແລ້ວ, ອັນນີ້ແມ່ນຂອງປອມ"), ("Not a fake", "ບໍ່ແມ່ນຂອງປອມ"),
+                         ("It is gone", "ມັນຖືກລຶບອອກແລ້ວ")):
+        assert f'{english}<br><span lang="lo">{lao}</span></a>' in html
     path = f"{urlsplit(url).path}?{urlsplit(url).query}"
 
     page = owner_client.get(path)
