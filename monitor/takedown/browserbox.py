@@ -215,14 +215,22 @@ class BrowserBox:
         return list(self.sinkhole.attempts) if self.sinkhole else []
 
     def __enter__(self) -> BrowserBox:
-        self.directory = Path(tempfile.mkdtemp(prefix="monitor-browser-"))  # 0700
-        control_path = self.directory / "control"
-        self.control = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.control.bind(str(control_path))
-        self.control.listen(1)
-        self.executable = str(self.directory / "chromium")
-        with open(os.open(self.executable, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o700), "w") as handle:
-            handle.write(wrapper_script(sys.executable, LAUNCHER, control_path, self.chromium))
+        """The private directory (0700) with the control socket and the launcher script. An
+        OSError (no temporary directory, a socket path too long) is kept in `error`."""
+        self.directory: Path | None = None
+        self.control: socket.socket | None = None
+        try:
+            self.directory = Path(tempfile.mkdtemp(prefix="monitor-browser-"))
+            control_path = self.directory / "control"
+            self.control = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self.control.bind(str(control_path))
+            self.control.listen(1)
+            self.executable = str(self.directory / "chromium")
+            with open(os.open(self.executable, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o700), "w") as handle:
+                handle.write(wrapper_script(sys.executable, LAUNCHER, control_path, self.chromium))
+        except OSError as exc:
+            self.error = f"screenshot failed: the browser's box could not be prepared ({exc})"
+            return self
         self._start(self._handshake, "browser-box-handshake")
         return self
 
@@ -279,10 +287,13 @@ class BrowserBox:
         self._done.set()
         if self.pid is not None:
             kill_tree(self.pid, self.started)  # whatever Playwright left running (it closes the browser first)
-        with contextlib.suppress(OSError):
+        if self.control is not None:
+            with contextlib.suppress(OSError):
+                self.control.shutdown(socket.SHUT_RDWR)  # wakes a handshake still waiting in accept()
             self.control.close()
         if self.sinkhole is not None:
             self.sinkhole.close()
         for thread in self._threads:
             thread.join(timeout=5)
-        shutil.rmtree(self.directory, ignore_errors=True)
+        if self.directory is not None:
+            shutil.rmtree(self.directory, ignore_errors=True)

@@ -204,11 +204,12 @@ def capture(url: str, settings: Settings, fetcher: Fetcher, *, clock: Callable[[
                     deadline=deadline + STOP_GRACE_SECONDS)
     png = error = None
     with BrowserBox(executable, limits, clock=clock) as box:
-        try:
-            with sync_playwright() as playwright:
-                png, error = _in_box(playwright, box, url, settings, router, deadline, clock)
-        except Exception as exc:  # noqa: BLE001 - evidence capture reports, never raises (browser crash, driver gone)
-            error = f"screenshot failed: {_first_line(exc)}"
+        if box.error is None:  # else no private directory or control socket could be made
+            try:
+                with sync_playwright() as playwright:
+                    png, error = _in_box(playwright, box, url, settings, router, deadline, clock)
+            except Exception as exc:  # noqa: BLE001 - evidence capture reports, never raises (browser crash, driver gone)
+                error = f"screenshot failed: {_first_line(exc)}"
         # The box's own reasons come first: a browser the watchdog stopped fails every later
         # step with "Target closed", which says nothing.
         error = (box.stopped or box.error or error) if png is None else None

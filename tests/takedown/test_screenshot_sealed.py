@@ -366,3 +366,16 @@ def test_without_a_network_namespace_no_browser_is_started(httpserver, tmp_path)
     assert result["error"].startswith("the browser could not be given a network of its own"), result
     assert "it is not started without one" in result["error"]
     assert [request.path for request, _ in httpserver.log] == []
+
+
+@needs_browser
+def test_a_box_that_cannot_be_prepared_is_an_answer_not_an_exception(tmp_path, monkeypatch):
+    import tempfile
+
+    deep = tmp_path / ("d" * 100) / ("e" * 100)  # the control socket's path is over AF_UNIX's 108 bytes
+    deep.mkdir(parents=True)
+    monkeypatch.setattr(tempfile, "tempdir", str(deep))
+    settings = _settings()
+    shot = capture("https://example.org/", settings, Fetcher(settings))
+    assert shot.png is None and shot.error.startswith("screenshot failed: the browser's box could not be prepared")
+    assert list(deep.iterdir()) == []  # nothing left behind
