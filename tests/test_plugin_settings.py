@@ -58,3 +58,11 @@ def test_a_short_secret_on_a_real_api_server_is_one_log_line_and_a_plain_page(tm
     assert lines and all("MONITOR_SECRET_KEY: too short" in line for line in lines), log[-2000:]
     assert len(set(line.split("impersonation-monitor:", 1)[1] for line in lines)) == 1  # one message
     assert "Traceback" not in log
+
+
+def test_good_settings_mount_the_findings_app():
+    from monitor.ui.plugin import plugin_app
+
+    app = plugin_app({"MONITOR_SECRET_KEY": "test-secret-key-0123456789abcdef"})
+    assert "findings" in app.title and "settings error" not in app.title
+    assert any(getattr(route, "path", "") == "/findings" for route in app.routes)
