@@ -63,7 +63,7 @@ def examples(rows: list[tuple[str, int, str]]) -> list[tuple[str, int, list[tupl
         except ValueError:
             continue
         if evidence:
-            out.append((host, label, brand, [(registry.brands[i].id, f, bool(f.get("capped"))) for i, f in evidence]))
+            out.append((host, label, brand, [(registry.brands[e.brand].id, e.features, e.capped) for e in evidence]))
     return out
 
 

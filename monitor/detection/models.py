@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 KINDS = ("domain", "account", "page")
-VERDICTS = ("official", "impersonation", "suspicious", "unrelated")
+
+
+class Verdict(StrEnum):
+    """The closed set of verdicts (a str: JSON, the database and templates see the value)."""
+
+    OFFICIAL = "official"  # one of the brand's registered identities: never alerted
+    IMPERSONATION = "impersonation"  # worth a takedown request
+    SUSPICIOUS = "suspicious"  # a person should look
+    UNRELATED = "unrelated"
+
+
+VERDICTS = tuple(Verdict)
 OFFICIAL, IMPERSONATION, SUSPICIOUS, UNRELATED = VERDICTS
 FLAGGED_VERDICTS = (IMPERSONATION, SUSPICIOUS)  # a finding: alerted; an impersonation gets a takedown draft
 _TEXT_FIELDS = ("url", "domain", "platform", "handle", "name", "bio", "title", "text")
@@ -91,7 +103,7 @@ class Score:
     id: Any
     brand: str | None
     score: int
-    verdict: str
+    verdict: Verdict
     reasons: list[str] = field(default_factory=list)
     # The same reasons in Lao, one for one with `reasons` (same order), from the reason
     # templates; empty where no Lao text exists yet (readers then show the English).

@@ -31,7 +31,7 @@ from monitor.detection.hostwalk import lookup_under, suffix_under
 from monitor.detection.identity import account_ref
 from monitor.detection.index import Hit, Key, KeyIndex
 from monitor.detection.lexicon import ordinary_word, proper_noun
-from monitor.detection.models import Candidate, Score
+from monitor.detection.models import IMPERSONATION, OFFICIAL, SUSPICIOUS, UNRELATED, Candidate, Score
 from monitor.detection.normalize import (
     ASCII_FLAT as _ASCII_FLAT,
 )
@@ -266,6 +266,18 @@ class _BrandInfo:
     keys: list[Key]
     phrases: list[_Phrase]
     keywords: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DomainEvidence:
+    """One brand's evidence on a host: the model's features, whether the strongest signal
+    can accuse on its own (capped: it cannot), and whether it is a lookalike of the whole
+    official name (at least suspicious)."""
+
+    brand: int  # index in the registry
+    features: dict[str, float]
+    capped: bool
+    whole_name_lookalike: bool
 
 
 @dataclass(slots=True)
@@ -699,6 +711,7 @@ class Scorer:
         _private_extractor()("x.blogspot.com")
         _private_parents()
         self.index.might_match("warmup")  # builds the automata
+        ordinary_word("warmup")  # Webster's Second, read once
         self.score(Candidate(kind="domain", domain="warm-up.example.com"))
 
     # ---------------------------------------------------------------- helpers for collectors
@@ -807,24 +820,24 @@ class Scorer:
             if total > best_total:
                 best_brand, best_total, best_reasons = index, total, reasons
         if best_brand is None or best_total < thresholds.suspicious:
-            verdict = "unrelated"
+            verdict = UNRELATED
         elif best_total >= thresholds.impersonation:
-            verdict = "impersonation"
+            verdict = IMPERSONATION
         else:
-            verdict = "suspicious"
+            verdict = SUSPICIOUS
         reasons = base_reasons + best_reasons
         if not reasons:
             reasons = ["no resemblance to a protected brand"]
-        brand_id = self.brands[best_brand].brand.id if best_brand is not None and verdict != "unrelated" else None
+        brand_id = self.brands[best_brand].brand.id if best_brand is not None and verdict != UNRELATED else None
         return Score(candidate.id, brand_id, best_total if best_brand is not None else 0, verdict, reasons)
 
     def _official(self, candidate: Candidate, index: int, what: str) -> Score:
         brand = self.brands[index].brand
-        return Score(candidate.id, brand.id, 0, "official", [f"{what} is an official identity of {brand.name}"])
+        return Score(candidate.id, brand.id, 0, OFFICIAL, [f"{what} is an official identity of {brand.name}"])
 
     def _allowed(self, candidate: Candidate, index: int, what: str) -> Score:
         brand = self.brands[index].brand
-        return Score(candidate.id, None, 0, "unrelated", [f"{what} is on the allow list of {brand.name}"])
+        return Score(candidate.id, None, 0, UNRELATED, [f"{what} is on the allow list of {brand.name}"])
 
     # ---------------------------------------------------------------- matching labels
 
@@ -928,7 +941,7 @@ class Scorer:
         try:
             host = normalize_host(raw)
         except InvalidHost as exc:
-            return Score(candidate.id, None, 0, "unrelated", [f"domain {raw!r}: {exc}"])
+            return Score(candidate.id, None, 0, UNRELATED, [f"domain {raw!r}: {exc}"])
         official = lookup_under(self._official_hosts, host)
         if official is not None:
             return self._official(candidate, official, f"domain '{host}'")
@@ -937,23 +950,25 @@ class Scorer:
             return self._allowed(candidate, allowed, f"domain '{host}'")
         owner = self._brand_tld(host)
         if owner is not None:
-            return Score(candidate.id, None, 0, "unrelated",
+            return Score(candidate.id, None, 0, UNRELATED,
                          [f"domain '{host}' is under '.{host.rsplit('.', 1)[-1]}', the top-level domain of the "
                           f"official name of {self.brands[owner].brand.name}: only the brand can register there"])
         if not candidate.url and host.isascii() and self._surely_no_host_signal(host):
-            return Score(candidate.id, None, 0, "unrelated", ["no resemblance to a protected brand"])
+            return Score(candidate.id, None, 0, UNRELATED, ["no resemblance to a protected brand"])
         signals: dict[int, _Signals] = {}
         self._host_signals(host, signals)
         if candidate.url:
             self._path_signals(candidate.url, signals)
         return self._domain_verdict(candidate, signals)
 
-    def domain_evidence(self, host: str) -> list[tuple[int, dict[str, float]]]:
-        """(brand index, the model's features) for each brand with evidence on a host: what
-        ``bench/fit_weights.py`` fits the weights on (the same features ``score`` uses)."""
+    def domain_evidence(self, host: str) -> list[DomainEvidence]:
+        """Each brand's evidence on a host, as the verdict reads it: what
+        ``bench/fit_weights.py`` fits the weights on, and what the reference test of the
+        verdict recomputes it from."""
         signals: dict[int, _Signals] = {}
         self._host_signals(normalize_host(host), signals)
-        return [(index, self._features(sig)) for index, sig in sorted(signals.items()) if sig.best() > 0]
+        return [DomainEvidence(index, self._features(sig), sig.capped(), self._whole_name_lookalike(sig))
+                for index, sig in sorted(signals.items()) if sig.best() > 0]
 
     def _features(self, sig: _Signals) -> dict[str, float]:
         ranked = sorted(sig.identity, key=lambda s: -s[0])  # stable: the first found on a tie
@@ -993,8 +1008,8 @@ class Scorer:
                 best = (shown, p, index, reasons)
         if best is None or best[0] < thresholds.suspicious:
             reasons = best[3] if best is not None else ["no resemblance to a protected brand"]
-            return Score(candidate.id, None, best[0] if best else 0, "unrelated", reasons)
-        verdict = "impersonation" if best[0] >= thresholds.impersonation else "suspicious"
+            return Score(candidate.id, None, best[0] if best else 0, UNRELATED, reasons)
+        verdict = IMPERSONATION if best[0] >= thresholds.impersonation else SUSPICIOUS
         return Score(candidate.id, self.brands[best[2]].brand.id, best[0], verdict, best[3])
 
     @staticmethod
