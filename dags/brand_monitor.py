@@ -28,8 +28,8 @@ source failed; one broken source shows as an error in the table, not a failed ru
 
 **Paused or not**: a new DAG is paused. A paused DAG runs nothing, not even a backfill's
 or a triggered run (they wait, *queued*). Unpausing it (the toggle, `airflow dags unpause
-brand_monitor`, or the Trigger form's **Unpause brand_monitor on trigger**, ticked by
-default) **starts the hourly schedule**: the latest hour runs at once, then one run every
+brand_monitor`, or the checkbox **Unpause brand_monitor on trigger** of the Trigger form,
+ticked by default, and of the Backfill form) **starts the hourly schedule**: the latest hour runs at once, then one run every
 hour against the configured sources, until it is paused again.
 
 **Re-running**
