@@ -49,6 +49,15 @@ from monitor.detection.normalize import (
     words,
 )
 from monitor.detection.platforms import AccountRef, parse_account_url, platform_of_host
+from monitor.detection.reasons import (
+    NO_RESEMBLANCE,
+    NOT_ENOUGH_ALONE,
+    SOURCE_LO,
+    WHAT_LO,
+    WHOLE_NAME_LOOKALIKE,
+    Reason,
+    split,
+)
 from monitor.detection.rules import Rules
 from monitor.detection.verdict import (
     DomainModel,
@@ -138,7 +147,16 @@ def _plain(text: str) -> str:
 
 
 @functools.lru_cache(maxsize=65536)
-def _edit_parts(source: str, target: str) -> tuple[tuple[str, bool], ...]:
+def _edit(kind: str, written: str, brand: str, counted: bool) -> tuple[str, bool, str]:
+    """One edit as the owner reads it, in English and Lao, and whether it counts."""
+    if kind == "for":
+        return f"'{written}' for '{brand}'", counted, f"'{written}' ແທນ '{brand}'"
+    if kind == "added":
+        return f"'{written}' added", counted, f"ເພີ່ມ '{written}'"
+    return f"'{written}' left out", counted, f"ຂາດ '{written}'"
+
+
+def _edit_parts(source: str, target: str) -> tuple[tuple[str, bool, str], ...]:
     """The fewest edits from target (the brand string) to source (as written), see
     ``_edit_parts_dp``; plain substitutions, insertions and deletions come straight from
     rapidfuzz's edit operations, swaps and lookalike sequences from the full search."""
@@ -148,16 +166,16 @@ def _edit_parts(source: str, target: str) -> tuple[tuple[str, bool], ...]:
         for op in Levenshtein.editops(target, source):
             if op.tag == "replace":
                 a, b = source[op.dest_pos], target[op.src_pos]
-                parts.append((f"'{a}' for '{b}'", flat(a) != flat(b)))
+                parts.append(_edit("for", a, b, flat(a) != flat(b)))
             elif op.tag == "insert":
-                parts.append((f"'{source[op.dest_pos]}' added", True))
+                parts.append(_edit("added", source[op.dest_pos], "", True))
             else:
-                parts.append((f"'{target[op.src_pos]}' left out", True))
+                parts.append(_edit("left out", target[op.src_pos], "", True))
         return tuple(parts)
     return _edit_parts_dp(source, target)
 
 
-def _edit_parts_dp(source: str, target: str) -> tuple[tuple[str, bool], ...]:
+def _edit_parts_dp(source: str, target: str) -> tuple[tuple[str, bool, str], ...]:
     """The fewest edits from target (the brand string) to source (as written), each as the
     owner reads it and whether it counts against the allowance. An adjacent swap is one
     edit; a lookalike letter ('0' for 'o', 'í' for 'i') or sequence ('rn' for 'm') is
@@ -190,43 +208,43 @@ def _edit_parts_dp(source: str, target: str) -> tuple[tuple[str, bool], ...]:
                 row[j + 1], back[i][j + 1] = here + 1001, 4
             if i < n and here + 1001 < cost[i + 1][j]:
                 cost[i + 1][j], back[i + 1][j] = here + 1001, 5
-    parts: list[tuple[str, bool]] = []
+    parts: list[tuple[str, bool, str]] = []
     i, j = n, m
     while i or j:
         kind = back[i][j]
         if kind == 1:
             i, j = i - 1, j - 1
             if source[j] != target[i]:
-                parts.append((f"'{source[j]}' for '{target[i]}'", not same[i][j]))
+                parts.append(_edit("for", source[j], target[i], not same[i][j]))
         elif kind == 2:
             i, j = i - 2, j - 2
-            parts.append((f"'{source[j:j + 2]}' for '{target[i:i + 2]}'", True))
+            parts.append(_edit("for", source[j:j + 2], target[i:i + 2], True))
         elif kind == 3:
             i, j = i - 1, j - 2
-            parts.append((f"'{source[j:j + 2]}' for '{target[i]}'", False))
+            parts.append(_edit("for", source[j:j + 2], target[i], False))
         elif kind == 4:
             j -= 1
-            parts.append((f"'{source[j]}' added", True))
+            parts.append(_edit("added", source[j], "", True))
         else:
             i -= 1
-            parts.append((f"'{target[i]}' left out", True))
+            parts.append(_edit("left out", target[i], "", True))
     return tuple(reversed(parts))
 
 
-def describe_edits(source: str, target: str) -> str:
+def describe_edits(source: str, target: str, lao: bool = False) -> str:
     """How source (as written) differs from target, every edit listed once:
-    "'t' left out", "'í' for 'i'", "'rn' for 'm'", "'lf' for 'fl'"."""
-    parts = [text for text, _ in _edit_parts(source, target)]
+    "'t' left out", "'í' for 'i'", "'rn' for 'm'", "'lf' for 'fl'" (or the same in Lao)."""
+    parts = [lo if lao else en for en, _, lo in _edit_parts(source, target)]
     if not parts:
-        return "the same letters"
+        return "ຕົວອັກສອນດຽວກັນ" if lao else "the same letters"
     if len(parts) == 1:
         return parts[0]
-    return ", ".join(parts[:-1]) + " and " + parts[-1]
+    return ", ".join(parts[:-1]) + (" ແລະ " if lao else " and ") + parts[-1]
 
 
 def counted_edits(source: str, target: str) -> int:
     """The edits of ``describe_edits`` that count against the allowance (lookalikes are free)."""
-    return sum(1 for _, counted in _edit_parts(source, target) if counted)
+    return sum(1 for _, counted, _ in _edit_parts(source, target) if counted)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -374,7 +392,7 @@ def weak_key(key: Key) -> bool:
 _LONG_KEY = 10  # a key this long, misspelt inside a handle, is still read as itself
 
 
-def handle_edit_changes_name(window: str, key: Key, inside: bool) -> str:
+def handle_edit_changes_name(window: str, key: Key, inside: bool) -> Reason | None:
     """Why a typo of a key in a handle reads as another name, or '' where it reads as this one.
 
     Lookalike edits ('0' for 'o', a doubled or swapped letter) always read as this name. Other
@@ -385,11 +403,12 @@ def handle_edit_changes_name(window: str, key: Key, inside: bool) -> str:
     word: with thousands of names protected, one of them is always an edit away from part of
     some handle."""
     if lookalike_spelling(window, key.plain):
-        return ""
+        return None
     if inside and (len(key.plain) < _LONG_KEY or window in key.plain):
-        return "it is only a piece of letters inside a longer handle"
+        return Reason("it is only a piece of letters inside a longer handle",
+                      "ມັນເປັນພຽງສ່ວນໜຶ່ງຂອງຕົວອັກສອນໃນຊື່ບັນຊີທີ່ຍາວກວ່າ")
     if Levenshtein.distance(flat(window), flat(key.plain), score_cutoff=2) >= 2:
-        return "two of its letters are others"
+        return Reason("two of its letters are others", "ຕົວອັກສອນສອງຕົວຂອງມັນແມ່ນຕົວອື່ນ")
     parts = key_parts(key)
     if len(parts) >= 2:
         flat_window, flat_key = flat(window), flat(key.plain)
@@ -405,9 +424,9 @@ def handle_edit_changes_name(window: str, key: Key, inside: bool) -> str:
             for start, end, token in parts:
                 touched = start <= first < end or start < last <= end or (first <= start and end <= last)
                 if touched and not _generic_word(token):
-                    return f"the edit is in the name '{token}'"
-        return ""
-    return ""
+                    return Reason(f"the edit is in the name '{token}'", f"ການແກ້ໄຂຢູ່ໃນຊື່ '{token}'")
+        return None
+    return None
 
 
 def _generic_word(token: str) -> bool:
@@ -801,14 +820,14 @@ class Scorer:
             return self._score_account(candidate)
         return self._score_page(candidate)
 
-    def _verdict(self, candidate: Candidate, signals: dict[int, _Signals], base_reasons: list[str]) -> Score:
+    def _verdict(self, candidate: Candidate, signals: dict[int, _Signals]) -> Score:
         best_brand, best_total, best_reasons = None, 0, []
         thresholds = self.rules.thresholds
         for index, sig in signals.items():
             base = sig.best()
             if base <= 0:
                 continue
-            reasons = [r for _, _, r, _, _ in sorted(sig.identity, key=lambda s: -s[0])]
+            reasons: list[Reason] = [r for _, _, r, _, _ in sorted(sig.identity, key=lambda s: -s[0])]
             reasons += [reason for _, reason, _ in sig.modifiers]
             # Two different kinds of evidence corroborate each other only when both are
             # substantial (a handle and a display name), not a title and a URL path.
@@ -816,7 +835,7 @@ class Scorer:
             total = self._rules_total(sig)
             if sig.capped() and len(strong_groups) < 2 and total >= thresholds.impersonation:
                 total = thresholds.impersonation - 1
-                reasons.append("not enough on its own for a takedown request: for a person to judge")
+                reasons.append(NOT_ENOUGH_ALONE)
             if total > best_total:
                 best_brand, best_total, best_reasons = index, total, reasons
         if best_brand is None or best_total < thresholds.suspicious:
@@ -825,19 +844,19 @@ class Scorer:
             verdict = IMPERSONATION
         else:
             verdict = SUSPICIOUS
-        reasons = base_reasons + best_reasons
-        if not reasons:
-            reasons = ["no resemblance to a protected brand"]
+        english, lao = split(best_reasons or [NO_RESEMBLANCE])
         brand_id = self.brands[best_brand].brand.id if best_brand is not None and verdict != UNRELATED else None
-        return Score(candidate.id, brand_id, best_total if best_brand is not None else 0, verdict, reasons)
+        return Score(candidate.id, brand_id, best_total if best_brand is not None else 0, verdict, english, lao)
 
-    def _official(self, candidate: Candidate, index: int, what: str) -> Score:
+    def _official(self, candidate: Candidate, index: int, what: Reason) -> Score:
         brand = self.brands[index].brand
-        return Score(candidate.id, brand.id, 0, OFFICIAL, [f"{what} is an official identity of {brand.name}"])
+        return Score(candidate.id, brand.id, 0, OFFICIAL, [f"{what.en} is an official identity of {brand.name}"],
+                     [f"{what.lo} ແມ່ນຕົວຕົນທາງການຂອງ {brand.name}"])
 
-    def _allowed(self, candidate: Candidate, index: int, what: str) -> Score:
+    def _allowed(self, candidate: Candidate, index: int, what: Reason) -> Score:
         brand = self.brands[index].brand
-        return Score(candidate.id, None, 0, UNRELATED, [f"{what} is on the allow list of {brand.name}"])
+        return Score(candidate.id, None, 0, UNRELATED, [f"{what.en} is on the allow list of {brand.name}"],
+                     [f"{what.lo} ຢູ່ໃນລາຍການອະນຸຍາດຂອງ {brand.name}"])
 
     # ---------------------------------------------------------------- matching labels
 
@@ -941,20 +960,22 @@ class Scorer:
         try:
             host = normalize_host(raw)
         except InvalidHost as exc:
-            return Score(candidate.id, None, 0, UNRELATED, [f"domain {raw!r}: {exc}"])
+            return Score(candidate.id, None, 0, UNRELATED, [f"domain {raw!r}: {exc}"], [f"ໂດເມນ {raw!r}: {exc}"])
         official = lookup_under(self._official_hosts, host)
         if official is not None:
-            return self._official(candidate, official, f"domain '{host}'")
+            return self._official(candidate, official, Reason(f"domain '{host}'", f"ໂດເມນ '{host}'"))
         allowed = lookup_under(self._allow_hosts, host)
         if allowed is not None:
-            return self._allowed(candidate, allowed, f"domain '{host}'")
+            return self._allowed(candidate, allowed, Reason(f"domain '{host}'", f"ໂດເມນ '{host}'"))
         owner = self._brand_tld(host)
         if owner is not None:
             return Score(candidate.id, None, 0, UNRELATED,
                          [f"domain '{host}' is under '.{host.rsplit('.', 1)[-1]}', the top-level domain of the "
-                          f"official name of {self.brands[owner].brand.name}: only the brand can register there"])
+                          f"official name of {self.brands[owner].brand.name}: only the brand can register there"],
+                         [f"ໂດເມນ '{host}' ຢູ່ພາຍໃຕ້ '.{host.rsplit('.', 1)[-1]}', ໂດເມນລະດັບສູງສຸດຂອງຊື່ທາງການຂອງ "
+                          f"{self.brands[owner].brand.name}: ມີແຕ່ແບຣນເທົ່ານັ້ນທີ່ຈົດທະບຽນໄດ້"])
         if not candidate.url and host.isascii() and self._surely_no_host_signal(host):
-            return Score(candidate.id, None, 0, UNRELATED, ["no resemblance to a protected brand"])
+            return Score(candidate.id, None, 0, UNRELATED, [NO_RESEMBLANCE.en], [NO_RESEMBLANCE.lo])
         signals: dict[int, _Signals] = {}
         self._host_signals(host, signals)
         if candidate.url:
@@ -989,7 +1010,7 @@ class Scorer:
         probable brand wins, the first in the registry on a tie (so the answer never depends
         on the order signals were found in, nor on hashing)."""
         thresholds, model = self.rules.thresholds, self.model
-        best: tuple[float, int, int, list[str]] | None = None
+        best: tuple[int, float, int, list[Reason]] | None = None
         for index in sorted(signals):
             sig = signals[index]
             if sig.best() <= 0:
@@ -1000,17 +1021,18 @@ class Scorer:
             reasons += [reason for _, reason, _ in sig.modifiers]
             if sig.capped() and shown >= thresholds.impersonation:
                 shown = thresholds.impersonation - 1
-                reasons.append("not enough on its own for a takedown request: for a person to judge")
+                reasons.append(NOT_ENOUGH_ALONE)
             elif shown < thresholds.suspicious and self._whole_name_lookalike(sig):
                 shown = thresholds.suspicious
-                reasons.append("a lookalike of the whole official name: always worth a person's look")
+                reasons.append(WHOLE_NAME_LOOKALIKE)
             if best is None or shown > best[0] or (shown == best[0] and p > best[1]):
                 best = (shown, p, index, reasons)
         if best is None or best[0] < thresholds.suspicious:
-            reasons = best[3] if best is not None else ["no resemblance to a protected brand"]
-            return Score(candidate.id, None, best[0] if best else 0, UNRELATED, reasons)
+            english, lao = split(best[3] if best is not None else [NO_RESEMBLANCE])
+            return Score(candidate.id, None, best[0] if best else 0, UNRELATED, english, lao)
         verdict = IMPERSONATION if best[0] >= thresholds.impersonation else SUSPICIOUS
-        return Score(candidate.id, self.brands[best[2]].brand.id, best[0], verdict, best[3])
+        english, lao = split(best[3])
+        return Score(candidate.id, self.brands[best[2]].brand.id, best[0], verdict, english, lao)
 
     @staticmethod
     def _whole_name_lookalike(sig: _Signals) -> bool:
@@ -1127,7 +1149,7 @@ class Scorer:
         weights = self.rules.weights
         found: set[int] = set()
 
-        def add(index: int, feature: str, reason: str, capped: bool = False,
+        def add(index: int, feature: str, reason: Reason, capped: bool = False,
                 facts: dict[str, float] | None = None) -> None:
             sig = signals.setdefault(index, _Signals())
             weight = getattr(weights, feature)
@@ -1136,21 +1158,28 @@ class Scorer:
             sig.identity.append((weight, "domain", reason, capped, feature))
             found.add(index)
 
-        where = f"domain '{host}'"
+        where, where_lo = f"domain '{host}'", f"ໂດເມນ '{host}'"
         for brand, domain, position, prefix in view.official_in_front:
             before = [raw for raw in view.labels[:position] if raw not in _IGNORED_SUBDOMAINS] + ([prefix] if prefix else [])
             if all(_TOKEN_SPLIT_RE.split(raw)[-1] in self._domain_lures for raw in before):
-                add(brand, "domain_official_in_subdomain",
-                    f"{where} puts the official domain '{domain}' of {self.brands[brand].brand.name} in front of "
-                    f"the unrelated domain '{view.registrable}'")
+                name = self.brands[brand].brand.name
+                add(brand, "domain_official_in_subdomain", Reason(
+                    f"{where} puts the official domain '{domain}' of {name} in front of "
+                    f"the unrelated domain '{view.registrable}'",
+                    f"{where_lo} ເອົາໂດເມນທາງການ '{domain}' ຂອງ {name} ໄວ້ທາງໜ້າໂດເມນ '{view.registrable}' "
+                    f"ທີ່ບໍ່ກ່ຽວຂ້ອງ"))
             else:  # 'odcsm1.live.com.akadns.net': a service's host name inside another's, as CDNs name them
-                add(brand, "domain_official_host_in_subdomain",
+                name = self.brands[brand].brand.name
+                add(brand, "domain_official_host_in_subdomain", Reason(
                     f"{where} holds a host name under the official domain '{domain}' of "
-                    f"{self.brands[brand].brand.name} in front of the unrelated domain '{view.registrable}'", True)
+                    f"{name} in front of the unrelated domain '{view.registrable}'",
+                    f"{where_lo} ມີຊື່ໂຮສພາຍໃຕ້ໂດເມນທາງການ '{domain}' ຂອງ {name} ຢູ່ທາງໜ້າໂດເມນ "
+                    f"'{view.registrable}' ທີ່ບໍ່ກ່ຽວຂ້ອງ"), True)
         if view.split is not None:
             key = view.split
-            add(key.brand, "domain_split",
-                f"{where} spells '{key.shown}' of {self.brands[key.brand].brand.name} across a dot")
+            name = self.brands[key.brand].brand.name
+            add(key.brand, "domain_split", Reason(f"{where} spells '{key.shown}' of {name} across a dot",
+                                                  f"{where_lo} ສະກົດ '{key.shown}' ຂອງ {name} ແຍກດ້ວຍຈຸດ"))
         lure_words: dict[int, set[str]] = {}
         front: dict[int, set[str]] = {}  # lure words in labels in front of the name ('login.<name>')
         chained: dict[int, int] = {}
@@ -1183,13 +1212,15 @@ class Scorer:
                 for label in view.labels[: view.identity + 1]:
                     words_found |= _words_of(label) & self._domain_lures
             for word in self._lures_shown(words_found):
-                signals[index].modifiers.append((weights.lure_in_domain, f"the host name contains the lure word '{word}'",
-                                                 f"lure_{self.rules.lure_kind(word)}"))
+                signals[index].modifiers.append((weights.lure_in_domain, Reason(
+                    f"the host name contains the lure word '{word}'", f"ຊື່ໂຮສມີຄຳລໍ້ລວງ '{word}'"),
+                    f"lure_{self.rules.lure_kind(word)}"))
             # a site's own 'login.' in front of its name adds nothing to the hand-weighted
             # total; the fitted weights say what it is worth in front of a brand's name
             for word in sorted(front.get(index, set()) - words_found)[:2]:
-                signals[index].modifiers.append((0, f"the host name has the lure word '{word}' in front of the name",
-                                                 f"front_lure_{self.rules.lure_kind(word)}"))
+                signals[index].modifiers.append((0, Reason(
+                    f"the host name has the lure word '{word}' in front of the name",
+                    f"ຊື່ໂຮສມີຄຳລໍ້ລວງ '{word}' ຢູ່ທາງໜ້າຊື່"), f"front_lure_{self.rules.lure_kind(word)}"))
 
     def _lures_shown(self, found: set[str]) -> list[str]:
         """At most two lure words, one of each kind first ('pay', 'reactivate' before 'secure'
@@ -1276,75 +1307,100 @@ class Scorer:
         weights = self.rules.weights
         return second if getattr(weights, second) > getattr(weights, first) else first
 
-    def _domain_match_signal(self, view: _HostView, position: int, match: _Match) -> tuple[str, str, bool]:
+    def _domain_match_signal(self, view: _HostView, position: int, match: _Match) -> tuple[str, Reason, bool]:
         """(feature, reason, capped) of one match on a host label; the feature names a weight of the rules."""
         key, host = match.key, view.host
         brand = self.brands[key.brand].brand.name
         on_shared = position == view.identity and view.shared is not None
         in_sub = position < view.identity
         where = f"domain '{host}'" + (f" on the shared host '{view.shared}'" if on_shared else "")
+        where_lo = f"ໂດເມນ '{host}'" + (f" ເທິງໂຮສຮ່ວມ '{view.shared}'" if on_shared else "")
         source = {"domain": "official name", "handle": "official handle", "name": "name"}[key.kind]
+        source_lo = SOURCE_LO[source]
+        unrelated = f"a subdomain of the unrelated domain '{view.registrable}'"
+        unrelated_lo = f"ໂດເມນຍ່ອຍຂອງໂດເມນ '{view.registrable}' ທີ່ບໍ່ກ່ຽວຂ້ອງ"
         how, detail = self._word_verdict(match)
         window = match.window
-        compared = f"'{window}' in '{host}'"
+        compared, compared_lo = f"'{window}' in '{host}'", f"'{window}' ໃນ '{host}'"
+        edits = describe_edits(match.window_plain, key.plain)
+        edits_lo = describe_edits(match.window_plain, key.plain, lao=True)
         if how in ("inside", "blob", "phrase") and match.kind != "exact" and window.isalnum() \
                 and lookalike_spelling(match.window_plain, key.plain):
             # 'login|mlcrosoft|online': letters inside other letters, but written to be read
             # as the brand (a digit or lookalike letter, a swap, a doubled letter), which no
             # honest word does
-            return ("domain_glued_lookalike",
-                    f"{compared} is '{key.plain}' of {brand} written with "
-                    f"{describe_edits(match.window_plain, key.plain)}, glued to other letters", False)
+            return ("domain_glued_lookalike", Reason(
+                f"{compared} is '{key.plain}' of {brand} written with {edits}, glued to other letters",
+                f"{compared_lo} ແມ່ນ '{key.plain}' ຂອງ {brand} ທີ່ຂຽນດ້ວຍ {edits_lo}, ຕິດກັບຕົວອັກສອນອື່ນ"), False)
         if how == "other_word":
-            return ("domain_other_word",
-                    f"{compared} is the word '{detail}', which is '{key.plain}' of {brand} with "
-                    f"{describe_edits(match.window_plain, key.plain)}: another word, not the brand", True)
+            return ("domain_other_word", Reason(
+                f"{compared} is the word '{detail}', which is '{key.plain}' of {brand} with {edits}: another word, "
+                f"not the brand",
+                f"{compared_lo} ແມ່ນຄຳວ່າ '{detail}', ເຊິ່ງແມ່ນ '{key.plain}' ຂອງ {brand} ທີ່ມີ {edits_lo}: ເປັນຄຳອື່ນ, "
+                f"ບໍ່ແມ່ນແບຣນ"), True)
         if how == "other_name":
             whole = key.kind == "domain" and match.start == 0 and match.end == len(match.label.joined) \
                 and not distinctive_part_changed(match.window_plain, key)[1]
             # 'mao|post' for 'laopost': other words, but the whole label a typo of the official one
-            return ("domain_official_typo_other_reading" if whole else "domain_other_name",
-                    f"{compared} is '{key.plain}' of {brand} with {describe_edits(match.window_plain, key.plain)}, "
-                    f"but reads as the words '{detail}': another name close to the brand", True)
+            return ("domain_official_typo_other_reading" if whole else "domain_other_name", Reason(
+                f"{compared} is '{key.plain}' of {brand} with {edits}, but reads as the words '{detail}': another "
+                f"name close to the brand",
+                f"{compared_lo} ແມ່ນ '{key.plain}' ຂອງ {brand} ທີ່ມີ {edits_lo}, ແຕ່ອ່ານເປັນຄຳວ່າ '{detail}': "
+                f"ເປັນຊື່ອື່ນທີ່ໃກ້ຄຽງກັບແບຣນ"), True)
         if how == "inside":
             reading = " ".join(w for _, _, w in match.label.words())
-            return ("domain_key_inside_word",
-                    f"'{key.plain}' of {brand} appears in '{host}' only inside the word '{detail}' "
-                    f"('{match.label.raw}' reads '{reading}')", True)
+            return ("domain_key_inside_word", Reason(
+                f"'{key.plain}' of {brand} appears in '{host}' only inside the word '{detail}' "
+                f"('{match.label.raw}' reads '{reading}')",
+                f"'{key.plain}' ຂອງ {brand} ປາກົດໃນ '{host}' ພຽງແຕ່ຢູ່ໃນຄຳວ່າ '{detail}' "
+                f"('{match.label.raw}' ອ່ານວ່າ '{reading}')"), True)
         if how == "phrase":
-            return ("domain_key_inside_word",
-                    f"'{key.plain}' of {brand} appears in '{host}' as part of the phrase '{detail}'", True)
+            return ("domain_key_inside_word", Reason(
+                f"'{key.plain}' of {brand} appears in '{host}' as part of the phrase '{detail}'",
+                f"'{key.plain}' ຂອງ {brand} ປາກົດໃນ '{host}' ເປັນສ່ວນໜຶ່ງຂອງວະລີ '{detail}'"), True)
         blob = how == "blob"
         if blob and match.kind == "contained" and match.window_plain != key.plain:
-            return ("domain_key_inside_word",
-                    f"'{key.plain}' of {brand} appears in '{host}' only as '{window}' inside '{detail}'", True)
+            return ("domain_key_inside_word", Reason(
+                f"'{key.plain}' of {brand} appears in '{host}' only as '{window}' inside '{detail}'",
+                f"'{key.plain}' ຂອງ {brand} ປາກົດໃນ '{host}' ພຽງແຕ່ເປັນ '{window}' ຢູ່ໃນ '{detail}'"), True)
         if match.kind == "exact":
             plain = match.window_plain
             if on_shared or in_sub:
                 feature = "domain_brand_on_shared_host" if on_shared else "domain_brand_in_subdomain"
-                what = "is" if plain == key.plain else f"is, with {describe_edits(plain, key.plain)},"
-                text = (f"{where}: '{window}' {what} the {source} '{key.shown}' of {brand}" if on_shared else
-                        f"{where} puts the {source} '{key.shown}' of {brand} in a subdomain of the unrelated "
-                        f"domain '{view.registrable}'")
-                return feature, text, False
+                if on_shared:
+                    what = "is" if plain == key.plain else f"is, with {describe_edits(plain, key.plain)},"
+                    what_lo = "ແມ່ນ" if plain == key.plain else \
+                        f"ແມ່ນ, ດ້ວຍ {describe_edits(plain, key.plain, lao=True)},"
+                    return feature, Reason(f"{where}: '{window}' {what} the {source} '{key.shown}' of {brand}",
+                                           f"{where_lo}: '{window}' {what_lo} {source_lo} '{key.shown}' ຂອງ {brand}"), \
+                        False
+                return feature, Reason(f"{where} puts the {source} '{key.shown}' of {brand} in {unrelated}",
+                                       f"{where_lo} ເອົາ{source_lo} '{key.shown}' ຂອງ {brand} ໄວ້ໃນ{unrelated_lo}"), False
             if key.kind == "domain" and plain != key.plain:
                 if "-" in window or "_" in window:
-                    return ("domain_typo",
-                            f"{where} is the official name '{key.shown}' of {brand} with hyphens added", False)
-                return ("domain_homoglyph",
-                        f"{where} is the official name '{key.shown}' of {brand} with {describe_edits(plain, key.plain)}",
-                        False)
+                    return ("domain_typo", Reason(
+                        f"{where} is the official name '{key.shown}' of {brand} with hyphens added",
+                        f"{where_lo} ແມ່ນຊື່ທາງການ '{key.shown}' ຂອງ {brand} ທີ່ເພີ່ມຂີດ (-)"), False)
+                return ("domain_homoglyph", Reason(
+                    f"{where} is the official name '{key.shown}' of {brand} with {describe_edits(plain, key.plain)}",
+                    f"{where_lo} ແມ່ນຊື່ທາງການ '{key.shown}' ຂອງ {brand} ທີ່ມີ "
+                    f"{describe_edits(plain, key.plain, lao=True)}"), False)
             if key.kind == "domain" and view.suffix != key.suffix:
                 # a country code or an old generic suffix is often the brand's own registration
                 # ('google.com.ec', 'naver.net'); a new generic one ('.online', '.xyz') rarely is
                 tld = view.suffix.rpartition(".")[2]
                 own_kind = len(tld) == 2 or tld in ("com", "net", "org")
-                return ("domain_other_tld" if own_kind else "domain_other_new_tld",
-                        f"{where} is the official name '{key.shown}' of {brand} under '.{view.suffix}' "
-                        f"instead of '.{key.suffix}'", own_kind)  # the brand's own, often: for a person
+                return ("domain_other_tld" if own_kind else "domain_other_new_tld", Reason(
+                    f"{where} is the official name '{key.shown}' of {brand} under '.{view.suffix}' "
+                    f"instead of '.{key.suffix}'",
+                    f"{where_lo} ແມ່ນຊື່ທາງການ '{key.shown}' ຂອງ {brand} ພາຍໃຕ້ '.{view.suffix}' "
+                    f"ແທນ '.{key.suffix}'"), own_kind)  # the brand's own, often: for a person
             if key.kind == "domain":
-                return "domain_brand_in_subdomain", f"{where} uses the official name '{key.shown}' of {brand}", False
-            return "domain_name_match", f"{where} is the {source} '{key.shown}' of {brand}", False
+                return "domain_brand_in_subdomain", Reason(
+                    f"{where} uses the official name '{key.shown}' of {brand}",
+                    f"{where_lo} ໃຊ້ຊື່ທາງການ '{key.shown}' ຂອງ {brand}"), False
+            return "domain_name_match", Reason(f"{where} is the {source} '{key.shown}' of {brand}",
+                                               f"{where_lo} ແມ່ນ{source_lo} '{key.shown}' ຂອງ {brand}"), False
         if match.kind == "contained":
             extra = _extras(match.label.raw, window) if window in match.label.raw else \
                 " ".join(match.label.other_words(match.start, match.end))
@@ -1356,36 +1412,42 @@ class Scorer:
             else:
                 feature = "domain_brand_plus_words"
             if blob:
-                return (self._weaker(feature, "domain_key_in_unknown_word"),
-                        f"'{key.plain}' of {brand} appears in '{host}' inside '{detail}', which is no word "
-                        f"a reader knows", True)
-            place = (f" in a subdomain of the unrelated domain '{view.registrable}'" if in_sub else "")
+                return (self._weaker(feature, "domain_key_in_unknown_word"), Reason(
+                    f"'{key.plain}' of {brand} appears in '{host}' inside '{detail}', which is no word a reader knows",
+                    f"'{key.plain}' ຂອງ {brand} ປາກົດໃນ '{host}' ຢູ່ໃນ '{detail}', ເຊິ່ງບໍ່ແມ່ນຄຳທີ່ຜູ້ອ່ານຮູ້ຈັກ"), True)
+            place, place_lo = (f" in {unrelated}", f" ໃນ{unrelated_lo}") if in_sub else ("", "")
             if match.window_plain != key.plain:
-                place += f", written '{window}' ({describe_edits(match.window_plain, key.plain)})"
+                place += f", written '{window}' ({edits})"
+                place_lo += f", ຂຽນວ່າ '{window}' ({edits_lo})"
             others = match.label.other_words(match.start, match.end)
             if not in_sub and others and all(w.isdigit() for w in others):
                 feature = self._stronger(feature, "domain_brand_plus_number")
-            return (feature, f"{where} adds '{extra}' to the {source} '{key.shown}' of {brand}{place}", False)
-        edits = describe_edits(match.window_plain, key.plain)
-        typo_text = f"{compared} is '{key.plain}' of {brand} with {edits}"
+            return (feature, Reason(f"{where} adds '{extra}' to the {source} '{key.shown}' of {brand}{place}",
+                                    f"{where_lo} ເພີ່ມ '{extra}' ໃສ່{source_lo} '{key.shown}' ຂອງ {brand}{place_lo}"),
+                    False)
+        typo_en = f"{compared} is '{key.plain}' of {brand} with {edits}"
+        typo_lo = f"{compared_lo} ແມ່ນ '{key.plain}' ຂອງ {brand} ທີ່ມີ {edits_lo}"
         changed, rewritten = distinctive_part_changed(match.window_plain, key)
         if rewritten:
             # 'iran|telecom' for 'lao|telecom': the edits rewrite the name of a place or
             # people, which makes another company's name, not a misspelling of this one
-            return ("domain_other_name",
-                    f"{compared} is '{key.plain}' of {brand} with {edits}, but the edits rewrite its "
-                    f"distinctive part '{changed}': another name", True)
+            return ("domain_other_name", Reason(
+                f"{typo_en}, but the edits rewrite its distinctive part '{changed}': another name",
+                f"{typo_lo}, ແຕ່ການແກ້ໄຂປ່ຽນສ່ວນທີ່ເປັນເອກະລັກ '{changed}' ຂອງມັນ: ເປັນຊື່ອື່ນ"), True)
         # one edit in the distinctive part ('lak|telecom'): a typo, or another name: a person judges
         capped = bool(changed)
         if capped:
-            typo_text += f" (the edit is in its distinctive part '{changed}')"
+            typo_en += f" (the edit is in its distinctive part '{changed}')"
+            typo_lo += f" (ການແກ້ໄຂຢູ່ໃນສ່ວນທີ່ເປັນເອກະລັກ '{changed}')"
         if match.kind == "typo":
             if on_shared:
-                return "domain_typo_on_shared_host", typo_text + f" (a name on the shared host '{view.shared}')", capped
+                return "domain_typo_on_shared_host", Reason(
+                    f"{typo_en} (a name on the shared host '{view.shared}')",
+                    f"{typo_lo} (ຊື່ເທິງໂຮສຮ່ວມ '{view.shared}')"), capped
             if in_sub:
-                return ("domain_typo_in_subdomain",
-                        typo_text + f", in a subdomain of the unrelated domain '{view.registrable}'", capped)
-            return "domain_typo" if match.distance <= 1 else "domain_typo_far", typo_text, capped
+                return ("domain_typo_in_subdomain", Reason(f"{typo_en}, in {unrelated}", f"{typo_lo}, ໃນ{unrelated_lo}"),
+                        capped)
+            return "domain_typo" if match.distance <= 1 else "domain_typo_far", Reason(typo_en, typo_lo), capped
         # typo inside a longer label
         extra = _extras(match.label.raw, window) if window in match.label.raw else \
             " ".join(match.label.other_words(match.start, match.end))
@@ -1394,10 +1456,13 @@ class Scorer:
             feature = "domain_typo_on_shared_host"
         elif in_sub:
             feature = "domain_typo_in_subdomain"
-        text = typo_text + (f", plus '{extra}'" if extra else "")
+        if extra:
+            typo_en += f", plus '{extra}'"
+            typo_lo += f", ບວກ '{extra}'"
         if blob:
-            return self._weaker(feature, "domain_key_in_unknown_word"), text + f" (inside '{detail}')", True
-        return feature, text, capped
+            return self._weaker(feature, "domain_key_in_unknown_word"), Reason(
+                f"{typo_en} (inside '{detail}')", f"{typo_lo} (ຢູ່ໃນ '{detail}')"), True
+        return feature, Reason(typo_en, typo_lo), capped
 
     def _path_signals(self, url: str, signals: dict[int, _Signals]) -> None:
         try:
@@ -1411,22 +1476,25 @@ class Scorer:
         if not hits:
             return
         key = max(hits, key=lambda h: h.end - h.start).key
+        name = self.brands[key.brand].brand.name
         signals.setdefault(key.brand, _Signals()).identity.append(
             (self.rules.weights.brand_in_path, "path",
-             f"the URL path names '{key.shown}' of {self.brands[key.brand].brand.name} on an unrelated host", False,
-             "brand_in_path"))
+             Reason(f"the URL path names '{key.shown}' of {name} on an unrelated host",
+                    f"ເສັ້ນທາງ URL ມີຊື່ '{key.shown}' ຂອງ {name} ຢູ່ໃນໂຮສທີ່ບໍ່ກ່ຽວຂ້ອງ"), False, "brand_in_path"))
 
     # ---------------------------------------------------------------- accounts
 
     def _score_account(self, candidate: Candidate) -> Score:
         ref = account_ref(candidate)
-        shown = f"{ref.platform or 'account'} '{ref.handle or ref.page_id or candidate.name}'"
+        ident = ref.handle or ref.page_id or candidate.name
+        shown = Reason(f"{ref.platform or 'account'} '{ident}'",
+                       f"ບັນຊີ {ref.platform} '{ident}'" if ref.platform else f"ບັນຊີ '{ident}'")
         if ref.handle and (ref.platform, ref.handle) in self._accounts:
             return self._official(candidate, self._accounts[(ref.platform, ref.handle)],
-                                  f"{ref.platform} account '{ref.handle}'")
+                                  Reason(f"{ref.platform} account '{ref.handle}'", f"ບັນຊີ {ref.platform} '{ref.handle}'"))
         if ref.page_id and (ref.platform, ref.page_id) in self._page_ids:
             return self._official(candidate, self._page_ids[(ref.platform, ref.page_id)],
-                                  f"{ref.platform} page id {ref.page_id}")
+                                  Reason(f"{ref.platform} page id {ref.page_id}", f"ໜ້າ {ref.platform} ເລກ {ref.page_id}"))
         if ref.handle and (ref.platform, ref.handle) in self._allow_accounts:
             return self._allowed(candidate, self._allow_accounts[(ref.platform, ref.handle)], shown)
         signals: dict[int, _Signals] = {}
@@ -1436,16 +1504,17 @@ class Scorer:
             self._name_signals(candidate.name, "display name", signals, exact_weight=self.rules.weights.name_exact)
         text = " ".join(t for t in (candidate.handle or ref.handle or "", candidate.name or "", candidate.bio or "") if t)
         self._context_modifiers(text, candidate.name or "", signals, page=False)
-        return self._verdict(candidate, signals, [])
+        return self._verdict(candidate, signals)
 
     def _handle_signals(self, ref: AccountRef, signals: dict[int, _Signals]) -> None:
         weights = self.rules.weights
         handle = ref.handle or ""
         label = _Label(handle)
         where = f"{ref.platform} handle '{handle}'"
-        best: dict[int, tuple[int, str, bool]] = {}
+        where_lo = f"ຊື່ບັນຊີ {ref.platform} '{handle}'"
+        best: dict[int, tuple[int, Reason, bool]] = {}
 
-        def add(index: int, weight: int, reason: str, capped: bool = False) -> None:
+        def add(index: int, weight: int, reason: Reason, capped: bool = False) -> None:
             if index not in best or weight > best[index][0]:
                 best[index] = (weight, reason, capped)
 
@@ -1456,54 +1525,69 @@ class Scorer:
             brand = self.brands[index].brand
             official = self._official_handle_for(index, key)
             how, detail = self._word_verdict(match)
+            edits = describe_edits(match.window_plain, key.plain)
+            edits_lo = describe_edits(match.window_plain, key.plain, lao=True)
+            typo = Reason(f"'{match.window}' in {where} is '{key.plain}' of {brand.name} with {edits}",
+                          f"'{match.window}' ໃນ{where_lo} ແມ່ນ '{key.plain}' ຂອງ {brand.name} ທີ່ມີ {edits_lo}")
             if how == "other_word":
-                add(index, weights.domain_other_word,
+                add(index, weights.domain_other_word, Reason(
                     f"'{match.window}' in {where} is the word '{detail}', close to '{key.plain}' of {brand.name}: "
-                    f"another word, not the brand", True)
+                    f"another word, not the brand",
+                    f"'{match.window}' ໃນ{where_lo} ແມ່ນຄຳວ່າ '{detail}', ໃກ້ກັບ '{key.plain}' ຂອງ {brand.name}: "
+                    f"ເປັນຄຳອື່ນ, ບໍ່ແມ່ນແບຣນ"), True)
                 continue
             if how == "other_name":
-                add(index, weights.domain_other_name,
-                    f"{where} is '{key.plain}' of {brand.name} with {describe_edits(match.window_plain, key.plain)}, "
-                    f"but reads as the words '{detail}': another name close to the brand", True)
+                add(index, weights.domain_other_name, Reason(
+                    f"{where} is '{key.plain}' of {brand.name} with {edits}, "
+                    f"but reads as the words '{detail}': another name close to the brand",
+                    f"{where_lo} ແມ່ນ '{key.plain}' ຂອງ {brand.name} ທີ່ມີ {edits_lo}, ແຕ່ອ່ານເປັນຄຳວ່າ '{detail}': "
+                    f"ເປັນຊື່ອື່ນທີ່ໃກ້ຄຽງກັບແບຣນ"), True)
                 continue
             if how in ("inside", "phrase"):
-                add(index, weights.domain_key_inside_word,
+                add(index, weights.domain_key_inside_word, Reason(
                     f"'{key.plain}' of {brand.name} appears in {where} only inside "
-                    f"{'the word' if how == 'inside' else 'the phrase'} '{detail}'", True)
+                    f"{'the word' if how == 'inside' else 'the phrase'} '{detail}'",
+                    f"'{key.plain}' ຂອງ {brand.name} ປາກົດໃນ{where_lo} ພຽງແຕ່ຢູ່ໃນ"
+                    f"{'ຄຳ' if how == 'inside' else 'ວະລີ'} '{detail}'"), True)
                 continue
             if match.kind == "exact":
                 if official is None:
-                    add(index, weights.handle_is_brand_name, f"{where} is the name '{key.shown}' of {brand.name}")
+                    add(index, weights.handle_is_brand_name, Reason(
+                        f"{where} is the name '{key.shown}' of {brand.name}",
+                        f"{where_lo} ແມ່ນຊື່ '{key.shown}' ຂອງ {brand.name}"))
                 elif plain != _plain(official):
-                    add(index, weights.handle_homoglyph,
+                    add(index, weights.handle_homoglyph, Reason(
                         f"{where} is the official handle '{official}' of {brand.name} with "
-                        f"{describe_edits(plain, _plain(official))}")
+                        f"{describe_edits(plain, _plain(official))}",
+                        f"{where_lo} ແມ່ນຊື່ບັນຊີທາງການ '{official}' ຂອງ {brand.name} ທີ່ມີ "
+                        f"{describe_edits(plain, _plain(official), lao=True)}"))
                 else:
-                    platforms = self._platforms_of(index, official)
-                    elsewhere = "" if ref.platform in platforms else \
-                        f"; {brand.name} has no registered {ref.platform or 'such'} account"
+                    platforms = "/".join(self._platforms_of(index, official))
+                    elsewhere, elsewhere_lo = ("", "") if ref.platform in platforms.split("/") else (
+                        f"; {brand.name} has no registered {ref.platform or 'such'} account",
+                        f"; {brand.name} ບໍ່ມີບັນຊີ {ref.platform or ''} ທີ່ລົງທະບຽນໄວ້")
                     if handle != official:
-                        add(index, weights.handle_copies_official,
-                            f"{where} is the official {'/'.join(platforms)} handle '{official}' of {brand.name} "
-                            f"with {describe_edits(handle, official)}{elsewhere}")
+                        add(index, weights.handle_copies_official, Reason(
+                            f"{where} is the official {platforms} handle '{official}' of {brand.name} "
+                            f"with {describe_edits(handle, official)}{elsewhere}",
+                            f"{where_lo} ແມ່ນຊື່ບັນຊີ {platforms} ທາງການ '{official}' ຂອງ {brand.name} ທີ່ມີ "
+                            f"{describe_edits(handle, official, lao=True)}{elsewhere_lo}"))
                     else:
-                        add(index, weights.handle_copies_official,
-                            f"{where} copies the official {'/'.join(platforms)} handle of {brand.name}{elsewhere}")
+                        add(index, weights.handle_copies_official, Reason(
+                            f"{where} copies the official {platforms} handle of {brand.name}{elsewhere}",
+                            f"{where_lo} ກັອບປີ້ຊື່ບັນຊີ {platforms} ທາງການຂອງ {brand.name}{elsewhere_lo}"))
             elif match.kind in ("typo", "typo_inside") and (changed := handle_edit_changes_name(
                     match.window_plain, key, inside=match.kind == "typo_inside")):
                 # 'devank|patel' for 'devang|patel', 'jvilled|ieu' for 'viller': a real edit
                 # in a person's or place's name, or a name's piece inside other letters, is
                 # another person's name far more often than a disguise of this one
-                add(index, weights.domain_key_inside_word,
-                    f"'{match.window}' in {where} is '{key.plain}' of {brand.name} with "
-                    f"{describe_edits(match.window_plain, key.plain)}, but {changed}: another name", True)
+                add(index, weights.domain_key_inside_word, Reason(
+                    f"{typo.en}, but {changed.en}: another name", f"{typo.lo}, ແຕ່{changed.lo}: ເປັນຊື່ອື່ນ"), True)
             elif match.kind == "typo":
                 # a real edit of a short handle ('micgos' for 'micmos') is as often another
                 # person's: it accuses only with the display name or a lure beside it
                 short = len(key.plain) < _LONG_KEY and not lookalike_spelling(match.window_plain, key.plain)
-                add(index, weights.handle_typo,
-                    f"'{match.window}' in {where} is '{key.plain}' of {brand.name} with "
-                    f"{describe_edits(match.window_plain, key.plain)}", short)
+                add(index, weights.handle_typo, typo, short)
             elif match.kind == "contained":
                 # a key without a coined part ('smith', 'martin', 'office') plus other words is
                 # how namesakes and other businesses name themselves: for a person to judge
@@ -1516,19 +1600,20 @@ class Scorer:
                 if weak:  # below the review tier alone; a lure or the brand's name lifts it
                     weight = min(weight, weights.handle_weak_key_plus_words)
                 if official and official in handle:
-                    add(index, weight, f"{where} adds '{_extras(handle, official)}' to the official handle "
-                                       f"'{official}' of {brand.name}", capped)
+                    extra = _extras(handle, official)
+                    add(index, weight, Reason(
+                        f"{where} adds '{extra}' to the official handle '{official}' of {brand.name}",
+                        f"{where_lo} ເພີ່ມ '{extra}' ໃສ່ຊື່ບັນຊີທາງການ '{official}' ຂອງ {brand.name}"), capped)
                 else:
                     extra = _extras(plain, key.plain) if key.plain in plain else \
                         " ".join(label.other_words(match.start, match.end))
-                    add(index, weight, f"{where} adds '{extra}' to '{key.shown}' of {brand.name}", capped)
+                    add(index, weight, Reason(f"{where} adds '{extra}' to '{key.shown}' of {brand.name}",
+                                              f"{where_lo} ເພີ່ມ '{extra}' ໃສ່ '{key.shown}' ຂອງ {brand.name}"), capped)
             else:
                 capped = how == "blob"
                 weight = min(weights.handle_typo_plus_words, weights.domain_key_in_unknown_word) if capped \
                     else weights.handle_typo_plus_words
-                add(index, weight,
-                    f"'{match.window}' in {where} is '{key.plain}' of {brand.name} with "
-                    f"{describe_edits(match.window_plain, key.plain)}", capped)
+                add(index, weight, typo, capped)
         for index, (weight, reason, capped) in best.items():
             signals.setdefault(index, _Signals()).identity.append((weight, "handle", reason, capped, "handle"))
 
@@ -1566,41 +1651,46 @@ class Scorer:
         if len(name_skeleton) >= 8:
             for hit in self._name_index.typo(name_skeleton):
                 candidates.extend((b, p) for b, p in self._phrase_skeleton.get(hit.key.text, ()))
-        best: dict[int, tuple[int, str]] = {}
+        best: dict[int, tuple[int, Reason]] = {}
+        what_lo = WHAT_LO.get(what, what)
         for index, phrase in dict.fromkeys(candidates):
             brand = self.brands[index]
+            bname = brand.brand.name
+            is_name = Reason(f"{what} '{name}' is the name '{phrase.shown}' of {bname}",
+                             f"{what_lo} '{name}' ແມ່ນຊື່ '{phrase.shown}' ຂອງ {bname}")
             if phrase.lao:
                 target = phrase.words[0]
                 if name_fold_compact == target:
-                    hit = (exact_weight, f"{what} '{name}' is the name '{phrase.shown}' of {brand.brand.name}")
+                    hit = (exact_weight, is_name)
                 elif find_on_boundary(name_fold_compact, target) >= 0:
-                    hit = (contains_weight, f"{what} '{name}' contains the name '{phrase.shown}' of "
-                                            f"{brand.brand.name}")
+                    hit = (contains_weight, Reason(f"{what} '{name}' contains the name '{phrase.shown}' of {bname}",
+                                                   f"{what_lo} '{name}' ມີຊື່ '{phrase.shown}' ຂອງ {bname}"))
                 else:
                     continue
             else:
                 size = len(phrase.words)
                 spans = [i for i in range(len(name_words) - size + 1) if tuple(name_words[i:i + size]) == phrase.words]
                 if spans and len(name_words) == size:
-                    hit = (exact_weight, f"{what} '{name}' is the name '{phrase.shown}' of {brand.brand.name}")
+                    hit = (exact_weight, is_name)
                 elif spans:
                     extra = " ".join(w for i, w in enumerate(name_words) if not spans[0] <= i < spans[0] + size)
                     weight = contains_weight
                     if size == 1 and (proper_noun(phrase.words[0]) or ordinary_word(phrase.words[0])):
                         # 'Lukas' in 'Lukas Lundberg': one common name among others is a namesake
                         weight = min(weight, weights.handle_weak_key_plus_words)
-                    hit = (weight, f"{what} '{name}' contains the name '{phrase.shown}' of "
-                                            f"{brand.brand.name} plus '{extra}'")
+                    hit = (weight, Reason(
+                        f"{what} '{name}' contains the name '{phrase.shown}' of {bname} plus '{extra}'",
+                        f"{what_lo} '{name}' ມີຊື່ '{phrase.shown}' ຂອງ {bname} ບວກ '{extra}'"))
                 elif name_skeleton == phrase.skeleton:
-                    hit = (weights.name_lookalike, f"{what} '{name}' is the name '{phrase.shown}' of "
-                                                   f"{brand.brand.name} written with lookalike characters")
+                    hit = (weights.name_lookalike, Reason(
+                        f"{is_name.en} written with lookalike characters", f"{is_name.lo} ທີ່ຂຽນດ້ວຍຕົວອັກສອນທີ່ຄ້າຍກັນ"))
                 elif len(phrase.skeleton) >= 8 and abs(len(name_skeleton) - len(phrase.skeleton)) <= 1 and \
                         Levenshtein.distance(name_skeleton, phrase.skeleton, score_cutoff=1) <= 1:
                     # a real edit ('Fernando' for 'Fernanda') names another person as often as
                     # it disguises this one: below the review tier unless the handle agrees
-                    hit = (weights.name_typo, f"{what} '{name}' is the name '{phrase.shown}' of "
-                                              f"{brand.brand.name} with "
-                                              f"{describe_edits(_plain(name), _plain(phrase.shown))}")
+                    hit = (weights.name_typo, Reason(
+                        f"{is_name.en} with {describe_edits(_plain(name), _plain(phrase.shown))}",
+                        f"{is_name.lo} ທີ່ມີ {describe_edits(_plain(name), _plain(phrase.shown), lao=True)}"))
                 else:
                     continue
             if index not in best or hit[0] > best[index][0]:
@@ -1630,16 +1720,19 @@ class Scorer:
             brand_lures = [k for k in self.brands[index].keywords if k in folded and k not in lures]
             found_lures = [] if warnings else (lures + brand_lures)[: weights.max_lures]
             for lure in found_lures:
-                sig.modifiers.append((weights.lure, f"lure: '{lure}'", "lure"))
+                sig.modifiers.append((weights.lure, Reason(f"lure: '{lure}'", f"ຄຳລໍ້ລວງ: '{lure}'"), "lure"))
             if claims:
-                sig.modifiers.append((weights.claims_official, f"calls itself '{claims[0]}' without being so",
+                sig.modifiers.append((weights.claims_official, Reason(
+                    f"calls itself '{claims[0]}' without being so", f"ອ້າງຕົວວ່າ '{claims[0]}' ທັງທີ່ບໍ່ແມ່ນ"),
                                       "claims_official"))
             if commentary and not found_lures and not claims:
-                sig.modifiers.append((weights.commentary, f"presents itself as commentary or a fan page "
-                                                          f"('{commentary[0]}') and asks for nothing", "commentary"))
+                sig.modifiers.append((weights.commentary, Reason(
+                    f"presents itself as commentary or a fan page ('{commentary[0]}') and asks for nothing",
+                    f"ສະແດງຕົວເປັນໜ້າຄຳເຫັນ ຫຼື ໜ້າແຟນຄລັບ ('{commentary[0]}') ແລະ ບໍ່ໄດ້ຂໍຫຍັງ"), "commentary"))
             if warnings:
-                sig.modifiers.append((weights.warning_context, f"reads as a warning or report about scams "
-                                                               f"('{warnings[0]}')", "warning_context"))
+                sig.modifiers.append((weights.warning_context, Reason(
+                    f"reads as a warning or report about scams ('{warnings[0]}')",
+                    f"ອ່ານແລ້ວເປັນການເຕືອນ ຫຼື ລາຍງານກ່ຽວກັບການຫຼອກລວງ ('{warnings[0]}')"), "warning_context"))
 
     # ---------------------------------------------------------------- pages
 
@@ -1654,10 +1747,10 @@ class Scorer:
         if host:
             official = lookup_under(self._official_hosts, host)
             if official is not None:
-                return self._official(candidate, official, f"page on '{host}'")
+                return self._official(candidate, official, Reason(f"page on '{host}'", f"ໜ້າເວັບເທິງ '{host}'"))
             allowed = lookup_under(self._allow_hosts, host)
             if allowed is not None:
-                return self._allowed(candidate, allowed, f"page on '{host}'")
+                return self._allowed(candidate, allowed, Reason(f"page on '{host}'", f"ໜ້າເວັບເທິງ '{host}'"))
             if platform_of_host(host) and parse_account_url(candidate.url or ""):
                 as_account = Candidate(kind="account", id=candidate.id, url=candidate.url, name=candidate.title,
                                        bio=candidate.text)
@@ -1681,7 +1774,7 @@ class Scorer:
         text = " ".join(t for t in (candidate.title, (candidate.text or "")[:5000]) if t)
         self._context_modifiers(text, candidate.title or "", signals, page=True)
         self._form_modifiers(candidate, signals)
-        return self._verdict(candidate, signals, [])
+        return self._verdict(candidate, signals)
 
     def _form_modifiers(self, candidate: Candidate, signals: dict[int, _Signals]) -> None:
         """What the fetched page asks for (set by page enrichment)."""
@@ -1690,10 +1783,13 @@ class Scorer:
             if sig.best() <= 0:
                 continue
             if candidate.has_password_form:
-                sig.modifiers.append((weights.password_form, "the page asks for a password", "password_form"))
+                sig.modifiers.append((weights.password_form, Reason("the page asks for a password",
+                                                                    "ໜ້າເວັບຂໍລະຫັດຜ່ານ"), "password_form"))
             if candidate.has_card_form:
-                sig.modifiers.append((weights.card_form, "the page asks for a payment card number", "card_form"))
+                sig.modifiers.append((weights.card_form, Reason("the page asks for a payment card number",
+                                                                "ໜ້າເວັບຂໍເລກບັດຈ່າຍເງິນ"), "card_form"))
             if candidate.official_links:
                 sig.modifiers.append((weights.links_to_official,
-                                      f"the page links to the official site {candidate.official_links} times",
+                                      Reason(f"the page links to the official site {candidate.official_links} times",
+                                             f"ໜ້າເວັບລິ້ງໄປຫາເວັບໄຊທາງການ {candidate.official_links} ເທື່ອ"),
                                       "links_to_official"))
