@@ -141,16 +141,20 @@ def main() -> int:
     parser.add_argument("--worst", type=int, default=10, help="false alarms to show per size (default: 10)")
     parser.add_argument("--jobs", type=int, default=None, help="monitor score --jobs (default: its own)")
     args = parser.parse_args()
+    report(args.sizes, args.worst, args.jobs)
+    return 0
 
+
+def report(sizes: str = "100,1000,all", worst: int = 10, jobs: int | None = None) -> None:
+    """Print the figures for each registry size (also called by bench/realworld_eval.py)."""
     brands = load_brands(REGISTRY)
     accounts = load_accounts(ACCOUNTS)
     officials = [c for c in accounts if c.get("label") == "official"]
     negatives = [c for c in accounts if c.get("label") == "negative"]
     print(f"data: {len(brands):,} protected identities ({REGISTRY.name}), {len(officials):,} official and "
           f"{len(negatives):,} negative accounts ({ACCOUNTS.name}); subsets are the first N brands of the file")
-    for size in parse_sizes(args.sizes, len(brands)):
-        evaluate(size, brands, officials, negatives, args.jobs, args.worst)
-    return 0
+    for size in parse_sizes(sizes, len(brands)):
+        evaluate(size, brands, officials, negatives, jobs, worst)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,8 @@ from popular domains on the benign hosts that are not those brands' own; then th
 that held before detection v2, with the shipped registry: the labeled dev set
 (tests/data/candidates-dev.jsonl), dnstwist permutations of every official domain, domains
 made of two common words, official identities, and the prefilter's hypothesis property
-(tests/detection/test_prefilter.py, run with pytest at --examples examples).
+(tests/detection/test_prefilter.py, run with pytest at --examples examples); then the accounts
+at registry sizes 100, 1,000 and all (bench/accounts_eval.py).
 
     python bench/realworld_eval.py [--hosts FILE.tsv[.gz]] [--brands FILE] [--jobs N] [--quick]
 """
@@ -150,6 +151,10 @@ def main() -> int:
     for host, r in shown:
         print(f"  {host:<40} {r.get('brand')}: {' | '.join(r.get('reasons', []))[:160]}")
     earlier_targets(args.examples)
+    from bench import accounts_eval
+
+    print("\nAccounts (bench/accounts_eval.py, real X accounts): false alarms by registry size")
+    accounts_eval.report(worst=min(args.worst, 10), jobs=args.jobs)
     return 0
 
 

@@ -54,17 +54,18 @@ def reference_display(p: float) -> int:
 def reference_verdict(scorer: Scorer, host: str) -> tuple[str | None, int, str]:
     best = None
     for evidence in scorer.domain_evidence(host):
-        shown = reference_display(reference_probability(evidence.features))
+        p = reference_probability(evidence.features)
+        shown = reference_display(p)
         if evidence.capped and shown >= RULES.thresholds.impersonation:
             shown = RULES.thresholds.impersonation - 1
         elif shown < RULES.thresholds.suspicious and evidence.whole_name_lookalike:
             shown = RULES.thresholds.suspicious
-        if best is None or shown > best[0]:  # strictly greater: the first brand keeps a tie
-            best = (shown, evidence.brand)
+        if best is None or (shown, p) > best[:2]:  # the most probable; the first brand keeps a tie
+            best = (shown, p, evidence.brand)
     if best is None or best[0] < RULES.thresholds.suspicious:
         return None, best[0] if best else 0, "unrelated"
     verdict = "impersonation" if best[0] >= RULES.thresholds.impersonation else "suspicious"
-    return scorer.registry.brands[best[1]].id, best[0], verdict
+    return scorer.registry.brands[best[2]].id, best[0], verdict
 
 
 @pytest.fixture(scope="module")

@@ -87,15 +87,15 @@ def test_followup_marks_gone_reminds_once_and_alerts_a_relaunch(followup_dag, ta
     airlines = new["lao-airlines@example.org"]
     assert airlines["Subject"].strip() == "[impersonation-monitor] Lao Airlines: takedowns: 1 relaunched, 1 taken down"
     text = airlines.get_body(("plain",)).get_content()
-    assert "Relaunched: back after it was taken down" in text and f"Takedown {ids_by_case['relaunched']}:" in text
-    assert "Taken down" in text and f"Takedown {ids_by_case['gone']}:" in text and "Checked: HTTP 404" in text
+    assert "Relaunched: back after it was taken down" in text and f"Takedown T{ids_by_case['relaunched']}:" in text
+    assert "Taken down" in text and f"Takedown T{ids_by_case['gone']}:" in text and "Checked: HTTP 404" in text
     assert "Time to takedown:" in text
     attached = [p.get_content() for p in airlines.iter_attachments() if p.get_content_type() == "message/rfc822"]
     assert [a["X-Monitor-Finding"] for a in attached] == [str(ids[RELAUNCHED[1]])]
     laopost = new["laopost@example.org"]
     assert laopost["Subject"].strip() == "[impersonation-monitor] Laopost: takedowns: 1 still live"
     text = laopost.get_body(("plain",)).get_content()
-    assert "Still live 7 days after the draft" in text and f"Takedown {ids_by_case['live']}:" in text
+    assert "Still live 7 days after the draft" in text and f"Takedown T{ids_by_case['live']}:" in text
 
     # run again: every page as it was; nothing is sent twice, nothing drafted twice
     again = followup_dag.test()
