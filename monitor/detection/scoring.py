@@ -234,12 +234,19 @@ def _edit_parts_dp(source: str, target: str) -> tuple[tuple[str, bool, str], ...
 def describe_edits(source: str, target: str, lao: bool = False) -> str:
     """How source (as written) differs from target, every edit listed once:
     "'t' left out", "'í' for 'i'", "'rn' for 'm'", "'lf' for 'fl'" (or the same in Lao)."""
-    parts = [lo if lao else en for en, _, lo in _edit_parts(source, target)]
+    return describe_edits_in_both(source, target)[1 if lao else 0]
+
+
+@functools.lru_cache(maxsize=4096)
+def describe_edits_in_both(source: str, target: str) -> Reason:
+    """describe_edits in English and Lao from one search (the same edits in both)."""
+    parts = _edit_parts(source, target)
     if not parts:
-        return "ຕົວອັກສອນດຽວກັນ" if lao else "the same letters"
+        return Reason("the same letters", "ຕົວອັກສອນດຽວກັນ")
+    english, lao = [en for en, _, _ in parts], [lo for _, _, lo in parts]
     if len(parts) == 1:
-        return parts[0]
-    return ", ".join(parts[:-1]) + (" ແລະ " if lao else " and ") + parts[-1]
+        return Reason(english[0], lao[0])
+    return Reason(", ".join(english[:-1]) + " and " + english[-1], ", ".join(lao[:-1]) + " ແລະ " + lao[-1])
 
 
 def counted_edits(source: str, target: str) -> int:
@@ -1322,8 +1329,9 @@ class Scorer:
         how, detail = self._word_verdict(match)
         window = match.window
         compared, compared_lo = f"'{window}' in '{host}'", f"'{window}' ໃນ '{host}'"
-        edits = describe_edits(match.window_plain, key.plain)
-        edits_lo = describe_edits(match.window_plain, key.plain, lao=True)
+        # the edit list is searched only where a reason names it (cached: hosts share labels)
+        edits, edits_lo = describe_edits_in_both(match.window_plain, key.plain) if match.kind != "exact" \
+            else ("", "")
         if how in ("inside", "blob", "phrase") and match.kind != "exact" and window.isalnum() \
                 and lookalike_spelling(match.window_plain, key.plain):
             # 'login|mlcrosoft|online': letters inside other letters, but written to be read
@@ -1525,8 +1533,7 @@ class Scorer:
             brand = self.brands[index].brand
             official = self._official_handle_for(index, key)
             how, detail = self._word_verdict(match)
-            edits = describe_edits(match.window_plain, key.plain)
-            edits_lo = describe_edits(match.window_plain, key.plain, lao=True)
+            edits, edits_lo = describe_edits_in_both(match.window_plain, key.plain)
             typo = Reason(f"'{match.window}' in {where} is '{key.plain}' of {brand.name} with {edits}",
                           f"'{match.window}' ໃນ{where_lo} ແມ່ນ '{key.plain}' ຂອງ {brand.name} ທີ່ມີ {edits_lo}")
             if how == "other_word":
