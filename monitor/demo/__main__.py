@@ -61,6 +61,9 @@ def demo_environment(web: DemoWeb, dns_server: DemoDns, whois: DemoWhois, databa
     env.update({
         # WHOIS for .la (no RDAP there) goes to the demo's WHOIS server; the rest to the demo web.
         "MONITOR_HTTP_RESOLVE": f"whois.nic.la=127.0.0.1:{whois.port},{env['MONITOR_HTTP_RESOLVE']}",
+        # The registrars' and networks' RDAP servers that the bootstrap names are on the demo web's
+        # port: URLs from data, which the fetcher takes on ports 80, 443 and these only.
+        "MONITOR_EXTRA_PORTS": str(web.port),
         "MONITOR_ABUSE_CHANNELS_FILE": str(ROOT / "config" / "abuse_channels.yaml"),
         "MONITOR_TAKEDOWN_TEMPLATES": str(ROOT / "config" / "takedown"),
     })
