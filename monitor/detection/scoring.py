@@ -27,11 +27,27 @@ from rapidfuzz.distance import OSA, Levenshtein
 
 from monitor.detection import segment
 from monitor.detection.domains import InvalidHost, host_of_url, normalize_host, split_host
+from monitor.detection.edits import (
+    _doubled_letter,
+    _edit_parts,
+    _within,
+    counted_edits,
+    describe_edits,
+    describe_edits_in_both,
+    lookalike_spelling,
+)
 from monitor.detection.hostwalk import lookup_under, suffix_under
 from monitor.detection.identity import account_ref
 from monitor.detection.index import Hit, Key, KeyIndex
 from monitor.detection.lexicon import ordinary_word, proper_noun
 from monitor.detection.models import IMPERSONATION, OFFICIAL, SUSPICIOUS, UNRELATED, Candidate, Score
+from monitor.detection.names import (
+    _LONG_KEY,
+    distinctive_part_changed,
+    handle_edit_changes_name,
+    ordinary_key,
+    weak_key,
+)
 from monitor.detection.normalize import (
     ASCII_FLAT as _ASCII_FLAT,
 )
@@ -70,11 +86,8 @@ from monitor.detection.verdict import (
 from monitor.registry import Brand, Registry
 
 _SEPARATORS_RE = re.compile(r"[._\-]+")
-_NAME_WORD_RE = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])|[0-9]+")  # 'LaoTelecom', 'thy4go' stays whole
 _TOKEN_SPLIT_RE = re.compile(r"[._\-\s]+")
 _IGNORED_SUBDOMAINS = frozenset({"www", "m", "mobile", "web", "en", "lo", "la"})
-# Sequences a reader takes for one letter: an edit list shows them as one substitution.
-_SEQUENCE_LOOKALIKES = {"rn": "m", "vv": "w", "cl": "d"}
 
 # Host signals that are a lookalike of the whole official name (at least `suspicious`)
 _WHOLE_NAME_LOOKALIKES = frozenset({"domain_typo", "domain_typo_far", "domain_homoglyph", "domain_split",
@@ -146,128 +159,6 @@ def _plain(text: str) -> str:
     return _SEPARATORS_RE.sub("", clean_text(text).lower().replace(" ", ""))
 
 
-@functools.lru_cache(maxsize=65536)
-def _edit(kind: str, written: str, brand: str, counted: bool) -> tuple[str, bool, str]:
-    """One edit as the owner reads it, in English and Lao, and whether it counts."""
-    if kind == "for":
-        return f"'{written}' for '{brand}'", counted, f"'{written}' ແທນ '{brand}'"
-    if kind == "added":
-        return f"'{written}' added", counted, f"ເພີ່ມ '{written}'"
-    return f"'{written}' left out", counted, f"ຂາດ '{written}'"
-
-
-def _edit_parts(source: str, target: str) -> tuple[tuple[str, bool, str], ...]:
-    """The fewest edits from target (the brand string) to source (as written), see
-    ``_edit_parts_dp``; plain substitutions, insertions and deletions come straight from
-    rapidfuzz's edit operations, swaps and lookalike sequences from the full search."""
-    if OSA.distance(source, target) == Levenshtein.distance(source, target) and \
-            not any(seq in source for seq in _SEQUENCE_LOOKALIKES):
-        parts = []
-        for op in Levenshtein.editops(target, source):
-            if op.tag == "replace":
-                a, b = source[op.dest_pos], target[op.src_pos]
-                parts.append(_edit("for", a, b, flat(a) != flat(b)))
-            elif op.tag == "insert":
-                parts.append(_edit("added", source[op.dest_pos], "", True))
-            else:
-                parts.append(_edit("left out", target[op.src_pos], "", True))
-        return tuple(parts)
-    return _edit_parts_dp(source, target)
-
-
-def _edit_parts_dp(source: str, target: str) -> tuple[tuple[str, bool, str], ...]:
-    """The fewest edits from target (the brand string) to source (as written), each as the
-    owner reads it and whether it counts against the allowance. An adjacent swap is one
-    edit; a lookalike letter ('0' for 'o', 'í' for 'i') or sequence ('rn' for 'm') is
-    listed but does not count (it is what a reader cannot tell apart)."""
-    n, m = len(target), len(source)
-    big = 1 << 30
-    # cost in thousandths: a counted edit 1000, any listed edit 1 more (fewest listed on ties)
-    cost = [[big] * (m + 1) for _ in range(n + 1)]
-    back = [[0] * (m + 1) for _ in range(n + 1)]  # 1 match/sub, 2 swap, 3 sequence, 4 added, 5 left out
-    cost[0][0] = 0
-    flat_target, flat_source = [flat(c) for c in target], [flat(c) for c in source]
-    same = [[ft == fs for fs in flat_source] for ft in flat_target]
-    for i in range(n + 1):
-        row = cost[i]
-        for j in range(m + 1):
-            here = row[j]
-            if here >= big:
-                continue
-            if i < n and j < m:
-                c = here if source[j] == target[i] else here + (1 if same[i][j] else 1001)
-                if c < cost[i + 1][j + 1]:
-                    cost[i + 1][j + 1], back[i + 1][j + 1] = c, 1
-                if i + 1 < n and j + 1 < m and source[j] == target[i + 1] and source[j + 1] == target[i] \
-                        and source[j] != source[j + 1] and here + 1001 < cost[i + 2][j + 2]:
-                    cost[i + 2][j + 2], back[i + 2][j + 2] = here + 1001, 2
-                if j + 1 < m and _SEQUENCE_LOOKALIKES.get(source[j:j + 2]) == target[i] \
-                        and here + 1 < cost[i + 1][j + 2]:
-                    cost[i + 1][j + 2], back[i + 1][j + 2] = here + 1, 3
-            if j < m and here + 1001 < row[j + 1]:
-                row[j + 1], back[i][j + 1] = here + 1001, 4
-            if i < n and here + 1001 < cost[i + 1][j]:
-                cost[i + 1][j], back[i + 1][j] = here + 1001, 5
-    parts: list[tuple[str, bool, str]] = []
-    i, j = n, m
-    while i or j:
-        kind = back[i][j]
-        if kind == 1:
-            i, j = i - 1, j - 1
-            if source[j] != target[i]:
-                parts.append(_edit("for", source[j], target[i], not same[i][j]))
-        elif kind == 2:
-            i, j = i - 2, j - 2
-            parts.append(_edit("for", source[j:j + 2], target[i:i + 2], True))
-        elif kind == 3:
-            i, j = i - 1, j - 2
-            parts.append(_edit("for", source[j:j + 2], target[i], False))
-        elif kind == 4:
-            j -= 1
-            parts.append(_edit("added", source[j], "", True))
-        else:
-            i -= 1
-            parts.append(_edit("left out", target[i], "", True))
-    return tuple(reversed(parts))
-
-
-def describe_edits(source: str, target: str, lao: bool = False) -> str:
-    """How source (as written) differs from target, every edit listed once:
-    "'t' left out", "'í' for 'i'", "'rn' for 'm'", "'lf' for 'fl'" (or the same in Lao)."""
-    return describe_edits_in_both(source, target)[1 if lao else 0]
-
-
-@functools.lru_cache(maxsize=4096)
-def describe_edits_in_both(source: str, target: str) -> Reason:
-    """describe_edits in English and Lao from one search (the same edits in both)."""
-    parts = _edit_parts(source, target)
-    if not parts:
-        return Reason("the same letters", "ຕົວອັກສອນດຽວກັນ")
-    english, lao = [en for en, _, _ in parts], [lo for _, _, lo in parts]
-    if len(parts) == 1:
-        return Reason(english[0], lao[0])
-    return Reason(", ".join(english[:-1]) + " and " + english[-1], ", ".join(lao[:-1]) + " ແລະ " + lao[-1])
-
-
-def counted_edits(source: str, target: str) -> int:
-    """The edits of ``describe_edits`` that count against the allowance (lookalikes are free)."""
-    return sum(1 for _, counted, _ in _edit_parts(source, target) if counted)
-
-
-@functools.lru_cache(maxsize=65536)
-def _within(source: str, target: str, limit: int) -> bool:
-    """counted_edits(source, target) <= limit, decided cheaply where the answer is plain:
-    the written edit distance is an upper bound of the counted edits, and the distance of
-    the flat forms (lookalikes read alike) with sequences read, minus nothing, a lower one."""
-    if Levenshtein.distance(source, target, score_cutoff=limit + 1) <= limit:
-        return True
-    low = min(OSA.distance(flat(source), flat(target), score_cutoff=limit + 1),
-              OSA.distance(read_sequences(flat(source)), read_sequences(flat(target)), score_cutoff=limit + 1))
-    if low > limit:
-        return False
-    return counted_edits(source, target) <= limit
-
-
 def _extras(text: str, key: str) -> str:
     """What text adds around key: ('laoairlinesdeal', 'laoairlines') -> 'deal'."""
     before, _, after = text.partition(key)
@@ -322,143 +213,6 @@ class _Signals:
         """The strongest identity evidence cannot accuse on its own."""
         top = self.best()
         return all(c for w, _, _, c, _ in self.identity if w == top)
-
-
-@functools.lru_cache(maxsize=4096)
-def ordinary_key(key: Key) -> bool:
-    """A key every word of which is an ordinary word ('apple', 'office', 'Office 365' -> office):
-    honest names contain it, so it needs more evidence than a coined name."""
-    pieces = [w for w in re.split(r"[^a-z]+", key.shown.lower()) if len(w) >= 3]
-    return bool(pieces) and all(ordinary_word(w) for w in pieces)
-
-
-def key_parts(key: Key) -> list[tuple[int, int, str]]:
-    """(start, end, token) of a key's words on its plain form: the owner's spaces where the
-    name has them ('Lao Telecom'), else the segmenter's split ('laotel' -> lao|tel)."""
-    return _key_parts(key.shown, key.plain)
-
-
-@functools.lru_cache(maxsize=4096)
-def _key_parts(shown: str, plain: str) -> list[tuple[int, int, str]]:
-    # the owner's spaces, hyphens and capitals: 'Lao Telecom', 'LaoTelecom', 'lao-telecom'
-    tokens = [t.lower() for t in _NAME_WORD_RE.findall(shown)] if shown.isascii() else []
-    if "".join(tokens) != plain or len(tokens) < 2 or all(len(t) == 1 for t in tokens):  # 'm_a_r_t_i_n'
-        tokens = segment.segment(plain) if plain.isalpha() and plain.isascii() else [plain]
-    if len(tokens) < 2 and plain.isascii():  # 'laotelecom': a proper noun and what follows it
-        splits = [(max(i, len(plain) - i), i) for i in range(3, len(plain) - 2)
-                  if proper_noun(plain[:i]) or proper_noun(plain[i:])]
-        if splits:
-            _, cut = max(splits)
-            tokens = [plain[:cut], plain[cut:]]
-    out, position = [], 0
-    for token in tokens:
-        out.append((position, position + len(token), token))
-        position += len(token)
-    return out
-
-
-def distinctive_part_changed(window: str, key: Key) -> tuple[str, bool]:
-    """(the proper-noun word of a key that the edits from window to it touch, whether they
-    rewrite it): ('lao', True) for 'irantelecom' against 'laotelecom' (two edits in a
-    three-letter word), ('lao', False) for 'laktelecom', ('', False) where the edits leave
-    every proper noun alone. Only names with another word beside it count: changing 'Lao' in
-    'Lao Telecom' names another operator, whereas a one-word name has no part that stays."""
-    parts = key_parts(key)
-    if len(parts) < 2:
-        return "", False
-    # compared in the flat forms: a lookalike letter ('la0tel', 'iaotel') is a disguise of
-    # the same name, not another one
-    window, plain = flat(window), flat(key.plain)
-    if len(window) != len(window.encode()) or len(plain) != len(key.plain):
-        return "", False
-    prefix = 0
-    while prefix < min(len(window), len(plain)) and window[prefix] == plain[prefix]:
-        prefix += 1
-    suffix = 0
-    while suffix < min(len(window), len(plain)) - prefix and window[-1 - suffix] == plain[-1 - suffix]:
-        suffix += 1
-    first, last = prefix, len(plain) - suffix  # the edits lie in plain[first:last] (or at first)
-    for start, end, token in parts:
-        touched = start <= first < end or start < last <= end or (first <= start and end <= last)
-        if touched and proper_noun(token):
-            edits = Levenshtein.distance(window[prefix:len(window) - suffix], plain[first:last])
-            inside = start <= first and last <= end  # every edit in this word
-            return token, inside and (edits >= 2 or edits * 2 > len(token))
-    return "", False
-
-
-def weak_key(key: Key) -> bool:
-    """A key that is an ordinary word, or one proper noun ('smith', 'martin', 'amazon'):
-    other people's and businesses' names contain it."""
-    if ordinary_key(key):
-        return True
-    parts = key_parts(key)
-    return len(parts) == 1 and (proper_noun(key.plain) or ordinary_word(key.plain))
-
-
-_LONG_KEY = 10  # a key this long, misspelt inside a handle, is still read as itself
-
-
-def handle_edit_changes_name(window: str, key: Key, inside: bool) -> Reason | None:
-    """Why a typo of a key in a handle reads as another name, or '' where it reads as this one.
-
-    Lookalike edits ('0' for 'o', a doubled or swapped letter) always read as this name. Other
-    edits do where they fall in a generic word of a name of several ('laoairlnes': 'airlines')
-    or in a coined one-word name ('netflx'); an edit in a distinctive word of a name of several
-    ('devank|patel') makes another name; and inside other letters ('jvilled|ieu'), a key
-    shorter than ten letters or a piece cut from a key ('siggraph' of 'siggrapher') is another
-    word: with thousands of names protected, one of them is always an edit away from part of
-    some handle."""
-    if lookalike_spelling(window, key.plain):
-        return None
-    if inside and (len(key.plain) < _LONG_KEY or window in key.plain):
-        return Reason("it is only a piece of letters inside a longer handle",
-                      "ມັນເປັນພຽງສ່ວນໜຶ່ງຂອງຕົວອັກສອນໃນຊື່ບັນຊີທີ່ຍາວກວ່າ")
-    if Levenshtein.distance(flat(window), flat(key.plain), score_cutoff=2) >= 2:
-        return Reason("two of its letters are others", "ຕົວອັກສອນສອງຕົວຂອງມັນແມ່ນຕົວອື່ນ")
-    parts = key_parts(key)
-    if len(parts) >= 2:
-        flat_window, flat_key = flat(window), flat(key.plain)
-        if len(flat_key) == len(key.plain):
-            prefix = 0
-            while prefix < min(len(flat_window), len(flat_key)) and flat_window[prefix] == flat_key[prefix]:
-                prefix += 1
-            suffix = 0
-            while suffix < min(len(flat_window), len(flat_key)) - prefix \
-                    and flat_window[-1 - suffix] == flat_key[-1 - suffix]:
-                suffix += 1
-            first, last = prefix, len(flat_key) - suffix
-            for start, end, token in parts:
-                touched = start <= first < end or start < last <= end or (first <= start and end <= last)
-                if touched and not _generic_word(token):
-                    return Reason(f"the edit is in the name '{token}'", f"ການແກ້ໄຂຢູ່ໃນຊື່ '{token}'")
-        return None
-    return None
-
-
-def _generic_word(token: str) -> bool:
-    """An ordinary English word ('airlines', 'times'; not 'lao', 'yang')."""
-    # Webster's Second, not a frequency list: those rank people's names ('yang') as words
-    return len(token) >= 3 and (ordinary_word(token) or (token.endswith("s") and ordinary_word(token[:-1])))
-
-
-def lookalike_spelling(window: str, key: str) -> bool:
-    """window spells key to be misread: lookalike characters ('mlcr0soft'), a lookalike
-    sequence ('rnicrosoft'), two neighbours swapped ('netfilx') or a letter typed twice."""
-    if window == key:
-        return False
-    if flat(window) == flat(key) or read_sequences(flat(window)) == flat(key):
-        return True
-    if len(window) == len(key):
-        diffs = [i for i in range(len(key)) if window[i] != key[i]]
-        return len(diffs) == 2 and diffs[1] == diffs[0] + 1 and \
-            window[diffs[0]] == key[diffs[1]] and window[diffs[1]] == key[diffs[0]]
-    return _doubled_letter(window, key)
-
-
-def _doubled_letter(label: str, key: str) -> bool:
-    """label is key with one of its letters typed twice ('laotell', 'laootel' for 'laotel')."""
-    return len(label) == len(key) + 1 and any(label == key[:i + 1] + key[i:] for i in range(len(key)))
 
 
 class _Label:

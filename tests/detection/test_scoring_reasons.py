@@ -136,7 +136,7 @@ def test_reasons_name_what_was_compared_in_the_owners_spelling(scorer, global_sc
 
 
 def test_edits_listed_are_the_edits_counted():
-    from monitor.detection.scoring import _edit_parts, counted_edits, describe_edits
+    from monitor.detection.edits import _edit_parts, counted_edits, describe_edits
 
     assert describe_edits("netfflix", "netflix") == "'f' added"
     assert describe_edits("laotiamtimes", "laotiantimes") == "'m' for 'n'"
