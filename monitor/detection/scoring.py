@@ -201,9 +201,9 @@ class _Signals:
     # (weight, group, reason, capped, feature): the feature names the rules' weight it carries
     identity: list[tuple[int, str, str, bool, str]] = field(default_factory=list)
     modifiers: list[tuple[int, str, str]] = field(default_factory=list)  # (weight, reason, feature)
-    # what the strongest host signal's match says about the key and the words around it
-    # (monitor.detection.verdict reads them; the hand-weighted total does not)
-    facts: dict[str, float] = field(default_factory=dict)
+    # where the strongest host signal was found (its host, label position and match): what
+    # its facts are read from, only when the verdict asks (monitor.detection.verdict)
+    facts_at: tuple[_HostView, int, _Match | None] | None = None
     official_plus_letter: bool = False  # the name label is the official one and one letter more
 
     def best(self) -> int:
@@ -755,7 +755,11 @@ class Scorer:
     def _features(self, sig: _Signals) -> dict[str, float]:
         ranked = sorted(sig.identity, key=lambda s: -s[0])  # stable: the first found on a tie
         strong = {g for w, g, _, _, _ in sig.identity if w >= self.rules.corroboration_min_weight}
-        return domain_features([s[4] for s in ranked], [m[2] for m in sig.modifiers], sig.facts,
+        facts: dict[str, float] = {}
+        if sig.facts_at is not None:
+            view, position, match = sig.facts_at
+            facts = self._host_facts(view) if match is None else self._match_facts(view, position, match)
+        return domain_features([s[4] for s in ranked], [m[2] for m in sig.modifiers], facts,
                                sig.capped(), len(strong) >= 2, self._rules_total(sig), self.rules.thresholds)
 
     def _rules_total(self, sig: _Signals) -> int:
@@ -771,29 +775,31 @@ class Scorer:
         probable brand wins, the first in the registry on a tie (so the answer never depends
         on the order signals were found in, nor on hashing)."""
         thresholds, model = self.rules.thresholds, self.model
-        best: tuple[int, float, int, list[Reason]] | None = None
+        best: tuple[int, float, int, Reason | None] | None = None  # (shown, p, brand, the rule's reason)
         for index in sorted(signals):
             sig = signals[index]
             if sig.best() <= 0:
                 continue
             p = model.probability(self._features(sig))
             shown = model.display(p, thresholds.suspicious, thresholds.impersonation)
-            reasons = [r for _, _, r, _, _ in sorted(sig.identity, key=lambda s: -s[0])]
-            reasons += [reason for _, reason, _ in sig.modifiers]
+            rule = None
             if sig.capped() and shown >= thresholds.impersonation:
-                shown = thresholds.impersonation - 1
-                reasons.append(NOT_ENOUGH_ALONE)
+                shown, rule = thresholds.impersonation - 1, NOT_ENOUGH_ALONE
             elif shown < thresholds.suspicious and self._whole_name_lookalike(sig):
-                shown = thresholds.suspicious
-                reasons.append(WHOLE_NAME_LOOKALIKE)
+                shown, rule = thresholds.suspicious, WHOLE_NAME_LOOKALIKE
             if best is None or shown > best[0] or (shown == best[0] and p > best[1]):
-                best = (shown, p, index, reasons)
-        if best is None or best[0] < thresholds.suspicious:
-            english, lao = split(best[3] if best is not None else [NO_RESEMBLANCE])
-            return Score(candidate.id, None, best[0] if best else 0, UNRELATED, english, lao)
-        verdict = IMPERSONATION if best[0] >= thresholds.impersonation else SUSPICIOUS
-        english, lao = split(best[3])
-        return Score(candidate.id, self.brands[best[2]].brand.id, best[0], verdict, english, lao)
+                best = (shown, p, index, rule)
+        if best is None:
+            return Score(candidate.id, None, 0, UNRELATED, [NO_RESEMBLANCE.en], [NO_RESEMBLANCE.lo])
+        shown, _, index, rule = best
+        sig = signals[index]
+        reasons = [r for _, _, r, _, _ in sorted(sig.identity, key=lambda s: -s[0])]
+        reasons += [reason for _, reason, _ in sig.modifiers] + ([rule] if rule else [])
+        english, lao = split(reasons)
+        if shown < thresholds.suspicious:
+            return Score(candidate.id, None, shown, UNRELATED, english, lao)
+        verdict = IMPERSONATION if shown >= thresholds.impersonation else SUSPICIOUS
+        return Score(candidate.id, self.brands[index].brand.id, shown, verdict, english, lao)
 
     @staticmethod
     def _whole_name_lookalike(sig: _Signals) -> bool:
@@ -814,9 +820,10 @@ class Scorer:
             facts["key_alias"] = 1.0
         if ordinary_key(match.key):
             facts["key_ordinary"] = 1.0
-        window = match.window
-        if window in match.label.raw and any(disguised_word(piece) for piece in
-                                             _TOKEN_SPLIT_RE.split(_extras(match.label.raw, window))):
+        raw, window = match.label.raw, match.window
+        # a word written with a digit needs a digit beside letters: most labels have none
+        if not raw.isalpha() and window in raw and any(disguised_word(piece) for piece in
+                                                       _TOKEN_SPLIT_RE.split(_extras(raw, window))):
             facts["extra_disguised"] = 1.0
         return facts
 
@@ -911,11 +918,11 @@ class Scorer:
         found: set[int] = set()
 
         def add(index: int, feature: str, reason: Reason, capped: bool = False,
-                facts: dict[str, float] | None = None) -> None:
+                position: int = -1, match: _Match | None = None) -> None:
             sig = signals.setdefault(index, _Signals())
             weight = getattr(weights, feature)
             if weight > sig.best():  # the facts of the strongest signal
-                sig.facts = self._host_facts(view) if facts is None else facts
+                sig.facts_at = (view, position, match)
             sig.identity.append((weight, "domain", reason, capped, feature))
             found.add(index)
 
@@ -957,7 +964,7 @@ class Scorer:
                 if not all(_TOKEN_SPLIT_RE.split(raw)[-1] in self._domain_lures for raw in before):
                     # 'farm.aa-rt.sharepoint.com.spo-msedge.net': a host name inside another's (CDN naming)
                     feature, capped = self._weaker(feature, "domain_official_host_in_subdomain"), True
-            add(match.key.brand, feature, reason, capped, self._match_facts(view, position, match))
+            add(match.key.brand, feature, reason, capped, position, match)
             if position == view.identity and view.shared is None and match.key.kind == "domain" \
                     and match.kind == "contained" and match.window_plain == match.key.plain \
                     and feature not in _READ_AS_OTHER_WORDS and len(match.label.joined) == len(match.key.plain) + 1:
