@@ -60,28 +60,30 @@ def distinctive_part_changed(window: str, key: Key) -> tuple[str, bool]:
     three-letter word), ('lao', False) for 'laktelecom', ('', False) where the edits leave
     every proper noun alone. Only names with another word beside it count: changing 'Lao' in
     'Lao Telecom' names another operator, whereas a one-word name has no part that stays."""
-    parts = key_parts(key)
-    if len(parts) < 2:
-        return "", False
-    # compared in the flat forms: a lookalike letter ('la0tel', 'iaotel') is a disguise of
-    # the same name, not another one
-    window, plain = flat(window), flat(key.plain)
-    if len(window) != len(window.encode()) or len(plain) != len(key.plain):
-        return "", False
-    prefix = 0
-    while prefix < min(len(window), len(plain)) and window[prefix] == plain[prefix]:
-        prefix += 1
-    suffix = 0
-    while suffix < min(len(window), len(plain)) - prefix and window[-1 - suffix] == plain[-1 - suffix]:
-        suffix += 1
-    first, last = prefix, len(plain) - suffix  # the edits lie in plain[first:last] (or at first)
-    for start, end, token in parts:
-        touched = start <= first < end or start < last <= end or (first <= start and end <= last)
-        if touched and proper_noun(token):
-            edits = Levenshtein.distance(window[prefix:len(window) - suffix], plain[first:last])
-            inside = start <= first and last <= end  # every edit in this word
+    for token, inside, edits in _words_edited(window, key):
+        if proper_noun(token):
             return token, inside and (edits >= 2 or edits * 2 > len(token))
     return "", False
+
+
+def _words_edited(window: str, key: Key) -> list[tuple[str, bool, int]]:
+    """The words of a key of several words that the edits from it to window touch, in order:
+    (word, whether every edit lies in it, the number of edits). Compared in the flat forms: a
+    lookalike letter ('la0tel', 'iaotel') is a disguise of the same name, not another one."""
+    parts = key_parts(key)
+    written, plain = flat(window), flat(key.plain)
+    if len(parts) < 2 or not written.isascii() or len(plain) != len(key.plain):
+        return []
+    prefix = 0
+    while prefix < min(len(written), len(plain)) and written[prefix] == plain[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < min(len(written), len(plain)) - prefix and written[-1 - suffix] == plain[-1 - suffix]:
+        suffix += 1
+    first, last = prefix, len(plain) - suffix  # the edits lie in plain[first:last] (or at first)
+    edits = Levenshtein.distance(written[prefix:len(written) - suffix], plain[first:last])
+    return [(token, start <= first and last <= end, edits) for start, end, token in parts
+            if start <= first < end or start < last <= end or (first <= start and end <= last)]
 
 
 def weak_key(key: Key) -> bool:
@@ -113,23 +115,9 @@ def handle_edit_changes_name(window: str, key: Key, inside: bool) -> Reason | No
                       "ມັນເປັນພຽງສ່ວນໜຶ່ງຂອງຕົວອັກສອນໃນຊື່ບັນຊີທີ່ຍາວກວ່າ")
     if Levenshtein.distance(flat(window), flat(key.plain), score_cutoff=2) >= 2:
         return Reason("two of its letters are others", "ຕົວອັກສອນສອງຕົວຂອງມັນແມ່ນຕົວອື່ນ")
-    parts = key_parts(key)
-    if len(parts) >= 2:
-        flat_window, flat_key = flat(window), flat(key.plain)
-        if len(flat_key) == len(key.plain):
-            prefix = 0
-            while prefix < min(len(flat_window), len(flat_key)) and flat_window[prefix] == flat_key[prefix]:
-                prefix += 1
-            suffix = 0
-            while suffix < min(len(flat_window), len(flat_key)) - prefix \
-                    and flat_window[-1 - suffix] == flat_key[-1 - suffix]:
-                suffix += 1
-            first, last = prefix, len(flat_key) - suffix
-            for start, end, token in parts:
-                touched = start <= first < end or start < last <= end or (first <= start and end <= last)
-                if touched and not _generic_word(token):
-                    return Reason(f"the edit is in the name '{token}'", f"ການແກ້ໄຂຢູ່ໃນຊື່ '{token}'")
-        return None
+    for token, _, _ in _words_edited(window, key):
+        if not _generic_word(token):
+            return Reason(f"the edit is in the name '{token}'", f"ການແກ້ໄຂຢູ່ໃນຊື່ '{token}'")
     return None
 
 
