@@ -1197,11 +1197,13 @@ class Scorer:
         typo_en = f"{compared} is '{key.plain}' of {brand} with {edits}"
         typo_lo = f"{compared_lo} ແມ່ນ '{key.plain}' ຂອງ {brand} ທີ່ມີ {edits_lo}"
         changed, rewritten = distinctive_part_changed(match.window_plain, key)
-        if rewritten:
+        # inside other letters, even one edit in the distinctive part ('pomel|otel|jkt' for
+        # 'lao|tel') reads as another word: the part that names the brand is not there
+        if rewritten or (changed and match.kind == "typo_inside"):
             # 'iran|telecom' for 'lao|telecom': the edits rewrite the name of a place or
             # people, which makes another company's name, not a misspelling of this one
             return ("domain_other_name", Reason(
-                f"{typo_en}, but the edits rewrite its distinctive part '{changed}': another name",
+                f"{typo_en}, but the edits change its distinctive part '{changed}': another name",
                 f"{typo_lo}, ແຕ່ການແກ້ໄຂປ່ຽນສ່ວນທີ່ເປັນເອກະລັກ '{changed}' ຂອງມັນ: ເປັນຊື່ອື່ນ"), True)
         # one edit in the distinctive part ('lak|telecom'): a typo, or another name: a person judges
         capped = bool(changed)
