@@ -131,7 +131,7 @@ def report(env: dict[str, str]) -> None:
               f"{per_brand[(brand, 'suspicious')]} suspicious")
         for f in findings:
             if f.brand_id == brand:
-                print(f"      [{f.id:>3}] {f.score:>3} {f.verdict:<13} {f.label}")
+                print(f"      {'F' + str(f.id):>5} {f.score:>3} {f.verdict:<13} {f.label}")
     print(f"\nEmails to the owners ({len(alerts)}: per brand, a digest and its takedown drafts), written as .eml "
           f"files to {env['MONITOR_OUTBOX_DIR']}:")
     outbox = Path(env["MONITOR_OUTBOX_DIR"])
@@ -180,7 +180,7 @@ def report_takedowns(env: dict[str, str]) -> None:
                 path = folder / f"takedown-{t.id}.eml"
                 path.write_bytes(t.message.encode("ascii"))
                 where = "; ".join(t.addressing.get("parties") or []) or "-"
-                print(f"      [{t.id:>3}] {t.evidence_url}\n            to: {where}")
+                print(f"      {'T' + str(t.id):>5} {t.evidence_url}\n            to: {where}")
                 for gap in t.gaps:
                     print(f"            gap: {gap}")
         without = [b for b in impersonated if not any(t.brand_id == b for t in takedowns)]
