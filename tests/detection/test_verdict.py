@@ -152,3 +152,25 @@ def test_a_broken_weights_file_is_refused_with_the_field_named(tmp_path):
     bad.write_text("{\n  nope", encoding="utf-8")
     with pytest.raises(ModelError, match="line 2"):
         load_model(str(bad))
+
+
+def test_the_verdict_with_many_brands_is_the_reference_one(tmp_path):
+    """200 brands made of shared syllables: most hosts resemble several at once, so the
+    choice of brand and the tie rule are checked where they matter."""
+    from tests.detection.test_determinism import _brands, candidates, registry_yaml
+
+    combos = _brands()
+    path = tmp_path / "brands.yaml"
+    path.write_text(registry_yaml(combos), encoding="utf-8")
+    scorer = Scorer(load_registry(path), RULES)
+    checked = flagged = 0
+    for item in candidates(combos, count=1500):
+        if item["kind"] != "domain" or "domain" not in item:
+            continue
+        score = scorer.score(Candidate(kind="domain", domain=item["domain"]))
+        if score.verdict == "official":
+            continue
+        assert (score.brand, score.score, score.verdict) == reference_verdict(scorer, item["domain"]), item
+        checked += 1
+        flagged += score.verdict != "unrelated"
+    assert checked > 300 and flagged > 100
