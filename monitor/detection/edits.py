@@ -12,11 +12,8 @@ import functools
 
 from rapidfuzz.distance import OSA, Levenshtein
 
-from monitor.detection.normalize import flat, read_sequences
+from monitor.detection.normalize import SEQUENCE_LOOKALIKES, flat, read_sequences
 from monitor.detection.reasons import Reason
-
-# Sequences a reader takes for one letter: an edit list shows them as one substitution.
-SEQUENCE_LOOKALIKES = {"rn": "m", "vv": "w", "cl": "d"}
 
 
 @functools.lru_cache(maxsize=65536)

@@ -33,7 +33,9 @@ LAO_ATTACHED_VOWELS = frozenset("\u0EB0\u0EB2\u0EB3\u0EBD")
 
 # Multi-letter lookalikes and digits-for-letters, applied after the per-character fold.
 # Read only inside a word (a token between separators): 'user-netflix' holds no 'm'.
-_SEQUENCE_CONFUSABLES = (("rn", "m"), ("vv", "w"), ("cl", "d"))
+# Sequences a reader takes for one letter (the one list: the edit descriptions read it too).
+SEQUENCE_LOOKALIKES = {"rn": "m", "vv": "w", "cl": "d"}
+_SEQUENCE_CONFUSABLES = tuple(SEQUENCE_LOOKALIKES.items())
 # 'i' joins 'l': TR39 reads capital I as l, and case folding has already made it an i.
 _ASCII_LOOKALIKES = str.maketrans({"0": "o", "1": "l", "i": "l", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b"})
 

@@ -1,13 +1,17 @@
-"""The impersonation scorer: a pure function of (candidate, registry, rules).
+"""The impersonation scorer: a pure function of (candidate, registry, rules, fitted weights).
 
-The score is a sum of named, explainable signals whose weights come from the rules
-(monitor/detection/data/scoring_rules.yaml). Each signal is "match -> weight + sentence":
-per brand, the strongest *identity* signal (a domain label, handle, display name or title
-that resembles the brand) sets the base; a second kind of identity signal corroborates it;
-modifiers (lures, "official" claims, fan-page and scam-warning context, lure words in the
-host) move it only when there is an identity signal. Some identity signals can never make
-an accusation on their own (a brand key inside another word, another name a few edits from
-the brand): they cap the verdict at ``suspicious``. The brand with the highest total wins.
+Evidence, then a verdict. Each signal is "match -> named feature + a sentence in the
+owner's words" (in English and Lao, monitor.detection.reasons): per brand, *identity*
+signals (a domain label, handle, display name or title that resembles the brand) and
+*modifiers* (lure words by kind, "official" claims, fan-page and scam-warning context, what
+a fetched page asks for). For a domain the verdict is calibrated (monitor.detection.verdict:
+a logistic model over the features, fitted by bench/fit_weights.py, shown on the rules'
+0-100 scale); accounts and pages keep the rules' hand-weighted total
+(monitor/detection/data/scoring_rules.yaml: the strongest identity signal, a second kind of
+identity signal corroborating it, the modifiers). Some identity signals can never make an
+accusation on their own (a brand key inside another word, another name a few edits from the
+brand): they cap the verdict at ``suspicious``. The most probable brand wins, the first in
+the registry on a tie.
 
 Brand keys are looked up in one index (monitor.detection.index), never brand by brand;
 labels and handles are split into words (monitor.detection.segment) to tell the brand as a
