@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
+from pathlib import Path
 
 import pytest
 
@@ -27,6 +29,14 @@ def filled_db(tmp_path_factory):
     url = f"sqlite:///{folder / 'monitor.db'}"
     fill(url, folder)
     return url, folder
+
+
+def copy_database(folder: Path, database: Path) -> str:
+    """A copy of the filled SQLite database in folder (with its WAL files) at database; its URL."""
+    for suffix in ("", "-wal", "-shm"):
+        if (folder / f"monitor.db{suffix}").exists():
+            shutil.copy(folder / f"monitor.db{suffix}", f"{database}{suffix}")
+    return f"sqlite:///{database}"
 
 
 @pytest.fixture(scope="module")
@@ -66,16 +76,12 @@ class Clock:
 @pytest.fixture
 def ui_settings(filled_db, tmp_path):
     """Settings on a copy of the filled database (each test marks its own copy)."""
-    import shutil
 
     from monitor.settings import Settings
     from tests.conftest import BRANDS_FILE
 
     _, folder = filled_db
-    for suffix in ("", "-wal", "-shm"):
-        if (folder / f"monitor.db{suffix}").exists():
-            shutil.copy(folder / f"monitor.db{suffix}", tmp_path / f"monitor.db{suffix}")
-    return Settings(database_url=f"sqlite:///{tmp_path / 'monitor.db'}", brands_file=BRANDS_FILE,
+    return Settings(database_url=copy_database(folder, tmp_path / "monitor.db"), brands_file=BRANDS_FILE,
                     outbox_dir=tmp_path / "outbox", secret_key=SECRET, public_url=PUBLIC_URL)
 
 

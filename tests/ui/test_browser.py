@@ -9,7 +9,6 @@ the pages); no page is wider than the window, and every image on it decodes."""
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -19,6 +18,7 @@ from monitor.store.db import factory_for
 from monitor.store.models import Finding, StatusMark
 from tests.conftest import ROOT
 from tests.ui.apiserver import PASSWORDS, ApiServer
+from tests.ui.conftest import copy_database
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = ROOT / "var" / "screenshots"
@@ -41,9 +41,7 @@ def server(filled_db, tmp_path_factory):
     _playwright()
     url, folder = filled_db
     database = tmp_path_factory.mktemp("browser-db") / "monitor.db"
-    for suffix in ("", "-wal", "-shm"):
-        if (folder / f"monitor.db{suffix}").exists():
-            shutil.copy(folder / f"monitor.db{suffix}", f"{database}{suffix}")
+    copy_database(folder, database)
     with ApiServer(tmp_path_factory.mktemp("airflow-home"), f"sqlite:///{database}",
                    secret_key="browser-test-secret-0123456789") as api:
         api.database_url = f"sqlite:///{database}"
@@ -194,10 +192,7 @@ def _digest_html(filled_db, folder: Path, server) -> str:
     from tests.conftest import BRANDS_FILE, parse_message
 
     _, source = filled_db
-    for suffix in ("", "-wal", "-shm"):
-        if (source / f"monitor.db{suffix}").exists():
-            shutil.copy(source / f"monitor.db{suffix}", folder / f"monitor.db{suffix}")
-    url = f"sqlite:///{folder / 'monitor.db'}"
+    url = copy_database(source, folder / "monitor.db")
     with factory_for(url)() as session:
         session.execute(update(Finding).values(status="new", alert_id=None, alerted_at=None))
         session.execute(update(Takedown).values(delivered_alert_id=None))

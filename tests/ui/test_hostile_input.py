@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from monitor.ui import params
+from tests.ui.conftest import copy_database
 from tests.ui.test_routes import ORIGIN, csrf_of, first_id, login
 
 pytestmark = pytest.mark.airflow
@@ -128,15 +129,12 @@ def test_arbitrary_strings_in_any_parameter_of_any_route_are_never_a_500(admin, 
 
 @pytest.fixture(scope="module")
 def live(filled_db, tmp_path_factory):
-    import shutil
 
     from tests.ui.apiserver import ApiServer
 
     _, folder = filled_db
     database = tmp_path_factory.mktemp("hostile-db") / "monitor.db"
-    for suffix in ("", "-wal", "-shm"):
-        if (folder / f"monitor.db{suffix}").exists():
-            shutil.copy(folder / f"monitor.db{suffix}", f"{database}{suffix}")
+    copy_database(folder, database)
     with ApiServer(tmp_path_factory.mktemp("airflow-home"), f"sqlite:///{database}",
                    secret_key="hostile-input-secret-0123456789") as api:
         api.database_url = f"sqlite:///{database}"

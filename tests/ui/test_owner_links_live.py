@@ -16,6 +16,7 @@ from monitor.store.db import factory_for
 from monitor.store.models import Finding, StatusMark
 from monitor.ui import links
 from tests.conftest import BRANDS_FILE
+from tests.ui.conftest import copy_database
 
 pytestmark = [pytest.mark.airflow, pytest.mark.browser]
 SECRET = "owner-links-live-secret-0123456789"
@@ -28,9 +29,7 @@ def live(filled_db, tmp_path_factory):
     _, folder = filled_db
     work = tmp_path_factory.mktemp("owner-links")
     database = work / "monitor.db"
-    for suffix in ("", "-wal", "-shm"):
-        if (folder / f"monitor.db{suffix}").exists():
-            shutil.copy(folder / f"monitor.db{suffix}", f"{database}{suffix}")
+    copy_database(folder, database)
     brands = work / "brands.yaml"
     shutil.copy(BRANDS_FILE, brands)
     with ApiServer(work / "airflow", f"sqlite:///{database}", secret_key=SECRET, brands_file=brands) as api:
