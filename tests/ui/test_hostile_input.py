@@ -129,7 +129,6 @@ def test_arbitrary_strings_in_any_parameter_of_any_route_are_never_a_500(admin, 
 
 @pytest.fixture(scope="module")
 def live(filled_db, tmp_path_factory):
-
     from tests.ui.apiserver import ApiServer
 
     _, folder = filled_db
