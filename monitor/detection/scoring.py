@@ -549,20 +549,30 @@ class Scorer:
     def _surely_no_host_signal(self, host: str) -> bool:
         """A cheap necessary condition of every signal ``_host_signals`` gives an ASCII host
         (lower-case, no trailing dot): True only when none can fire. Checked on every label
-        left of the last one (a superset of those left of the public suffix, so no split of
-        the host is needed):
+        left of the last one and of the short labels that make a public suffix with it (a
+        superset of those left of the public suffix, without splitting the host):
 
         - some piece of some key in their flat form, or in the form with lookalike sequences
           read inside tokens (the index's lookups);
         - the same in the labels joined without the ignored ones ('lao.m.airlines', 'rna.m.clevv');
         - a label or a token that is an official label without a key of its own ('ltc.la.<x>',
           't-mo.com.<x>': too short once the separators are gone);
-        - a short label after another ('amzone.co.jp.<x>'): the label before it may be looked up
-          with one edit more than the pieces guarantee, so this is left to the full lookup."""
-        body = host.rpartition(".")[0] or host
-        labels = body.split(".")
-        if any(len(label) <= 3 for label in labels[1:]):
-            return False
+        - a short label after another that starts a public suffix ('amzone.co.jp.<x>'): the
+          label before it may be looked up with one edit more than the pieces guarantee, so this
+          is left to the full lookup."""
+        head, _, tail = host.rpartition(".")
+        labels = (head or host).split(".")
+        # short labels that are the public suffix with the last one ('co.uk', 'com.au') are
+        # no labels of the name: without them, most such hosts stop here too
+        while len(labels) > 1 and len(labels[-1]) <= 3 and _is_public_suffix(f"{labels[-1]}.{tail}"):
+            tail = f"{labels.pop()}.{tail}"
+        body = ".".join(labels)
+        # the label before a short one that starts a public suffix ('amzone|co.jp|<x>') is
+        # looked up with one edit more than the pieces vouch for (_suffix_follows)
+        for i in range(1, len(labels)):
+            if len(labels[i]) <= 3 and any(_is_public_suffix(".".join(labels[i:end]))
+                                           for end in range(i + 1, min(i + 3, len(labels)) + 1)):
+                return False
         might_match = self.index.might_match
         if any(might_match(form) for form in _ascii_forms(body)):
             return False

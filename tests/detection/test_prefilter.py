@@ -158,3 +158,13 @@ def test_prefilter_and_shortcut_hold_for_short_and_hyphenated_names():
 def test_prefilter_drops_plain_names(scorer):
     for host in ("bluegarden.com", "riverhouse-market.net", "coffee.example.org", "sun-moon.co.uk"):
         assert not scorer.might_resemble(host), host
+
+
+def test_the_shortcut_reads_past_a_two_label_public_suffix(scorer):
+    # the short labels of 'co.uk' are the suffix, not labels after the name: the shortcut decides
+    for host in ("bluegarden.co.uk", "www.riverhouse.com.au", "cdn.static.example.co.jp"):
+        assert scorer._surely_no_host_signal(host), host
+    # a short label that starts a public suffix after a label ('amzone|co.jp|<x>') may mean a
+    # lookup with one edit more: left to the full lookup, which flags it
+    assert not scorer._surely_no_host_signal("laopst.co.jp.verify-parcel.top")
+    assert scorer.score(Candidate(kind="domain", domain="laopst.co.jp.verify-parcel.top")).verdict != "unrelated"
