@@ -213,6 +213,11 @@ class _Signals:
     def best(self) -> int:
         return max((w for w, _, _, _, _ in self.identity), default=0)
 
+    def corroborated(self, min_weight: int) -> bool:
+        """Two different kinds of identity evidence (a handle and a display name), each
+        substantial: a title and a URL path mention do not corroborate each other."""
+        return len({g for w, g, _, _, _ in self.identity if w >= min_weight}) >= 2
+
     def capped(self) -> bool:
         """The strongest identity evidence cannot accuse on its own."""
         top = self.best()
@@ -604,11 +609,9 @@ class Scorer:
                 continue
             reasons: list[Reason] = [r for _, _, r, _, _ in sorted(sig.identity, key=lambda s: -s[0])]
             reasons += [reason for _, reason, _ in sig.modifiers]
-            # Two different kinds of evidence corroborate each other only when both are
-            # substantial (a handle and a display name), not a title and a URL path.
-            strong_groups = {g for w, g, _, _, _ in sig.identity if w >= self.rules.corroboration_min_weight}
             total = self._rules_total(sig)
-            if sig.capped() and len(strong_groups) < 2 and total >= thresholds.impersonation:
+            if sig.capped() and not sig.corroborated(self.rules.corroboration_min_weight) \
+                    and total >= thresholds.impersonation:
                 total = thresholds.impersonation - 1
                 reasons.append(NOT_ENOUGH_ALONE)
             if total > best_total:
@@ -768,20 +771,20 @@ class Scorer:
 
     def _features(self, sig: _Signals) -> dict[str, float]:
         ranked = sorted(sig.identity, key=lambda s: -s[0])  # stable: the first found on a tie
-        strong = {g for w, g, _, _, _ in sig.identity if w >= self.rules.corroboration_min_weight}
         facts: dict[str, float] = {}
         if sig.facts_at is not None:
             view, position, match = sig.facts_at
             facts = self._host_facts(view) if match is None else self._match_facts(view, position, match)
         return domain_features([s[4] for s in ranked], [m[2] for m in sig.modifiers], facts,
-                               sig.capped(), len(strong) >= 2, self._rules_total(sig), self.rules.thresholds)
+                               sig.capped(), sig.corroborated(self.rules.corroboration_min_weight),
+                               self._rules_total(sig), self.rules.thresholds)
 
     def _rules_total(self, sig: _Signals) -> int:
         """The hand-weighted total of the rules (strongest identity signal, corroboration,
         modifiers), 0-100: the prior the fitted weights correct, and what carries a signal
         too rare in the data to fit (a homoglyph of an official domain)."""
-        strong = {g for w, g, _, _, _ in sig.identity if w >= self.rules.corroboration_min_weight}
-        total = sig.best() + (self.rules.weights.corroboration if len(strong) >= 2 else 0)
+        corroboration = self.rules.weights.corroboration if sig.corroborated(self.rules.corroboration_min_weight) else 0
+        total = sig.best() + corroboration
         return max(0, min(100, total + sum(w for w, _, _ in sig.modifiers)))
 
     def _domain_verdict(self, candidate: Candidate, signals: dict[int, _Signals]) -> Score:

@@ -5,8 +5,9 @@ words); this module turns one brand's evidence on a domain into a probability wi
 fitted on real data (``bench/fit_weights.py``, shipped as ``data/verdict_weights.json``) and
 places it on the rules' 0-100 scale, so that the fitted tier thresholds fall on the rules'
 own (``thresholds.suspicious`` and ``thresholds.impersonation``): one scale for every kind of
-candidate, whichever way its score was made. A logistic regression over a few dozen binary
-features keeps every verdict explainable: the largest contributions are the reasons.
+candidate, whichever way its score was made. A logistic regression over a few dozen named
+features keeps every verdict explainable: each feature is a signal with its sentence, and the
+reasons list those sentences, the strongest signal first.
 
 Pure: no I/O but reading the packaged weights once.
 """
@@ -23,6 +24,7 @@ from importlib import resources
 from pathlib import Path
 
 from monitor.detection import segment
+from monitor.detection.normalize import ASCII_FLAT
 from monitor.detection.rules import Thresholds
 
 WEIGHTS_FILE = "verdict_weights.json"
@@ -44,9 +46,6 @@ class DomainModel:
     def probability(self, features: Mapping[str, float]) -> float:
         z = self.intercept + sum(self.weights.get(name, 0.0) * value for name, value in features.items())
         return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
-
-    def contributions(self, features: Mapping[str, float]) -> dict[str, float]:
-        return {name: self.weights.get(name, 0.0) * value for name, value in features.items()}
 
     def display(self, p: float, suspicious: int, impersonation: int) -> int:
         """The probability on the rules' scale: monotone, piecewise linear, with the fitted
@@ -100,7 +99,8 @@ def load_model(path: str | None = None) -> DomainModel:
 
 # ------------------------------------------------------------------ features
 
-_DIGIT_LETTERS = str.maketrans({"0": "o", "1": "l", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b"})
+# the digits of the lookalike table, read as the letters they stand for
+_DIGIT_LETTERS = {code: letter for code, letter in ASCII_FLAT.items() if chr(code).isdigit()}
 _NEW_GENERIC_EXCEPT = frozenset({"com", "net", "org", "edu", "gov", "mil", "int"})
 
 
