@@ -16,7 +16,9 @@ Lookups, each independent of the number of brands:
   into d+1 pieces keeps one piece intact under d edits: the pieces are indexed, and each
   hit is verified on the few windows it allows);
 - ``might_match(text)``: cheap necessary condition of all the above (some piece of some key
-  occurs in text); what fails it matches nothing.
+  occurs in text); what fails it matches nothing;
+- ``any_match(text)``: a closer necessary condition, the lookups' own search stopped at
+  the first candidate, without building hits (tested against ``lookup``).
 
 Substrings are found with Aho-Corasick automata (pyahocorasick, C): one pass over the text
 finds every key or piece in it, however many brands there are; a loop over the text's
@@ -131,6 +133,7 @@ class KeyIndex:
     _inside_automaton: ahocorasick.Automaton | None = None
     _built: bool = False
     _short_reach: int = 0  # texts up to this long may be typos of a key too short for pieces
+    _delete_lengths: set[int] = field(default_factory=set)  # lengths of the strings in _deletes
 
     def add(self, key: Key) -> None:
         self._built = False
@@ -151,6 +154,7 @@ class KeyIndex:
                 if len(form) < self.inside_min_length:  # long keys are found by their pieces
                     for deletion in _deletions(form, depth):
                         self._deletes.setdefault(deletion, []).append(form)
+                        self._delete_lengths.add(len(deletion))
                 pieces = _pieces(form, depth + 1)
                 entries = list(pieces)
                 # an adjacent swap across a cut breaks both pieces beside it (OSA counts it as
@@ -189,6 +193,12 @@ class KeyIndex:
         self._inside_automaton = _automaton(self._inside)
         self._built = True
 
+    def contains_any(self, text: str) -> bool:
+        """Some key is in text (equal to it, or inside)."""
+        if not self._built:
+            self._build()
+        return self._exact_automaton is not None and next(self._exact_automaton.iter(text), None) is not None
+
     def contained(self, text: str) -> list[Hit]:
         if not self._built:
             self._build()
@@ -214,6 +224,8 @@ class KeyIndex:
         depth = self._max_allowed + extra
         if extra == 0 and depth > 1 and len(text) + 2 < self._long_from:
             depth = 1  # keys allowed two edits are long: a short text is not within reach of them
+        if self._delete_lengths.isdisjoint(range(len(text) - depth, len(text) + 1)):
+            return []  # no deletion of text is as short as a short key's (a long label, often)
         for deletion in _deletions(text, depth):
             forms.update(self._deletes.get(deletion, ()))
         out = []
@@ -308,6 +320,40 @@ class KeyIndex:
             known = {h.key for h in typo}
             typo.extend(h for h in self._typo_short(text, extra) if h.key not in known)
         return exact, contained, typo, inside
+
+    def any_match(self, text: str, extra: int = 0) -> bool:
+        """False only if ``lookup(text, extra)`` finds nothing: the same search without
+        building a hit or choosing a window (the prefilter's closer look)."""
+        if not self._built:
+            self._build()
+        if self.contains_any(text):
+            return True  # exact or contained
+        n = len(text)
+        if (extra or n <= self._short_reach) and self._typo_short(text, extra):
+            return True
+        if self._inside_automaton is None:
+            return False
+        allowances = self._allowances
+        for last, (length, entries) in self._inside_automaton.iter(text):
+            start = last + 1 - length
+            for form, offset in entries:
+                size = len(form)
+                allowed = allowances.get(size)
+                if allowed is None:
+                    allowed = allowances[size] = self.allowed(size)
+                if not allowed or form == text:
+                    continue
+                limit = allowed + extra
+                if abs(size - n) <= limit and 0 < OSA.distance(text, form, score_cutoff=limit) <= limit:
+                    return True  # a typo of the whole text
+                if size < self.inside_min_length:
+                    continue
+                origin = start - offset
+                region = text[max(0, origin - allowed): origin + size + 2 * allowed]
+                cutoff = len(region) - size + 2 * allowed  # the LCS bound of lookup()
+                if cutoff >= 0 and Indel.distance(form, region, score_cutoff=cutoff) <= cutoff:
+                    return True
+        return False
 
     def might_match(self, text: str) -> bool:
         """False only if no key, nor a typo of one, can be found in text by the lookups above."""

@@ -69,6 +69,15 @@ from monitor.detection.normalize import (
     words,
 )
 from monitor.detection.platforms import AccountRef, parse_account_url, platform_of_host
+from monitor.detection.prefilter import (
+    IGNORED_SUBDOMAINS,
+    NO_SEPARATORS,
+    TOKEN_SPLIT_RE,
+    HostPrefilter,
+    ascii_forms,
+    is_public_suffix,
+    no_resemblance,
+)
 from monitor.detection.reasons import (
     NO_RESEMBLANCE,
     NOT_ENOUGH_ALONE,
@@ -90,8 +99,6 @@ from monitor.detection.verdict import (
 from monitor.registry import Brand, Registry
 
 _SEPARATORS_RE = re.compile(r"[._\-]+")
-_TOKEN_SPLIT_RE = re.compile(r"[._\-\s]+")
-_IGNORED_SUBDOMAINS = frozenset({"www", "m", "mobile", "web", "en", "lo", "la"})
 
 # Host signals that are a lookalike of the whole official name (at least `suspicious`)
 _WHOLE_NAME_LOOKALIKES = frozenset({"domain_typo", "domain_typo_far", "domain_homoglyph", "domain_split",
@@ -127,26 +134,9 @@ def _private_parents() -> frozenset[str]:
     return frozenset(out)
 
 
-@functools.lru_cache(maxsize=4096)
-def _is_public_suffix(text: str) -> bool:
-    from monitor.detection.domains import _extractor
-
-    return bool(text) and _extractor()("x." + text).suffix == text
-
-
 # Words that make a phrase with anything ('the apple', 'my office'): no compound name.
 _FUNCTION_WORDS = frozenset("the and for you your our his her its their this that with from new all any one "
                             "get out off not can are was".split())
-_NO_SEPARATORS = str.maketrans("", "", ".-_")
-_PREFILTER_FLAT = str.maketrans({**{k: v for k, v in _ASCII_FLAT.items()}, **{ord(c): None for c in ".-_"}})
-
-
-def _ascii_forms(text: str) -> set[str]:
-    """The forms the index is searched in, of lower-case ASCII labels joined by separators,
-    without the offsets only a match needs (``_Label.forms``): flat, and flat with lookalike
-    sequences read inside each token ('rna-clevv' -> 'madew'), separators removed."""
-    return {text.translate(_PREFILTER_FLAT),
-            read_sequences(text.translate(_ASCII_FLAT)).translate(_NO_SEPARATORS)}
 
 
 def _wordy(text: str) -> bool:
@@ -244,7 +234,7 @@ class _Label:
             if seq != flat_text:
                 self.forms.append((seq, seq_at))
             return
-        tokens = [t for t in _TOKEN_SPLIT_RE.split(raw) if t]
+        tokens = [t for t in TOKEN_SPLIT_RE.split(raw) if t]
         self.joined = "".join(tokens)
         raw_at: list[int] = []
         position = 0
@@ -285,7 +275,7 @@ class _Label:
         if self._words is None:
             out: list[tuple[int, int, str]] = []
             position = 0
-            for token in [t for t in _TOKEN_SPLIT_RE.split(self.raw) if t]:
+            for token in [t for t in TOKEN_SPLIT_RE.split(self.raw) if t]:
                 low = token.lower()
                 pieces = segment.segment(low) if low.isascii() else [low]
                 for piece in pieces:
@@ -339,7 +329,7 @@ class _Label:
     def token_bounds(self) -> set[int]:
         out = {0}
         position = 0
-        for token in _TOKEN_SPLIT_RE.split(self.raw):
+        for token in TOKEN_SPLIT_RE.split(self.raw):
             position += len(token)
             out.add(position)
         return out
@@ -429,8 +419,10 @@ class Scorer:
         self._shared_hosting = frozenset(rules.shared_hosting)
         self._min_key = rules.min_key_length
         # official labels ('ltc', 't-mo') with no key in the index: too short without separators
-        self._unkeyed_official_labels = frozenset(label for label in self._official_by_label
-                                                  if len(label.translate(_NO_SEPARATORS)) < rules.min_key_length)
+        self.prefilter = HostPrefilter(self.index, frozenset(
+            label for label in self._official_by_label if len(label.translate(NO_SEPARATORS)) < rules.min_key_length))
+        # hosts that are a brand's own or allowed, whatever they resemble (the fast path's one walk)
+        self._listed_hosts = {**self._allow_hosts, **self._official_hosts}
 
     # ---------------------------------------------------------------- preparation
 
@@ -540,56 +532,23 @@ class Scorer:
         host = host.lower().rstrip(".")
         # checked before normalising, which leaves such a host as it is: most names stop here
         checked = host.isascii() and "xn--" not in host
-        if checked and self._surely_no_host_signal(host):
+        if checked and self.prefilter.surely_unrelated(host):
             return False
         try:
             host = normalize_host(host)
         except InvalidHost:
             return False
-        if not checked and host.isascii() and self._surely_no_host_signal(host):
+        if not checked and host.isascii() and self.prefilter.surely_unrelated(host):
             return False
         view = self._host_view(host)
         return bool(view.matches or view.split or view.official_in_front)
 
-    def _surely_no_host_signal(self, host: str) -> bool:
-        """A cheap necessary condition of every signal ``_host_signals`` gives an ASCII host
-        (lower-case, no trailing dot): True only when none can fire. Checked on every label
-        left of the last one and of the short labels that make a public suffix with it (a
-        superset of those left of the public suffix, without splitting the host):
-
-        - some piece of some key in their flat form, or in the form with lookalike sequences
-          read inside tokens (the index's lookups);
-        - the same in the labels joined without the ignored ones ('lao.m.airlines', 'rna.m.clevv');
-        - a label or a token that is an official label without a key of its own ('ltc.la.<x>',
-          't-mo.com.<x>': too short once the separators are gone);
-        - a short label after another that starts a public suffix ('amzone.co.jp.<x>'): the
-          label before it may be looked up with one edit more than the pieces guarantee, so this
-          is left to the full lookup."""
-        head, _, tail = host.rpartition(".")
-        labels = (head or host).split(".")
-        # short labels that are the public suffix with the last one ('co.uk', 'com.au') are
-        # no labels of the name: without them, most such hosts stop here too
-        while len(labels) > 1 and len(labels[-1]) <= 3 and _is_public_suffix(f"{labels[-1]}.{tail}"):
-            tail = f"{labels.pop()}.{tail}"
-        body = ".".join(labels)
-        # the label before a short one that starts a public suffix ('amzone|co.jp|<x>') is
-        # looked up with one edit more than the pieces vouch for (_suffix_follows)
-        for i in range(1, len(labels)):
-            if len(labels[i]) <= 3 and any(_is_public_suffix(".".join(labels[i:end]))
-                                           for end in range(i + 1, min(i + 3, len(labels)) + 1)):
-                return False
-        might_match = self.index.might_match
-        if any(might_match(form) for form in _ascii_forms(body)):
-            return False
-        kept = [label for label in labels if label not in _IGNORED_SUBDOMAINS]
-        if len(kept) < len(labels) and any(might_match(form) for form in _ascii_forms("-".join(kept))):
-            return False
-        if self._unkeyed_official_labels:
-            written = {label.translate(_ASCII_FLAT) for label in labels}
-            written |= {t.translate(_ASCII_FLAT) for t in _TOKEN_SPLIT_RE.split(body)}
-            if not written.isdisjoint(self._unkeyed_official_labels):
-                return False
-        return True
+    def plainly_unrelated(self, host: str) -> bool:
+        """What ``score`` answers 'no resemblance' for a domain candidate of this host with no
+        URL (a normalised lower-case ASCII host) before any matching: neither a brand's own
+        or allowed host, nor under a brand's top-level domain, and surely unrelated."""
+        return (self.prefilter.surely_unrelated(host) and lookup_under(self._listed_hosts, host) is None
+                and self._brand_tld(host) is None)
 
     # ---------------------------------------------------------------- entry point
 
@@ -752,8 +711,8 @@ class Scorer:
                           f"official name of {self.brands[owner].brand.name}: only the brand can register there"],
                          [f"ໂດເມນ '{host}' ຢູ່ພາຍໃຕ້ '.{host.rsplit('.', 1)[-1]}', ໂດເມນລະດັບສູງສຸດຂອງຊື່ທາງການຂອງ "
                           f"{self.brands[owner].brand.name}: ມີແຕ່ແບຣນເທົ່ານັ້ນທີ່ຈົດທະບຽນໄດ້"])
-        if not candidate.url and host.isascii() and self._surely_no_host_signal(host):
-            return Score(candidate.id, None, 0, UNRELATED, [NO_RESEMBLANCE.en], [NO_RESEMBLANCE.lo])
+        if not candidate.url and host.isascii() and self.prefilter.surely_unrelated(host):
+            return no_resemblance(candidate.id)
         signals: dict[int, _Signals] = {}
         self._host_signals(host, signals)
         if candidate.url:
@@ -807,7 +766,7 @@ class Scorer:
             if best is None or shown > best[0] or (shown == best[0] and p > best[1]):
                 best = (shown, p, index, rule)
         if best is None:
-            return Score(candidate.id, None, 0, UNRELATED, [NO_RESEMBLANCE.en], [NO_RESEMBLANCE.lo])
+            return no_resemblance(candidate.id)
         shown, _, index, rule = best
         sig = signals[index]
         reasons = [r for _, _, r, _, _ in sorted(sig.identity, key=lambda s: -s[0])]
@@ -840,7 +799,7 @@ class Scorer:
         raw, window = match.label.raw, match.window
         # a word written with a digit needs a digit beside letters: most labels have none
         if not raw.isalpha() and window in raw and any(disguised_word(piece) for piece in
-                                                       _TOKEN_SPLIT_RE.split(_extras(raw, window))):
+                                                       TOKEN_SPLIT_RE.split(_extras(raw, window))):
             facts["extra_disguised"] = 1.0
         return facts
 
@@ -854,7 +813,7 @@ class Scorer:
     def _brand_tld(self, host: str) -> int | None:
         """A brand top-level domain ('.microsoft', '.apple') named like an official label."""
         tld = host.rpartition(".")[2]
-        if not tld or tld == host or not _is_public_suffix(tld):
+        if not tld or tld == host or not is_public_suffix(tld):
             return None
         if len(tld) < self.rules.min_key_length:
             return None
@@ -885,18 +844,18 @@ class Scorer:
         # the label under the suffix (or the shared host), then the subdomain labels
         for position in range(view.identity, -1, -1):
             raw = labels[position]
-            if position != view.identity and (raw in _IGNORED_SUBDOMAINS or len(raw) < 3):
+            if position != view.identity and (raw in IGNORED_SUBDOMAINS or len(raw) < 3):
                 continue
             extra = 1 if position < view.identity and self._suffix_follows(labels, position, view.identity) else 0
-            if extra or (position < view.identity and _is_public_suffix(raw)):
+            if extra or (position < view.identity and is_public_suffix(raw)):
                 view.followed_by_suffix.add(position)  # '...sharepoint.com.<x>', '...static.microsoft.<x>'
             for match in self._matches_of(raw, extra):
                 view.matches.append((position, match))
         # a brand key split by dots ('lao.airlines.com')
-        kept = [raw for raw in labels[: view.identity + 1] if raw not in _IGNORED_SUBDOMAINS]
+        kept = [raw for raw in labels[: view.identity + 1] if raw not in IGNORED_SUBDOMAINS]
         if 2 <= len(kept) <= 3:
             joined = "-".join(kept)
-            forms = _ascii_forms(joined) if joined.isascii() else {text for text, _ in _Label(joined).forms}
+            forms = ascii_forms(joined) if joined.isascii() else {text for text, _ in _Label(joined).forms}
             for text in forms:
                 for hit in self.index.exact(text):
                     view.split = hit.key
@@ -925,7 +884,7 @@ class Scorer:
         if position + 1 >= len(labels) or len(labels[position + 1]) > 3:
             return False
         for end in range(position + 2, min(position + 4, identity + 1) + 1):
-            if _is_public_suffix(".".join(labels[position + 1:end])):
+            if is_public_suffix(".".join(labels[position + 1:end])):
                 return True
         return False
 
@@ -945,8 +904,8 @@ class Scorer:
 
         where, where_lo = f"domain '{host}'", f"ໂດເມນ '{host}'"
         for brand, domain, position, prefix in view.official_in_front:
-            before = [raw for raw in view.labels[:position] if raw not in _IGNORED_SUBDOMAINS] + ([prefix] if prefix else [])
-            if all(_TOKEN_SPLIT_RE.split(raw)[-1] in self._domain_lures for raw in before):
+            before = [raw for raw in view.labels[:position] if raw not in IGNORED_SUBDOMAINS] + ([prefix] if prefix else [])
+            if all(TOKEN_SPLIT_RE.split(raw)[-1] in self._domain_lures for raw in before):
                 name = self.brands[brand].brand.name
                 add(brand, "domain_official_in_subdomain", Reason(
                     f"{where} puts the official domain '{domain}' of {name} in front of "
@@ -977,8 +936,8 @@ class Scorer:
             if getattr(weights, feature) <= 0:
                 continue
             if 0 < position < view.identity and position in view.followed_by_suffix and not capped:
-                before = [raw for raw in view.labels[:position] if raw not in _IGNORED_SUBDOMAINS]
-                if not all(_TOKEN_SPLIT_RE.split(raw)[-1] in self._domain_lures for raw in before):
+                before = [raw for raw in view.labels[:position] if raw not in IGNORED_SUBDOMAINS]
+                if not all(TOKEN_SPLIT_RE.split(raw)[-1] in self._domain_lures for raw in before):
                     # 'farm.aa-rt.sharepoint.com.spo-msedge.net': a host name inside another's (CDN naming)
                     feature, capped = self._weaker(feature, "domain_official_host_in_subdomain"), True
             add(match.key.brand, feature, reason, capped, position, match)
@@ -1020,8 +979,8 @@ class Scorer:
     def _front_lure_words(self, view: _HostView) -> set[str]:
         found: set[str] = set()
         for raw in view.labels[: view.identity]:
-            if raw not in _IGNORED_SUBDOMAINS:
-                found |= (_words_of(raw) | set(_TOKEN_SPLIT_RE.split(raw))) & self._domain_lures
+            if raw not in IGNORED_SUBDOMAINS:
+                found |= (_words_of(raw) | set(TOKEN_SPLIT_RE.split(raw))) & self._domain_lures
         return found
 
     def _lure_words_around(self, view: _HostView, position: int, match: _Match) -> set[str]:
@@ -1031,10 +990,10 @@ class Scorer:
                 continue  # lure words in front of the name ('login.') are a site's own
             if number == position:
                 found |= set(match.label.other_words(match.start, match.end)) & self._domain_lures
-                found |= {t for t in _TOKEN_SPLIT_RE.split(raw) if t in self._domain_lures}
+                found |= {t for t in TOKEN_SPLIT_RE.split(raw) if t in self._domain_lures}
             else:
                 found |= _words_of(raw) & self._domain_lures
-                found |= {t for t in _TOKEN_SPLIT_RE.split(raw) if t in self._domain_lures}
+                found |= {t for t in TOKEN_SPLIT_RE.split(raw) if t in self._domain_lures}
         return found - {match.key.plain}
 
     def _word_verdict(self, match: _Match) -> tuple[str, str]:

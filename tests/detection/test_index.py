@@ -61,3 +61,19 @@ def test_windows_reported_are_what_was_compared(texts, data):
 
         from monitor.detection.normalize import read_sequences
         assert hit.distance in {OSA.distance(text[hit.start:hit.end], f) for f in {hit.key.text, read_sequences(hit.key.text)}}
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(words, min_size=1, max_size=8), st.text(alphabet=ALPHABET + "-", max_size=20),
+       st.sampled_from([0, 6]), st.sampled_from([0, 1]))
+@example(["abcdefg"], "abcdefgx", 6, 0)  # a typo of the whole text, found through a piece
+@example(["abcde"], "abxde", 6, 1)  # a short key, reached with one edit more
+def test_any_match_finds_whatever_lookup_finds(texts, text, inside_min_length, extra):
+    """The prefilter's closer look never misses a hit of the lookups the scorer runs, and
+    says no for texts where the lookups find nothing at all on most inputs."""
+    index, _ = _index(texts, inside_min_length)
+    found = any(index.lookup(text, extra))
+    if found:
+        assert index.any_match(text, extra)
+    if not index.might_match(text) and not extra:
+        assert not index.any_match(text)

@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from monitor.detection.models import Candidate
+from monitor.detection.prefilter import HostPrefilter
 from monitor.detection.rules import load_rules
 from monitor.detection.scoring import Scorer
 from monitor.registry import load_registry, parse_registry
@@ -111,11 +112,10 @@ def lookalike_hosts(draw, registry) -> str:
 
 def _check(scorer, host: str) -> None:
     candidate = Candidate(kind="domain", domain=host)
-    with mock.patch.object(scorer, "_surely_no_host_signal", lambda host: False):
+    with mock.patch.object(HostPrefilter, "surely_unrelated", lambda self, host: False):
         reference = scorer.score(candidate)  # every lookup, no shortcut
     result = scorer.score(candidate)
-    assert (result.verdict, result.brand, result.score) == (reference.verdict, reference.brand, reference.score), \
-        (host, result, reference)
+    assert result.to_dict() == reference.to_dict(), (host, result, reference)
     if reference.verdict in ("impersonation", "suspicious"):
         assert scorer.might_resemble(host), (host, reference)
         assert scorer.might_resemble(f"https://{host}/login"), (host, reference)
@@ -163,8 +163,8 @@ def test_prefilter_drops_plain_names(scorer):
 def test_the_shortcut_reads_past_a_two_label_public_suffix(scorer):
     # the short labels of 'co.uk' are the suffix, not labels after the name: the shortcut decides
     for host in ("bluegarden.co.uk", "www.riverhouse.com.au", "cdn.static.example.co.jp"):
-        assert scorer._surely_no_host_signal(host), host
-    # a short label that starts a public suffix after a label ('amzone|co.jp|<x>') may mean a
-    # lookup with one edit more: left to the full lookup, which flags it
-    assert not scorer._surely_no_host_signal("laopst.co.jp.verify-parcel.top")
+        assert scorer.prefilter.surely_unrelated(host), host
+    # a short label that starts a public suffix after a label ('amzone|co.jp|<x>') means a
+    # lookup with one edit more: the prefilter runs it, and lets the host through
+    assert not scorer.prefilter.surely_unrelated("laopst.co.jp.verify-parcel.top")
     assert scorer.score(Candidate(kind="domain", domain="laopst.co.jp.verify-parcel.top")).verdict != "unrelated"
