@@ -171,7 +171,7 @@ def main() -> int:
                 print(f"  monitor score, this tree:           {now:>9,.0f}/CPU-s  ({now / floor:.2f}x the floor; "
                       f"peak {peak / 1024:.0f} MB)")
                 print(f"  monitor score, {args.base:<20} {old:>9,.0f}/CPU-s")
-                print(f"  this tree / base, per round:        " + ", ".join(f"{r:.2f}x" for r in ratios)
+                print("  this tree / base, per round:        " + ", ".join(f"{r:.2f}x" for r in ratios)
                       + f" (median {statistics.median(ratios):.2f}x)")
             if args.jobs > 1:
                 one_cpu, one_wall = workers(six, nrd, 1)
