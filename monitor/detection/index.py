@@ -362,8 +362,10 @@ class KeyIndex:
         return self._piece_automaton is not None and next(self._piece_automaton.iter(text), None) is not None
 
 
-def brute_force(keys: Iterable[Key], allowed: Callable[[int], int], text: str) -> dict[str, set]:
-    """The reference the index is tested against: every key, every window, OSA distance."""
+def brute_force(keys: Iterable[Key], allowed: Callable[[int], int], text: str,
+                inside_min_length: int = 0) -> dict[str, set]:
+    """The reference the index is tested against: every key, every window, OSA distance
+    (inside longer text, only the key's forms at least ``inside_min_length`` long)."""
     out: dict[str, set] = {"exact": set(), "contained": set(), "typo": set(), "typo_inside": set()}
     for key in keys:
         for form in {key.text, read_sequences(key.text)}:
@@ -374,7 +376,7 @@ def brute_force(keys: Iterable[Key], allowed: Callable[[int], int], text: str) -
             limit = allowed(len(form))
             if limit and 0 < OSA.distance(text, form) <= limit:
                 out["typo"].add(key)
-            if limit:
+            if limit and len(form) >= inside_min_length:
                 for start, end in combinations(range(len(text) + 1), 2):
                     if 0 < OSA.distance(text[start:end], form) <= limit:
                         out["typo_inside"].add(key)

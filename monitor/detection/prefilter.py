@@ -43,15 +43,28 @@ def is_public_suffix(text: str) -> bool:
     return bool(text) and _extractor()("x." + text).suffix == text
 
 
+# ASCII_FLAT as a bytes table: bytes.translate is a C table lookup, several times faster than
+# str.translate with a dict, and this runs on every line of a feed.
+_FLAT_BYTES = bytes.maketrans(bytes(ASCII_FLAT), "".join(ASCII_FLAT.values()).encode("ascii"))
+_SEPARATOR_BYTES = b".-_"
+
+
+def flat_ascii(text: str) -> str:
+    """``text.translate(ASCII_FLAT)`` of an ASCII text."""
+    return text.encode("ascii").translate(_FLAT_BYTES).decode("ascii")
+
+
 def ascii_forms(text: str) -> set[str]:
     """The forms the index is searched in, of lower-case ASCII labels joined by separators,
     without the offsets only a match needs: flat, and flat with lookalike sequences read
     inside each token ('rna-clevv' -> 'madew'), separators removed."""
-    flat_text = text.translate(ASCII_FLAT)  # letters for letters: separators stay where they were
+    flat_bytes = text.encode("ascii").translate(_FLAT_BYTES)  # separators stay where they were
+    plain = flat_bytes.translate(None, _SEPARATOR_BYTES).decode("ascii")
+    flat_text = flat_bytes.decode("ascii")
     read = read_sequences(flat_text)
     if read == flat_text:  # most names hold no lookalike sequence
-        return {flat_text.translate(NO_SEPARATORS)}
-    return {flat_text.translate(NO_SEPARATORS), read.translate(NO_SEPARATORS)}
+        return {plain}
+    return {plain, read.translate(NO_SEPARATORS)}
 
 
 class HostPrefilter:
@@ -122,7 +135,7 @@ class HostPrefilter:
             for label in labels:
                 if any(len(form) >= 3 and index.any_match(form) for form in ascii_forms(label)):
                     return False
-        if self._unkeyed_in is not None and self._unkeyed_in(body.translate(ASCII_FLAT)):
+        if self._unkeyed_in is not None and self._unkeyed_in(flat_ascii(body)):
             written = {label.translate(ASCII_FLAT) for label in labels}
             written |= {t.translate(ASCII_FLAT) for t in TOKEN_SPLIT_RE.split(body)}
             if not written.isdisjoint(self._unkeyed_official_labels):
