@@ -1,5 +1,7 @@
 """Benchmark `monitor score` on 200,000 domain candidates, beside the scorer before detection v2.
 
+0. Streams (bench/stream_bench.py): the NRD day, 1,000 brands and the half-lookalike mix,
+   each beside the I/O floor and a base revision, in interleaved rounds, CPU time.
 1. Side by side: the input is dnstwist permutations of every official domain (also under a
    few other suffixes) plus unrelated domains made of two common words; it is scored by the
    real `monitor score` command and by the same command running the scorer as it stood
@@ -20,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import resource
 import subprocess
 import sys
@@ -28,37 +29,11 @@ import tempfile
 import time
 from pathlib import Path
 
-import dnstwist
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import stream_bench  # noqa: E402 - the bench folder is no package on the path
+from stream_bench import make_input  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-WORDS = ("blue green river house market coffee travel garden happy sun moon star cloud city north south best "
-         "smart fast tech shop food home rice lake hill stone paper light bright golden silver quick fresh "
-         "ocean forest tiger eagle lotus temple village bamboo mango orange apple bread music photo").split()
-SUFFIXES = ("com", "net", "org", "info", "online", "shop", "co", "io", "xyz", "top")
-
-
-def make_input(path: Path, count: int, brands_file: Path) -> dict[str, int]:
-    from monitor.registry import load_registry
-
-    registry = load_registry(brands_file)
-    permutations: list[str] = []
-    for brand in registry.brands:
-        for domain in brand.official.domains:
-            label = domain.split(".")[0]
-            for suffix in ("com", "net", "la", "online"):
-                fuzzer = dnstwist.Fuzzer(f"{label}.{suffix}")
-                fuzzer.generate()
-                permutations += [p["domain"] for p in fuzzer.permutations() if p["fuzzer"] != "*original"]
-    permutations = permutations[: count // 2]
-    rng = random.Random(7)
-    unrelated = [f"{rng.choice(WORDS)}{rng.choice(['', '-'])}{rng.choice(WORDS)}.{rng.choice(SUFFIXES)}"
-                 for _ in range(count - len(permutations))]
-    items = permutations + unrelated
-    rng.shuffle(items)
-    with path.open("w", encoding="utf-8") as out:
-        for number, domain in enumerate(items):
-            out.write(json.dumps({"id": number, "kind": "domain", "domain": domain}) + "\n")
-    return {"permutations": len(permutations), "unrelated": len(unrelated)}
 
 
 def _tree_rss_kib(root: int) -> int:
@@ -119,6 +94,7 @@ def _baseline_score(brands: str, source: str, sink: str, jobs: int) -> int:
     import baseline_scoring
 
     jsonl.Scorer = baseline_scoring.Scorer  # the workers are forked after this
+    jsonl.unrelated_line = lambda scorer, record: None  # that scorer had no raw-record fast path
     registry, rules = load_registry(brands), baseline_rules()
     with open(source, encoding="utf-8") as lines, open(sink, "w", encoding="utf-8") as out:
         results = jsonl.score_lines_parallel(registry, rules, lines, jobs) if jobs > 1 else \
@@ -195,15 +171,19 @@ def main() -> int:
     parser.add_argument("--count", type=int, default=200_000)
     parser.add_argument("--brands", type=Path, default=ROOT / "config" / "brands.yaml")
     parser.add_argument("--jobs", default=None, help="passed to monitor score --jobs")
+    parser.add_argument("--skip-streams", action="store_true", help="skip bench/stream_bench.py's streams")
     parser.add_argument("--skip-side-by-side", action="store_true")
     parser.add_argument("--skip-brands", action="store_true")
     parser.add_argument("--brand-sizes", default="1000,10000")
     parser.add_argument("--brand-count", type=int, default=20_000)
     parser.add_argument("--baseline-sample", type=int, default=2_000)
     parser.add_argument("--baseline-child", nargs=3, default=None, help=argparse.SUPPRESS)
+    stream_bench.add_arguments(parser)
     args = parser.parse_args()
     if args.baseline_child:
         return _baseline_score(*args.baseline_child, int(args.jobs or os.cpu_count() or 1))
+    if not args.skip_streams:
+        stream_bench.run(args)
     if not args.skip_side_by_side:
         side_by_side(args)
     if not args.skip_brands:

@@ -16,7 +16,9 @@ score_lines, --jobs 1) and the base revision's (a git worktree). Then `monitor s
 N` against `--jobs 1` on the NRD day: total CPU of all processes (start-up included), to say
 what the workers cost. Peak memory is the child's maximum RSS.
 
-    python bench/stream_bench.py [--base REV] [--rounds 3] [--count 200000] [--jobs 2]
+    python bench/stream_bench.py [--base REV] [--rounds 3] [--stream-count 200000] [--workers 2]
+
+(also run by bench/score_bench.py, first)
 """
 
 from __future__ import annotations
@@ -32,11 +34,42 @@ import tempfile
 import time
 from pathlib import Path
 
+import dnstwist
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import realdata  # noqa: E402
-from bench.score_bench import make_input  # noqa: E402
+
+WORDS = ("blue green river house market coffee travel garden happy sun moon star cloud city north south best "
+         "smart fast tech shop food home rice lake hill stone paper light bright golden silver quick fresh "
+         "ocean forest tiger eagle lotus temple village bamboo mango orange apple bread music photo").split()
+SUFFIXES = ("com", "net", "org", "info", "online", "shop", "co", "io", "xyz", "top")
+
+
+def make_input(path: Path, count: int, brands_file: Path) -> dict[str, int]:
+    from monitor.registry import load_registry
+
+    registry = load_registry(brands_file)
+    permutations: list[str] = []
+    for brand in registry.brands:
+        for domain in brand.official.domains:
+            label = domain.split(".")[0]
+            for suffix in ("com", "net", "la", "online"):
+                fuzzer = dnstwist.Fuzzer(f"{label}.{suffix}")
+                fuzzer.generate()
+                permutations += [p["domain"] for p in fuzzer.permutations() if p["fuzzer"] != "*original"]
+    permutations = permutations[: count // 2]
+    rng = random.Random(7)
+    unrelated = [f"{rng.choice(WORDS)}{rng.choice(['', '-'])}{rng.choice(WORDS)}.{rng.choice(SUFFIXES)}"
+                 for _ in range(count - len(permutations))]
+    items = permutations + unrelated
+    rng.shuffle(items)
+    with path.open("w", encoding="utf-8") as out:
+        for number, domain in enumerate(items):
+            out.write(json.dumps({"id": number, "kind": "domain", "domain": domain}) + "\n")
+    return {"permutations": len(permutations), "unrelated": len(unrelated)}
+
 
 # Run inside the child: one tree's own monitor package, CPU time of the loop only.
 CHILD = """
@@ -79,8 +112,6 @@ def write_candidates(path: Path, hosts: list[str]) -> None:
 
 
 def lookalikes_of(brands: Path) -> list[str]:
-    import dnstwist
-
     from monitor.registry import load_registry
 
     out = []
@@ -121,14 +152,22 @@ def workers(brands: Path, source: Path, jobs: int) -> tuple[float, float]:
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), wall
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--base", default="d1e9ef6", help="revision to compare with (default: %(default)s)")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--count", type=int, default=200_000, help="lines of the NRD-day and mixed streams")
-    parser.add_argument("--brand-count", type=int, default=40_000, help="lines of the 1,000-brand stream")
-    parser.add_argument("--jobs", type=int, default=2, help="workers compared with one (0: skip)")
-    args = parser.parse_args()
+    parser.add_argument("--stream-count", type=int, default=200_000, help="lines of the NRD-day and mixed streams")
+    parser.add_argument("--stream-brand-count", type=int, default=40_000, help="lines of the 1,000-brand stream")
+    parser.add_argument("--workers", type=int, default=2, help="workers compared with one (0: skip)")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_arguments(parser)
+    run(parser.parse_args())
+    return 0
+
+
+def run(args: argparse.Namespace) -> None:
     six = ROOT / "config" / "brands.yaml"
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -137,7 +176,7 @@ def main() -> int:
                        check=True)
         try:
             nrd, many, mix = work / "nrd.jsonl", work / "many.jsonl", work / "mix.jsonl"
-            write_candidates(nrd, nrd_day(args.count, six))
+            write_candidates(nrd, nrd_day(args.stream_count, six))
             text, domains = realdata.popular_registry_yaml(1000)
             registry = work / "brands-1000.yaml"
             registry.write_text(text, encoding="utf-8")
@@ -147,8 +186,8 @@ def main() -> int:
             rng = random.Random(7)
             others = [h for h, label, _ in realdata.hosts() + realdata.more_benign()
                       if label == 0 and split_host(h).registrable not in own]
-            write_candidates(many, rng.sample(others, min(len(others), args.brand_count)))
-            make_input(mix, args.count, six)
+            write_candidates(many, rng.sample(others, min(len(others), args.stream_brand_count)))
+            make_input(mix, args.stream_count, six)
             streams = (("NRD day, 6 brands", six, nrd), ("1,000 brands, benign hosts", registry, many),
                        ("half lookalikes, 6 brands", six, mix))
             print(f"base revision {args.base}; candidates per CPU-second of the scoring loop; "
@@ -173,16 +212,15 @@ def main() -> int:
                 print(f"  monitor score, {args.base:<20} {old:>9,.0f}/CPU-s")
                 print("  this tree / base, per round:        " + ", ".join(f"{r:.2f}x" for r in ratios)
                       + f" (median {statistics.median(ratios):.2f}x)")
-            if args.jobs > 1:
+            if args.workers > 1:
                 one_cpu, one_wall = workers(six, nrd, 1)
-                many_cpu, many_wall = workers(six, nrd, args.jobs)
+                many_cpu, many_wall = workers(six, nrd, args.workers)
                 lines = sum(1 for _ in nrd.open(encoding="utf-8"))
                 print(f"\nworkers on the NRD day (start-up included): --jobs 1 {lines / one_cpu:,.0f}/CPU-s "
-                      f"({one_wall:.1f} s wall); --jobs {args.jobs} {lines / many_cpu:,.0f}/CPU-s "
+                      f"({one_wall:.1f} s wall); --jobs {args.workers} {lines / many_cpu:,.0f}/CPU-s "
                       f"({many_wall:.1f} s wall): CPU efficiency {one_cpu / many_cpu:.2f} of one worker")
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(base)], check=False)
-    return 0
 
 
 if __name__ == "__main__":
