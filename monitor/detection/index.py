@@ -31,7 +31,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from itertools import combinations
 
 import ahocorasick
 from rapidfuzz.distance import OSA, Indel
@@ -360,25 +359,3 @@ class KeyIndex:
         if not self._built:
             self._build()
         return self._piece_automaton is not None and next(self._piece_automaton.iter(text), None) is not None
-
-
-def brute_force(keys: Iterable[Key], allowed: Callable[[int], int], text: str,
-                inside_min_length: int = 0) -> dict[str, set]:
-    """The reference the index is tested against: every key, every window, OSA distance
-    (inside longer text, only the key's forms at least ``inside_min_length`` long)."""
-    out: dict[str, set] = {"exact": set(), "contained": set(), "typo": set(), "typo_inside": set()}
-    for key in keys:
-        for form in {key.text, read_sequences(key.text)}:
-            if text == form:
-                out["exact"].add(key)
-            if form and form in text:
-                out["contained"].add(key)
-            limit = allowed(len(form))
-            if limit and 0 < OSA.distance(text, form) <= limit:
-                out["typo"].add(key)
-            if limit and len(form) >= inside_min_length:
-                for start, end in combinations(range(len(text) + 1), 2):
-                    if 0 < OSA.distance(text[start:end], form) <= limit:
-                        out["typo_inside"].add(key)
-                        break
-    return out

@@ -49,11 +49,6 @@ def _bigrams() -> dict[str, str]:
     return dict(line.rsplit(" ", 1) for line in text.splitlines() if line.count(" ") == 2)
 
 
-def word_logp(word: str) -> float | None:
-    """log10 frequency of an English word, None if the list does not have it."""
-    return _unigrams()[0].get(word)
-
-
 def is_word(word: str, min_logp: float = -9.0) -> bool:
     """A dictionary word at least as frequent as 10**min_logp (single letters excepted)."""
     if len(word) < 2:

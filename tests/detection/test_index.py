@@ -3,10 +3,14 @@ its fast paths)."""
 
 from __future__ import annotations
 
+from itertools import combinations
+
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from rapidfuzz.distance import OSA
 
-from monitor.detection.index import Key, KeyIndex, brute_force
+from monitor.detection.index import Key, KeyIndex
+from monitor.detection.normalize import read_sequences
 
 ALPHABET = "abcdelmnor"
 words = st.text(alphabet=ALPHABET, min_size=3, max_size=12)
@@ -21,6 +25,28 @@ def _index(texts: list[str], inside_min_length: int = 0) -> tuple[KeyIndex, list
     index = KeyIndex(_allowed, inside_min_length=inside_min_length)
     index.extend(keys)
     return index, keys
+
+
+def brute_force(keys: list[Key], allowed, text: str,  # noqa: ANN001
+                inside_min_length: int = 0) -> dict[str, set]:
+    """The reference the index is tested against: every key, every window, OSA distance
+    (inside longer text, only the key's forms at least ``inside_min_length`` long)."""
+    out: dict[str, set] = {"exact": set(), "contained": set(), "typo": set(), "typo_inside": set()}
+    for key in keys:
+        for form in {key.text, read_sequences(key.text)}:
+            if text == form:
+                out["exact"].add(key)
+            if form and form in text:
+                out["contained"].add(key)
+            limit = allowed(len(form))
+            if limit and 0 < OSA.distance(text, form) <= limit:
+                out["typo"].add(key)
+            if limit and len(form) >= inside_min_length:
+                for start, end in combinations(range(len(text) + 1), 2):
+                    if 0 < OSA.distance(text[start:end], form) <= limit:
+                        out["typo_inside"].add(key)
+                        break
+    return out
 
 
 @settings(max_examples=400, deadline=None)
