@@ -40,7 +40,7 @@ def _open_out(stack: ExitStack, name: str) -> IO[str]:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
-    from monitor.detection.jsonl import score_lines, score_lines_parallel
+    from monitor.detection.jsonl import score_chunks_parallel, score_lines
     from monitor.detection.scoring import Scorer
 
     registry, rules = load_registry(args.brands), load_rules(args.rules)
@@ -48,14 +48,15 @@ def cmd_score(args: argparse.Namespace) -> int:
     failed = 0
     with ExitStack() as stack:
         source, sink = _open_in(stack, args.input), _open_out(stack, args.output)
-        if jobs > 1:
-            results = score_lines_parallel(registry, rules, source, jobs)
-        else:
-            results = score_lines(Scorer(registry, rules), source)
         write = sink.write
-        for out, ok in results:
-            write(out + "\n")
-            failed += not ok
+        if jobs > 1:
+            for text, invalid in score_chunks_parallel(registry, rules, source, jobs):
+                write(text)
+                failed += invalid
+        else:
+            for out, ok in score_lines(Scorer(registry, rules), source):
+                write(out + "\n")
+                failed += not ok
     if failed:
         print(f"monitor score: {failed} invalid line{'s' if failed > 1 else ''} in {args.input}", file=sys.stderr)
     return 1 if failed else 0

@@ -26,6 +26,7 @@ def _edit(kind: str, written: str, brand: str, counted: bool) -> tuple[str, bool
     return f"'{written}' left out", counted, f"ຂາດ '{written}'"
 
 
+@functools.lru_cache(maxsize=65536)  # asked again by the reasons of the match the lookups kept
 def _edit_parts(source: str, target: str) -> tuple[tuple[str, bool, str], ...]:
     """The fewest edits from target (the brand string) to source (as written), see
     ``_edit_parts_dp``; plain substitutions, insertions and deletions come straight from

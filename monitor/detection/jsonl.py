@@ -80,9 +80,17 @@ def _init_worker(registry, rules) -> None:  # noqa: ANN001 - pickled models
     _worker_scorer = Scorer(registry, rules)
 
 
-def _score_chunk(lines: list[str], start: int) -> list[tuple[str, bool]]:
+def _score_chunk(lines: list[str], start: int) -> tuple[str, int]:
+    """A chunk's output lines as one text, and how many were invalid: one string crosses
+    back to the parent, not a tuple per line (that pickling was most of what a second
+    worker cost)."""
     assert _worker_scorer is not None
-    return list(score_lines(_worker_scorer, lines, start))
+    out, failed = [], 0
+    for line, ok in score_lines(_worker_scorer, lines, start):
+        out.append(line)
+        failed += not ok
+    out.append("")
+    return "\n".join(out), failed
 
 
 def _chunks(lines: Iterable[str], size: int) -> Iterator[tuple[int, list[str]]]:
@@ -98,8 +106,10 @@ def _chunks(lines: Iterable[str], size: int) -> Iterator[tuple[int, list[str]]]:
         yield start, chunk
 
 
-def score_lines_parallel(registry, rules, lines: Iterable[str], jobs: int,  # noqa: ANN001
-                         chunk_size: int = 2000) -> Iterator[tuple[str, bool]]:
+def score_chunks_parallel(registry, rules, lines: Iterable[str], jobs: int,  # noqa: ANN001
+                          chunk_size: int = 2000) -> Iterator[tuple[str, int]]:
+    """(output text of a chunk, each line ended by LF; its invalid lines), in input order."""
+    import gc
     import multiprocessing
     from collections import deque
 
@@ -112,6 +122,9 @@ def score_lines_parallel(registry, rules, lines: Iterable[str], jobs: int,  # no
         _worker_scorer = Scorer(registry, rules)
         if hasattr(_worker_scorer, "warm_up"):
             _worker_scorer.warm_up()
+        # what is built so far is shared with the workers: kept out of the collector's
+        # walks, so that they do not write to (and copy) the shared pages
+        gc.freeze()
         pool_args: dict = {"initializer": _default_signals}
     else:
         context = multiprocessing.get_context("spawn")
@@ -121,6 +134,6 @@ def score_lines_parallel(registry, rules, lines: Iterable[str], jobs: int,  # no
         for start, chunk in _chunks(lines, chunk_size):
             pending.append(pool.apply_async(_score_chunk, (chunk, start)))
             if len(pending) >= 2 * jobs:
-                yield from pending.popleft().get()
+                yield pending.popleft().get()
         while pending:
-            yield from pending.popleft().get()
+            yield pending.popleft().get()
