@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import gzip
 import hashlib
 import json
@@ -25,13 +26,14 @@ from urllib.parse import parse_qs, urlsplit
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
 from monitor.collectors.ct.signatures import log_id, note_key_id, tree_head_input
 from monitor.collectors.ct.tiles import TILE_WIDTH, tile_width
 
 _EPOCH = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+SCT_LIST_OID = x509.ObjectIdentifier("1.3.6.1.4.1.11129.2.4.2")  # embedded SCTs
 
 
 def idna_name(name: str) -> str:
@@ -44,13 +46,25 @@ class CertificateFactory:
     """Makes certificates fast enough for hundreds of thousands: one CA key and one subject key
     (a log does not care whose key a certificate holds)."""
 
-    def __init__(self) -> None:
-        self.ca_key = ec.generate_private_key(ec.SECP256R1())
+    def __init__(self, *, rsa_ca: bool = False) -> None:
+        """rsa_ca: an RSA-2048 issuer, as most public CAs' intermediates (256-byte signatures:
+        the sizes the bench measures bandwidth from); slower to sign, so tests use ECDSA."""
+        self.ca_key = rsa.generate_private_key(65537, 2048) if rsa_ca else ec.generate_private_key(ec.SECP256R1())
         self.leaf_key = ec.generate_private_key(ec.SECP256R1())
         self.ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Demo CT Issuing CA")])
         self.issuer_key_hash = hashlib.sha256(self.ca_key.public_key().public_bytes(
             serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)).digest()
         self.serial = 1000
+        self._subject_key_id = x509.SubjectKeyIdentifier.from_public_key(self.leaf_key.public_key())
+        self._authority_key_id = x509.AuthorityKeyIdentifier.from_issuer_public_key(self.ca_key.public_key())
+
+    @functools.cached_property
+    def issuer_der(self) -> bytes:
+        """The issuer's certificate (what a chain's fingerprint is taken of)."""
+        return (x509.CertificateBuilder().subject_name(self.ca_name).issuer_name(self.ca_name)
+                .public_key(self.ca_key.public_key()).serial_number(1).not_valid_before(_EPOCH)
+                .not_valid_after(_EPOCH + dt.timedelta(days=3650)).sign(self.ca_key, hashes.SHA256())
+                .public_bytes(serialization.Encoding.DER))
 
     def _builder(self, names: list[str], cn: str | None) -> x509.CertificateBuilder:
         self.serial += 1
@@ -58,15 +72,47 @@ class CertificateFactory:
         builder = (x509.CertificateBuilder().subject_name(subject).issuer_name(self.ca_name)
                    .public_key(self.leaf_key.public_key()).serial_number(self.serial)
                    .not_valid_before(_EPOCH).not_valid_after(_EPOCH + dt.timedelta(days=90)))
+        # The extensions a public CA's leaf carries, so that sizes and parsing cost are real ones.
+        builder = (builder
+                   .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+                   .add_extension(x509.KeyUsage(True, False, False, False, False, False, False, False, False),
+                                  critical=True)
+                   .add_extension(x509.ExtendedKeyUsage([x509.ExtendedKeyUsageOID.SERVER_AUTH,
+                                                         x509.ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+                   .add_extension(self._subject_key_id, critical=False)
+                   .add_extension(self._authority_key_id, critical=False)
+                   .add_extension(x509.AuthorityInformationAccess([x509.AccessDescription(
+                       x509.AuthorityInformationAccessOID.CA_ISSUERS,
+                       x509.UniformResourceIdentifier("http://ca.demo.example/issuer.der"))]), critical=False)
+                   .add_extension(x509.CRLDistributionPoints([x509.DistributionPoint(
+                       [x509.UniformResourceIdentifier("http://ca.demo.example/crl/17.crl")], None, None, None)]),
+                       critical=False)
+                   .add_extension(x509.CertificatePolicies([x509.PolicyInformation(
+                       x509.ObjectIdentifier("2.23.140.1.2.1"), None)]), critical=False))
         if names:
             builder = builder.add_extension(x509.SubjectAlternativeName(
                 [x509.DNSName(idna_name(n)) for n in names]), critical=False)
         return builder
 
     def certificate(self, names: list[str], cn: str | None = None) -> bytes:
-        """An x509 certificate (DER) for names (Unicode names are written as punycode)."""
-        cert = self._builder(names, idna_name(cn) if cn else None).sign(self.ca_key, hashes.SHA256())
-        return cert.public_bytes(serialization.Encoding.DER)
+        """An x509 certificate (DER) for names (Unicode names are written as punycode), with the
+        two SCTs a final certificate carries."""
+        builder = self._builder(names, idna_name(cn) if cn else None)
+        builder = builder.add_extension(x509.UnrecognizedExtension(SCT_LIST_OID, self._sct_list), critical=False)
+        return builder.sign(self.ca_key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+
+    @functools.cached_property
+    def _sct_list(self) -> bytes:
+        """The extension's value: an OCTET STRING holding a TLS SignedCertificateTimestampList
+        (RFC 6962 s3.3) of two well-formed SCTs (their signatures are not checked by anyone)."""
+        scts = b""
+        for n in range(2):
+            signature = self.leaf_key.sign(bytes([n]), ec.ECDSA(hashes.SHA256()))
+            sct = (b"\x00" + hashlib.sha256(bytes([n])).digest() + _u(1767225600000 + n, 8) + _u(0, 2)
+                   + bytes([4, 3]) + _u(len(signature), 2) + signature)
+            scts += _u(len(sct), 2) + sct
+        tls = _u(len(scts), 2) + scts
+        return b"\x04" + (bytes([len(tls)]) if len(tls) < 128 else b"\x81" + bytes([len(tls)])) + tls
 
     def precertificate(self, names: list[str], cn: str | None = None) -> tuple[bytes, bytes]:
         """(the precertificate with the critical poison extension, its TBSCertificate without it)."""
@@ -168,7 +214,7 @@ class LocalLog:
     # ------------------------------------------------------------ filling
 
     def add(self, names: list[str], *, precert: bool = False, cn: str | None = None) -> int:
-        issuer = self.factory.certificate([], cn="Demo CT Issuing CA")
+        issuer = self.factory.issuer_der
         if precert:
             pre, tbs = self.factory.precertificate(names, cn)
             entry = Entry(self._timestamp(), True, pre, tbs, self.factory.issuer_key_hash, (issuer,))
@@ -376,3 +422,44 @@ def _parse_tile_path(path: str) -> tuple[int, int] | None:
     if width and (not width.isdigit() or not 1 <= int(width) < TILE_WIDTH or width.startswith("0")):
         return None
     return int(digits), int(width) if width else TILE_WIDTH
+
+
+# ---------------------------------------------------------------- the demo's logs
+
+# Lookalikes of the six brands under .la, .com and the Lao IDN TLD .ລາວ (one in Lao script):
+# most of them no crt.sh term query finds (a typo, a missing letter, a Lao-script name).
+DEMO_LOOKALIKES = (
+    "laoairlnes.la", "laoairlines-checkin.com", "laoairlines.ລາວ",
+    "laotel-topup.la", "laotel-bill.com", "laotel.ລາວ",
+    "laotiantimes-news.la", "laotiantimes.ລາວ",
+    "laopost-tracking.la", "la0post.com", "ໄປສະນີລາວ.ລາວ",
+    "tholakhong-shop.la", "tholakong.com", "tholakhong.ລາວ",
+    "laopathana.la", "laopatthana-login.com", "laopatthana.ລາວ",
+)
+_WORDS = ("blue green river house market coffee travel garden happy sun moon star cloud city north south best smart "
+          "fast tech shop food home rice lake hill stone paper light bright golden silver quick fresh ocean").split()
+_SUFFIXES = ("com", "net", "org", "io", "de", "co.uk", "fr", "shop", "xyz", "app", "la", "com.la")
+
+
+def demo_logs(unrelated: int = 4000, seed: int = 23) -> list[LocalLog]:
+    """Two logs (one RFC 6962, one static-CT) holding the lookalikes among unrelated names."""
+    import random
+
+    rng = random.Random(seed)
+    factory = CertificateFactory()
+    logs = [LocalLog("demo2026h2", factory), LocalLog("demotiles2026h2", factory, static=True)]
+    planted = dict(zip(rng.sample(range(unrelated), len(DEMO_LOOKALIKES)), DEMO_LOOKALIKES, strict=True))
+    for number in range(unrelated):
+        log = logs[number % 2]
+        if number in planted:
+            log.add([planted[number], "www." + planted[number]], precert=rng.random() < 0.5)
+        base = f"{rng.choice(_WORDS)}{rng.choice(_WORDS)}{rng.randrange(1000)}.{rng.choice(_SUFFIXES)}"
+        log.add([base, "www." + base], precert=rng.random() < 0.5)
+    return logs
+
+
+def demo_environment(server: LocalCtServer) -> dict[str, str]:
+    """The settings that point the monitor at the demo's logs. The demo reads them whole: a new
+    log otherwise starts at its current size (MONITOR_CT_BACKLOG=0)."""
+    return {"MONITOR_CT_LOG_LIST_URL": server.list_url,
+            "MONITOR_CT_BACKLOG": str(sum(len(log.entries) for log in server.logs.values()))}
