@@ -37,27 +37,29 @@ def certificate_names(der: bytes) -> tuple[str, ...]:
     extensions are malformed still gives its CN."""
     if len(der) > MAX_CERT_BYTES:
         raise BadCertificate(f"certificate of {len(der)} bytes (at most {MAX_CERT_BYTES})")
+    # cryptography raises ValueError for most bad DER, but some faults have exceptions of their
+    # own (DuplicateExtension, UnsupportedGeneralNameType): every one is this entry's, not the batch's.
     try:
         cert = x509.load_der_x509_certificate(der)
-    except ValueError as exc:
+    except Exception as exc:  # noqa: BLE001 - hostile bytes
         raise BadCertificate(f"not a DER certificate: {exc}") from None
     seen: dict[str, None] = {}
     try:
         for attribute in cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME):
             if isinstance(attribute.value, str) and (name := clean_name(attribute.value)):
                 seen.setdefault(name)
-    except ValueError:
-        pass  # an unreadable subject: the SANs are what browsers check anyway
+    except Exception:  # noqa: BLE001 - an unreadable subject: the SANs are what browsers check anyway
+        pass
     try:
         san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except x509.ExtensionNotFound:
         san = None
-    except ValueError as exc:  # duplicate or malformed extensions
+    except Exception as exc:  # noqa: BLE001 - duplicate or malformed extensions
         if not seen:
             raise BadCertificate(f"unreadable extensions: {exc}") from None
         san = None
     if san is not None:
         for value in san.get_values_for_type(x509.DNSName):
-            if name := clean_name(value):
+            if isinstance(value, str) and (name := clean_name(value)):
                 seen.setdefault(name)
     return tuple(seen)

@@ -78,6 +78,13 @@ def _server_error(error: str | None) -> bool:
 
 # ---------------------------------------------------------------- the DAG's step
 
+def run_brand_id(ct_log: CtLog) -> str:
+    """The brand column of a log's collection runs: every brand ('*', a feed) and which log.
+    Source health shows the last run per source and brand, so each log keeps a row of its own
+    and one failing log is not hidden by another's success."""
+    return f"{ALL_BRANDS} {ct_log.label}"[:80]
+
+
 def collect_log(settings: Settings, ct_log: CtLog, *, run_id: str | None = None, run_type: str = "cli",
                 dag_id: str | None = None, fetcher: Fetcher | None = None) -> LogRead:
     """Read one log from its cursor; score and store each batch's candidates and move the cursor
@@ -88,7 +95,8 @@ def collect_log(settings: Settings, ct_log: CtLog, *, run_id: str | None = None,
 
     factory = factory_for(settings.database_url)
     with factory() as session:
-        run = start_collection_run(session, source=SOURCE, brand_id=ALL_BRANDS, window_start=None, window_end=None,
+        run = start_collection_run(session, source=SOURCE, brand_id=run_brand_id(ct_log), window_start=None,
+                                   window_end=None,
                                    dag_run_id=run_id, run_type=run_type, now=utcnow(), dag_id=dag_id)
         session.commit()
     errors: list[str] = []
@@ -118,7 +126,7 @@ def collect_log(settings: Settings, ct_log: CtLog, *, run_id: str | None = None,
     result.collection_run_id = run
     error = "; ".join(filter(None, [f"{ct_log.label}: {result.error}" if result.error else None, *errors[:2]]))
     with factory() as session:
-        finish_collection_run(session, run, now=utcnow(), status=result.status, queries=1,
+        finish_collection_run(session, run, now=utcnow(), status=result.status, queries=1, canary="n/a",
                               candidates=result.candidates, flagged=result.flagged, findings_new=result.new,
                               findings_updated=result.updated, error=error or None,
                               layout_changed="layout" in (result.error or "").lower())

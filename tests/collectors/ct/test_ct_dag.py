@@ -61,7 +61,10 @@ def test_ct_monitor_stores_and_alerts_and_reports_a_failing_log(ct_dag, ct_env, 
     assert findings == {("lao-airlines", "laoairlnes.la"), ("laopost", idna_name("ໄປສະນີລາວ.ລາວ"))}
     assert sorted((r.source, r.status) for r in runs) == [("ct", "failed"), ("ct", "ok")]
     failed = next(r for r in runs if r.status == "failed")
-    assert "Local sunlight log" in failed.error and "signature" in failed.error  # on Source health
+    assert "Local sunlight log" in failed.error and "signature" in failed.error
+    # one row per log on Source health (its last run per source and brand): a failing log is not hidden
+    assert sorted(r.brand_id for r in runs) == ["* Local argon log (RFC 6962)", "* Local sunlight log (tiles)"]
+    assert {r.canary for r in runs} == {"n/a"}
     recipients = sorted(tuple(m["to"]) for m in smtp_sink.messages)
     assert recipients == [("lao-airlines@example.org",), ("laopost@example.org",)]
     body = parse_message(next(m for m in smtp_sink.messages if "lao-airlines@example.org" in m["to"])["data"])

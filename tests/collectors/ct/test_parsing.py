@@ -144,3 +144,23 @@ def test_log_list_keeps_usable_and_qualified_logs_of_now(certs):
     assert sorted((log.description, log.api) for log in found) == [
         ("Local a log", "rfc6962"), ("Local b log", "static"), ("Local d log", "rfc6962")]
     assert next(log for log in found if log.api == "static").origin == "b.ct.example"
+
+
+def test_duplicate_extensions_keep_the_cn_or_make_one_bad_entry(certs):
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+
+    from monitor.collectors.ct.names import BadCertificate
+
+    san = x509.SubjectAlternativeName([x509.DNSName("laoairlnes.la")]).public_bytes()
+    for cn in ("laoairlnes.la", None):
+        builder = certs._builder(["www.example.com"], cn).add_extension(
+            x509.UnrecognizedExtension(x509.ObjectIdentifier("2.5.29.99"), san), critical=False)
+        der = builder.sign(certs.ca_key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+        twice = der.replace(b"\x06\x03\x55\x1d\x63", b"\x06\x03\x55\x1d\x11")  # a second subjectAltName
+        assert twice != der
+        if cn:
+            assert certificate_names(twice) == ("laoairlnes.la",)
+        else:
+            with pytest.raises(BadCertificate):
+                certificate_names(twice)

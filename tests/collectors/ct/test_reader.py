@@ -158,6 +158,39 @@ def test_5xx_is_retried_and_429_cools_the_origin_down(settings, logs, ct_server,
     assert {k: v[0] for k, v in cursors(settings).items()} == {"Local sunlight log": 10}  # argon: never started
 
 
+def test_5xx_through_every_retry_cools_the_log_down(settings, logs, ct_server, ct_fetcher):
+    fill(logs[1], 10)
+    logs[1].faults.server_errors = 5  # more than the retries
+    results, _ = read(settings, logs[1:], ct_fetcher)
+    assert results["Local sunlight log"].status == "failed" and "HTTP 500" in results["Local sunlight log"].error
+    asked = len(ct_server.requests)
+    results, _ = read(settings, logs[1:], ct_fetcher)
+    assert "cooling down" in results["Local sunlight log"].error and len(ct_server.requests) == asked
+
+
+def test_the_log_list_is_cached_for_a_day_and_kept_when_a_download_fails(settings, logs, ct_server, ct_fetcher):
+    import datetime as dt
+
+    from monitor.collectors.ct.loglist import load_log_list
+    from monitor.fetch.http import FetchError
+
+    cache = settings.state_dir / "ct"
+    now = dt.datetime.now(dt.UTC)
+    assert len(load_log_list(ct_server.list_url, ct_fetcher, cache, now=now)) == 2
+    asked = ct_server.requests.count("/log_list.json")
+    assert len(load_log_list(ct_server.list_url, ct_fetcher, cache, now=now)) == 2
+    assert ct_server.requests.count("/log_list.json") == asked  # from the cache
+    later = now + dt.timedelta(days=2)
+    missing = ct_server.url + "/missing.json"
+    with pytest.raises(FetchError):  # no copy of that one: nothing to fall back on
+        load_log_list(missing, ct_fetcher, cache, now=later)
+    with pytest.MonkeyPatch.context() as patch:  # the list's server is down: yesterday's copy is used
+        patch.setattr(ct_fetcher, "get", lambda *args, **kwargs: (_ for _ in ()).throw(FetchError("down")))
+        assert len(load_log_list(ct_server.list_url, ct_fetcher, cache, now=later)) == 2
+    ct_server.logs.clear()  # the list now names no log; the download succeeds and replaces the copy
+    assert load_log_list(ct_server.list_url, ct_fetcher, cache, now=later) == []
+
+
 def test_a_slow_answer_hits_the_deadline_and_keeps_what_came(settings, logs, ct_fetcher):
     from monitor.collectors.ct.run import ct_fetcher as make
 
