@@ -50,3 +50,27 @@ def test_collect_ct_fails_when_every_log_fails(cli_env, logs, capsys):
         log.faults.bad_signature = True
     assert main(["collect", "--source", "ct", "--output", str(cli_env / "x.jsonl")]) == 1
     assert "signature" in capsys.readouterr().err
+
+
+def test_ct_is_not_collected_over_a_window(scorer):
+    """brand_monitor and `monitor run` cannot read CT: only its own steps keep the positions."""
+    from monitor.collectors.sources import SOURCES, SourceNotConfigured, build_collector
+    from monitor.settings import Settings
+
+    assert SOURCES["ct"].scope == "feed" and not SOURCES["ct"].in_brand_monitor
+    with pytest.raises(SourceNotConfigured, match="ct_monitor"):
+        build_collector("ct", Settings(), None, scorer)
+
+
+def test_the_log_list_url_setting():
+    from monitor.settings import Settings, SettingsError
+
+    assert Settings.from_env({}).source_urls["ct"] == "https://www.gstatic.com/ct/log_list/v3/log_list.json"
+    env = {"MONITOR_CT_LOG_LIST_URL": "https://ct.example/list.json", "MONITOR_CT_BACKLOG": "5000"}
+    settings = Settings.from_env(env)
+    assert (settings.source_urls["ct"], settings.ct_backlog, settings.ct_max_entries) == \
+        ("https://ct.example/list.json", 5000, 100_000)
+    with pytest.raises(SettingsError, match="MONITOR_CT_LOG_LIST_URL"):
+        Settings.from_env({"MONITOR_CT_LOG_LIST_URL": "file:///etc/passwd"})
+    with pytest.raises(SettingsError, match="MONITOR_CT_BACKLOG"):
+        Settings.from_env({"MONITOR_CT_BACKLOG": "-1"})
