@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from monitor.clock import utcnow
 from monitor.collectors.base import LayoutChanged
-from monitor.collectors.ct.cursors import get_cursor, record_error, start_cursor
+from monitor.collectors.ct.cursors import CursorMoved, get_cursor, record_error, start_cursor
 from monitor.collectors.ct.leaves import LeafEntry
 from monitor.collectors.ct.loglist import CtLog
 from monitor.collectors.ct.reader import LogReader
@@ -139,10 +139,18 @@ def read_log(log: CtLog, reader: LogReader, factory, resembles: Callable[[str], 
                     break  # the rest next run, from the cursor
         flush()
     except (FetchError, LayoutChanged) as exc:
-        flush()  # the good entries before the stop are kept; the cursor stops at the first one not read
+        try:
+            flush()  # the good entries before the stop are kept; the cursor stops at the first one not read
+        except CursorMoved as moved:
+            return _failed(result, factory, str(moved))
         return _failed(result, factory, f"at entry {result.next_index}: {exc}")
+    except CursorMoved as exc:  # another reader of this log got there first: its batch stands, not ours
+        return _failed(result, factory, str(exc))
     if result.bad_entries:
         result.error = f"{result.bad_entries} entries unreadable, e.g. {result.bad_examples[0]}"
+    with factory() as session:  # the cursor's last error is this read's (none: an earlier one is over)
+        record_error(session, result.log_id, result.error, utcnow())
+        session.commit()
     return result
 
 

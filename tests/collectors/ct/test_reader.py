@@ -5,6 +5,7 @@ no-op and held answers are released by events."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import threading
@@ -32,8 +33,6 @@ def settings(tmp_path, ct_server):
 
 
 def ct_logs(logs):
-    import datetime as dt
-
     return parse_log_list(json.dumps(log_list(logs)).encode(), dt.datetime.now(dt.UTC))
 
 
@@ -169,8 +168,6 @@ def test_5xx_through_every_retry_cools_the_log_down(settings, logs, ct_server, c
 
 
 def test_the_log_list_is_cached_for_a_day_and_kept_when_a_download_fails(settings, logs, ct_server, ct_fetcher):
-    import datetime as dt
-
     from monitor.collectors.ct.loglist import load_log_list
     from monitor.fetch.http import FetchError
 
@@ -219,3 +216,38 @@ def test_only_the_listed_logs_are_trusted(ct_server, ct_fetcher, logs):
         ct_fetcher.get(f"http://127.0.0.1:{free_port()}/ct/v1/get-sth", trust_configured=True)
     with pytest.raises(FetchError):  # a listed log's URL met in data is not trusted
         ct_fetcher.get(logs[0].base_url + "ct/v1/get-sth")
+
+
+def test_two_readers_of_one_log_never_store_a_batch_twice(settings, logs, ct_fetcher):
+    """A second reader (a CLI run beside the DAG's) that moves the cursor first wins; the other's
+    batch is refused, not stored again."""
+    from monitor.collectors.ct.batches import read_log
+    from monitor.collectors.ct.cursors import advance
+    from monitor.collectors.ct.reader import reader_for
+
+    fill(logs[0], 30)
+    (log,) = ct_logs(logs[:1])
+    trust_logs(ct_fetcher, [log])
+    factory = factory_for(settings.database_url)
+    stored = []
+
+    def sink(batch):
+        if not stored:  # meanwhile, the other reader stores entries 0-29 and moves the cursor
+            with factory() as session:
+                advance(session, log.log_id, expected=batch.start, next_index=batch.next_index,
+                        tree_size=batch.tree_size, now=dt.datetime.now(dt.UTC))
+                session.commit()
+            stored.append("other")
+        with factory() as session:
+            advance(session, log.log_id, expected=batch.start, next_index=batch.next_index,
+                    tree_size=batch.tree_size, now=dt.datetime.now(dt.UTC))
+            session.commit()
+        stored.append("mine")
+        return 0, 0, 0
+
+    result = read_log(log, reader_for(log, ct_fetcher), factory, lambda name: True, sink, backlog=100)
+    assert result.status == "failed" and "another reader" in result.error and stored == ["other"]
+    assert cursors(settings)["Local argon log"][0] == 30
+    fill(logs[0], 5, prefix="more")
+    result = read_log(log, reader_for(log, ct_fetcher), factory, lambda name: True, lambda batch: (0, 0, 0))
+    assert result.status == "ok" and cursors(settings)["Local argon log"][2] is None  # the old error is over
