@@ -87,7 +87,21 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_collect_ct(args: argparse.Namespace) -> int:
+    """Every listed CT log once, from its stored position; positions move once the output is written."""
+    from monitor.collectors.ct.run import collect_to_file, summarize_logs
+
+    settings = _settings()
+    _database()  # reachable and migrated: the positions live there
+    with ExitStack() as stack:
+        results = collect_to_file(settings, _open_out(stack, args.output))
+    print(summarize_logs(results), file=sys.stderr)
+    return 1 if not results or all(r.status == "failed" for r in results) else 0
+
+
 def cmd_collect(args: argparse.Namespace) -> int:
+    if args.source == "ct":  # read from a position per log, not over a window
+        return cmd_collect_ct(args)
 
     from monitor.collectors.base import Window, collect_brand
     from monitor.collectors.sources import build_collector
@@ -348,7 +362,8 @@ def build_parser() -> argparse.ArgumentParser:
     db_upgrade.set_defaults(func=cmd_db_upgrade)
 
     collect = sub.add_parser("collect", help="run one source and write candidates (JSON Lines)")
-    collect.add_argument("--source", required=True, help="source name, e.g. searxng")
+    collect.add_argument("--source", required=True, help="source name, e.g. searxng; ct reads every listed CT log "
+                                                             "once from its stored position")
     collect.add_argument("--brand", help="one brand id (default: every brand)")
     collect.add_argument("--since", help="window start, ISO 8601")
     collect.add_argument("--until", help="window end, ISO 8601")

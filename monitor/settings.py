@@ -207,6 +207,12 @@ class Settings:
     max_email_bytes: int = 10_000_000  # drafts beyond this in one owners' email wait for the next run
     # Work bounds: one source's queries for one brand stop being started after this long.
     collect_budget_seconds: int = 300
+    # Certificate Transparency (monitor.collectors.ct; the log list URL is source_urls["ct"],
+    # MONITOR_CT_LOG_LIST_URL): entries read back when a log is first seen (0: from its current
+    # size), entries read per log per run at most, and the ct_monitor DAG's schedule.
+    ct_backlog: int = 0
+    ct_max_entries: int = 100_000
+    ct_schedule: str = "*/10 * * * *"
     # Screenshots as takedown evidence (monitor.takedown.screenshot): the system Chromium
     # (None: chromium-headless-shell, else chromium, on PATH), a time limit on the whole
     # capture, and caps (the picture's height and bytes, the browser's memory).
@@ -241,6 +247,8 @@ class Settings:
                     raise SettingsError(f"{spec.url_env}: {name} has no base URL (its targets come from brands.yaml "
                                         f"or DNS)")
                 urls[name] = _http_url(env, spec.url_env, spec.default_url, slash=False)
+        if env.get("MONITOR_CT_LOG_LIST_URL"):
+            urls["ct"] = _http_url(env, "MONITOR_CT_LOG_LIST_URL", urls["ct"], slash=False)
         keys = {key.setting: env.get(key.env) or None for spec in SOURCES.values() for key in spec.keys}
         sources = tuple(s.strip() for s in env.get("MONITOR_SOURCES", ",".join(BRAND_MONITOR_SOURCES)).split(",")
                         if s.strip())
@@ -295,6 +303,9 @@ class Settings:
             action_link_days=_int(env, "MONITOR_ACTION_LINK_DAYS", 30, 1, 365),
             user_agent=env.get("MONITOR_USER_AGENT") or f"impersonation-monitor/0.1 (+{contact})",
             collect_budget_seconds=_int(env, "MONITOR_COLLECT_BUDGET_SECONDS", 300, 1, 24 * 3600),
+            ct_backlog=_int(env, "MONITOR_CT_BACKLOG", 0, 0, 10_000_000),
+            ct_max_entries=_int(env, "MONITOR_CT_MAX_ENTRIES", 100_000, 1, 10_000_000),
+            ct_schedule=_cron(env, "MONITOR_CT_SCHEDULE", cls.ct_schedule),
             screenshots=_bool(env, "MONITOR_SCREENSHOTS", True),
             chromium_path=env.get("MONITOR_CHROMIUM") or None,
             screenshot_timeout_seconds=_int(env, "MONITOR_SCREENSHOT_TIMEOUT_SECONDS", 45, 5, 600),

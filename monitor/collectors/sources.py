@@ -112,6 +112,13 @@ def _urlhaus(settings, fetcher, scorer):
                             cache_dir=settings.state_dir / "feeds")
 
 
+def _ct(settings, fetcher, scorer):
+    # CT is read from a position per log, which only its own steps move (the ct_monitor DAG,
+    # `monitor collect --source ct`): a generic collection would re-read or skip entries.
+    raise SourceNotConfigured("ct: read by the ct_monitor DAG and `monitor collect --source ct`, which keep "
+                              "each log's position; not by brand_monitor or `monitor run`")
+
+
 def _permutations(settings, fetcher, scorer):
     from monitor.collectors.permutations import PermutationsCollector
     from monitor.fetch.dns import Dns
@@ -146,6 +153,10 @@ SOURCES: dict[str, SourceSpec] = {spec.name: spec for spec in (
                demo_path="/openphish/feed.txt"),
     SourceSpec("urlhaus", "https://urlhaus.abuse.ch/downloads/csv_recent/", _urlhaus, scope="feed",
                demo_path="/urlhaus/"),
+    # Certificate Transparency logs read directly (monitor.collectors.ct): the default is the
+    # public v3 log list, MONITOR_CT_LOG_LIST_URL overrides it; the logs it names are read.
+    SourceSpec("ct", "https://www.gstatic.com/ct/log_list/v3/log_list.json", _ct, scope="feed",
+               in_brand_monitor=False),
     SourceSpec("permutations", None, _permutations, canary=True, in_brand_monitor=False),
     SourceSpec("listing", None, _listing, scope="brand_config", needs_brand_field="listings"),
     SourceSpec("rss", None, _rss, scope="brand_config", needs_brand_field="feeds"),

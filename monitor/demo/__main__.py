@@ -23,6 +23,8 @@ from pathlib import Path
 
 from monitor import local
 from monitor.collectors.sources import BRAND_MONITOR_SOURCES
+from monitor.demo.ctlog import LocalCtServer, demo_logs
+from monitor.demo.ctlog import demo_environment as ct_environment
 from monitor.demo.dns import DemoDns
 from monitor.demo.web import DemoWeb, load_web
 from monitor.demo.whois import DemoWhois
@@ -204,12 +206,13 @@ def serve(env_file: Path) -> int:
     DEMO.mkdir(parents=True, exist_ok=True)
     web_data = load_web()
     with DemoWeb(web_data) as web, DemoDns(demo_addresses(web_data)) as dns_server, \
-            DemoWhois(web_data.get("whois", {})) as whois:
-        env = {k: v for k, v in demo_environment(web, dns_server, whois).items()
+            DemoWhois(web_data.get("whois", {})) as whois, LocalCtServer(demo_logs()) as ct_logs:
+        env = {k: v for k, v in (demo_environment(web, dns_server, whois) | ct_environment(ct_logs)).items()
                if k.startswith("MONITOR_") and k not in RUN_OWN}
         env_file.parent.mkdir(parents=True, exist_ok=True)
         env_file.write_text("".join(f"{k}={shlex.quote(v)}\n" for k, v in sorted(env.items())), "utf-8")
-        print(f"demo web on {web.url}, DNS on {dns_server.nameserver}, WHOIS on 127.0.0.1:{whois.port}")
+        print(f"demo web on {web.url}, DNS on {dns_server.nameserver}, WHOIS on 127.0.0.1:{whois.port}, "
+              f"CT logs on {ct_logs.url}")
         print(f"their settings are in {env_file}: `make run` (or `set -a; . {env_file}`) points at them.")
         print("Ctrl-C stops them.", flush=True)
         try:
@@ -246,7 +249,8 @@ def airflow_steps(conf: dict, progress_fd: int) -> int:
         progress.write(f"DAG import errors: {bag.import_errors}\n")
         return 1
     progress.write(f"{time.monotonic() - started:.0f}s\n")
-    for dag_id, run_conf in (("brand_monitor", conf), ("lookalike_domains", conf), ("takedown_followup", None)):
+    for dag_id, run_conf in (("brand_monitor", conf), ("lookalike_domains", conf), ("ct_monitor", None),
+                             ("takedown_followup", None)):
         started = step(f"airflow dags test {dag_id}")
         dag_run = bag.dags[dag_id].test(run_conf=run_conf)
         state = getattr(dag_run.state, "value", dag_run.state)
@@ -280,7 +284,7 @@ def run_demo() -> int:
     (DEMO / "airflow").mkdir(parents=True)
     log = DEMO / "demo.log"
     bin_dir = Path(sys.executable).parent
-    print("impersonation-monitor demo: one offline run of the brand_monitor and lookalike_domains DAGs")
+    print("impersonation-monitor demo: one offline run of the brand_monitor, lookalike_domains and ct_monitor DAGs")
     web_data = load_web()
     started = time.monotonic()
     server = local.start_postgres(VAR)  # stopped when the demo ends, unless `make run` uses it too
@@ -289,10 +293,12 @@ def run_demo() -> int:
     print(f"- embedded PostgreSQL in {local.postgres_dir(VAR)}, database {local.DEMO_DB} ... "
           f"{time.monotonic() - started:.0f}s")
     with server, DemoWeb(web_data) as web, DemoDns(demo_addresses(web_data)) as dns_server, \
-            DemoWhois(web_data.get("whois", {})) as whois:
-        env = demo_environment(web, dns_server, whois, database)
+            DemoWhois(web_data.get("whois", {})) as whois, LocalCtServer(demo_logs()) as ct_logs:
+        env = demo_environment(web, dns_server, whois, database) | ct_environment(ct_logs)
         print(f"- demo web on {web.url}: SearXNG, Brave and Google APIs, crt.sh, a newly-registered list,")
         print("  OpenPhish and URLhaus feeds, a listing page, an RSS feed, and the sites they point to")
+        certificates = sum(len(ct_log.entries) for ct_log in ct_logs.logs.values())
+        print(f"- two CT logs on {ct_logs.url} (RFC 6962 and static-CT), {certificates} certificates")
         print(f"- demo DNS server on {dns_server.nameserver} for the lookalike-domain check, and RDAP")
         print(f"  (registrars, hosts) on the demo web, WHOIS for .la on 127.0.0.1:{whois.port}")
         run([str(bin_dir / "monitor"), "db", "upgrade"], env, log, "monitor database migrations")

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     DateTime,
@@ -281,3 +282,18 @@ class RegistrationLookup(Base):
     data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     error: Mapped[str | None] = mapped_column(Text)
     looked_up_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CtLogCursor(Base):
+    """Where reading a Certificate Transparency log stands: the next entry to read, moved in the
+    same transaction as the findings of the entries before it (monitor.collectors.ct.cursors)."""
+
+    __tablename__ = "ct_log_cursors"
+
+    log_id: Mapped[str] = mapped_column(String(64), primary_key=True)  # base64 SHA-256 of the log's key
+    description: Mapped[str] = mapped_column(Text)
+    url: Mapped[str] = mapped_column(Text)
+    next_index: Mapped[int] = mapped_column(BigInteger)
+    tree_size: Mapped[int] = mapped_column(BigInteger)  # the largest verified tree size seen
+    last_error: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
