@@ -432,6 +432,14 @@ def summarize(stored: list[Stored], alert_report: dict[str, Any] | None,
     if missing:
         lines.append(f"canary missing (the source did not return the brand's own official identity): "
                      f"{', '.join(missing)}")
+    return "\n".join(lines + run_report_lines(alert_report, drafts_report, abandoned))
+
+
+def run_report_lines(alert_report: dict[str, Any] | None, drafts_report: dict[str, Any] | None = None,
+                     abandoned: list[str] = ()) -> list[str]:
+    """What a run's summary says after its table of collections (the brand and the CT DAGs'
+    alike): abandoned collections, takedown drafts, alerts. Pure."""
+    lines: list[str] = []
     if abandoned:
         lines.append(f"abandoned: {len(abandoned)} collections of earlier runs were still 'running' (their worker "
                      f"died) and are now marked abandoned: {'; '.join(abandoned)}")
@@ -463,7 +471,7 @@ def summarize(stored: list[Stored], alert_report: dict[str, Any] | None,
                                 f"`monitor alerts retry {dead['alert_id']}` sends it now)" if given_back else ""))
             for failed in alert_report.get("failed", []):
                 lines.append(f"  PENDING alert {failed['alert_id']} (will be retried): {failed['error']}")
-    return "\n".join(lines)
+    return lines
 
 
 def check_run(stored: list[Stored]) -> None:
