@@ -81,6 +81,19 @@ class HostGate:
         if wait > 0:
             self.sleep(wait)
 
+    def cooling(self, key: str) -> HostCoolingDown | None:
+        """The cool-down key is under now, if any: for a caller that keys its own cool-downs
+        (a CT log among others on one origin), checked before it fetches anything."""
+        now = self.clock()
+        if self.factory is None:
+            with self._lock:
+                _, until, reason = self._memory.get(key, (now, None, None))
+        else:
+            with self.factory() as session:
+                state = session.get(HostState, key)
+                until, reason = (as_utc(state.cooldown_until), state.cooldown_reason) if state else (None, None)
+        return HostCoolingDown(key, until, reason) if until and until > now else None
+
     def cool_down(self, key: str, seconds: float, reason: str) -> dt.datetime:
         """Skip key (an origin key; a host for older callers) for seconds."""
         until = self.clock() + dt.timedelta(seconds=seconds)

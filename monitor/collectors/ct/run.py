@@ -24,7 +24,7 @@ from monitor.collectors.ct.loglist import CtLog, load_log_list
 from monitor.collectors.ct.reader import reader_for
 from monitor.fetch.hostgate import HostGate
 from monitor.fetch.http import Fetcher
-from monitor.fetch.policy import origin_key, trusted_origins
+from monitor.fetch.policy import trusted_origins
 from monitor.settings import Settings
 from monitor.store.db import factory_for
 
@@ -61,15 +61,25 @@ def _read(settings: Settings, ct_log: CtLog, fetcher: Fetcher, factory, sink) ->
     from monitor.detection.scoring import Scorer
     from monitor.registry import load_registry
 
+    cooling = fetcher.gate.cooling(log_key(ct_log))
+    if cooling is not None:
+        return LogRead(ct_log.log_id, ct_log.label, status="failed", error=str(cooling))
     scorer = Scorer(load_registry(settings.brands_file), load_rules(settings.rules_file))
     trust_logs(fetcher, [ct_log])
     result = read_log(ct_log, reader_for(ct_log, fetcher), factory, scorer.might_resemble, sink,
                       backlog=settings.ct_backlog, max_entries=settings.ct_max_entries,
                       budget_seconds=settings.collect_budget_seconds)
     if result.status == "failed" and _server_error(result.error):
-        # 5xx through every retry: skip this log for a while (429s are cooled down by the fetcher)
-        fetcher.gate.cool_down(origin_key(ct_log.url), ERROR_COOLDOWN, "HTTP 5xx")
+        # 5xx through every retry: skip this log for a while, not the others its server may
+        # hold (Google's and Cloudflare's logs share an origin each). A 429 is the server's
+        # rate limit: the fetcher cools the whole origin down.
+        fetcher.gate.cool_down(log_key(ct_log), ERROR_COOLDOWN, "HTTP 5xx")
     return result
+
+
+def log_key(ct_log: CtLog) -> str:
+    """The key of one log's own cool-down in the host gate's table (beside origins' keys)."""
+    return f"ct-log:{ct_log.log_id}"
 
 
 def _server_error(error: str | None) -> bool:
