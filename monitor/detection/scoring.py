@@ -488,7 +488,7 @@ class Scorer:
         """Load what is otherwise read on first use (word lists, the suffix list with its
         private section), e.g. before forking workers that share it."""
         segment.segment("warmup")
-        segment.bigram_count("box", "office")
+        segment.common_bigram("box", "office", self.rules.phrase_min_count)
         _private_extractor()("x.blogspot.com")
         _private_parents()
         self.index.might_match("warmup")  # builds the automata
@@ -1038,7 +1038,7 @@ class Scorer:
                 same_brand = {k.plain for k in self.brands[match.key.brand].keys}
                 if other and len(other) >= 3 and other not in _FUNCTION_WORDS and other not in self._domain_lures \
                         and other not in same_brand \
-                        and segment.bigram_count(first, second) >= self.rules.phrase_min_count:
+                        and segment.common_bigram(first, second, self.rules.phrase_min_count):
                     return "phrase", f"{first} {second}"
         return how, word
 
