@@ -31,11 +31,15 @@ from pathlib import Path
 
 import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from monitor.detection.models import FLAGGED_VERDICTS  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / "data"
 REGISTRY = DATA / "dev-registry.yaml.gz"
 ACCOUNTS = DATA / "dev-accounts.jsonl.gz"
-FLAGS = ("impersonation", "suspicious")
+FLAGS = FLAGGED_VERDICTS
 CANDIDATE_FIELDS = ("id", "kind", "platform", "handle", "page_id", "name", "url")
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

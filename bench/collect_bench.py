@@ -66,6 +66,7 @@ def _stream_child(output: str) -> int:
     from monitor.collectors.base import Query, Window
     from monitor.collectors.nrd import collect_and_score
     from monitor.collectors.sources import build_collector
+    from monitor.detection.models import FLAGGED_VERDICTS
     from monitor.detection.rules import load_rules
     from monitor.detection.scoring import Scorer
     from monitor.fetch.http import Fetcher
@@ -83,7 +84,7 @@ def _stream_child(output: str) -> int:
         for candidate, score in collect_and_score(collector, Query("newly registered domains", "lao-airlines"), window,
                                                   scorer):
             kept += 1
-            if score.verdict in ("impersonation", "suspicious"):
+            if score.verdict in FLAGGED_VERDICTS:
                 flagged += 1
                 sink.write(json.dumps({**candidate.to_dict(), "score": score.to_dict()}, ensure_ascii=False) + "\n")
     print(json.dumps({"kept": kept, "flagged": flagged}))

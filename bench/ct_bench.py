@@ -116,6 +116,7 @@ def measure(folder: Path) -> dict:
     """The measured process: read, parse, filter and score everything in folder."""
     from monitor.collectors.ct.batches import filter_entries
     from monitor.collectors.ct.leaves import parse_data_tile, parse_rfc6962_entry
+    from monitor.detection.models import FLAGGED_VERDICTS
     from monitor.detection.rules import load_rules
     from monitor.detection.scoring import Scorer
     from monitor.registry import load_registry
@@ -155,7 +156,7 @@ def measure(folder: Path) -> dict:
         counts["candidates"] += len(candidates)
         for candidate, _ in candidates:
             result = scorer.score(candidate)
-            if result.verdict in ("impersonation", "suspicious"):
+            if result.verdict in FLAGGED_VERDICTS:
                 counts["flagged"] += 1
                 flagged.add(candidate.domain)
     counts["cpu_seconds"] = time.process_time() - started_cpu

@@ -29,9 +29,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import realdata  # noqa: E402
+from monitor.detection.models import FLAGGED_VERDICTS  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-FLAGS = ("impersonation", "suspicious")
+FLAGS = FLAGGED_VERDICTS
 
 
 def run_score(brands: Path, hosts: list[str], jobs: int | None) -> tuple[list[dict], float]:

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import yaml
 
+from monitor.detection.models import FLAGGED_VERDICTS
+
 MONITOR = str(Path(sys.executable).parent / "monitor")
 SYLLABLES = ("lumo", "luma", "kari", "kara", "sefa", "sefo", "dorn", "vexa", "tilo", "pano")
 TLDS = ("com", "net", "top", "la", "xyz", "online")
@@ -144,7 +146,7 @@ def test_same_input_same_bytes_whatever_hash_seed_and_jobs(tmp_path):
 
     results = [json.loads(line) for line in outputs[0].decode("utf-8").splitlines()]
     assert [r["id"] for r in results] == list(range(len(lines)))
-    flagged = [r for r in results if r["verdict"] in ("impersonation", "suspicious") and r["brand"]]
+    flagged = [r for r in results if r["verdict"] in FLAGGED_VERDICTS and r["brand"]]
     assert len(flagged) >= len(lines) // 10, f"only {len(flagged)} of {len(lines)} lines flagged with a brand"
     assert len({r["brand"] for r in flagged}) >= 20
     for (seed, jobs), output in zip(runs[1:], outputs[1:], strict=True):

@@ -9,7 +9,7 @@ from collections import Counter
 import dnstwist
 import pytest
 
-from monitor.detection.models import Candidate
+from monitor.detection.models import FLAGGED_VERDICTS, Candidate
 
 COMMON_WORDS = (
     "air line lines post times news hotel travel asia city star sun moon river road king royal green blue red "
@@ -36,7 +36,7 @@ def test_dnstwist_permutations_are_flagged_for_the_right_brand(scorer, registry,
         examples = []
         for p in permutations:
             score = scorer.score(Candidate(kind="domain", domain=p["domain"]))
-            if score.verdict not in ("impersonation", "suspicious") or score.brand != brand_id:
+            if score.verdict not in FLAGGED_VERDICTS or score.brand != brand_id:
                 missed[p["fuzzer"]] += 1
                 examples.append((p["domain"], score.verdict, score.brand))
         rate = 1 - sum(missed.values()) / len(permutations)

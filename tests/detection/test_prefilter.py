@@ -17,7 +17,7 @@ from unittest import mock
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from monitor.detection.models import Candidate
+from monitor.detection.models import FLAGGED_VERDICTS, Candidate
 from monitor.detection.prefilter import HostPrefilter
 from monitor.detection.rules import load_rules
 from monitor.detection.scoring import Scorer
@@ -116,7 +116,7 @@ def _check(scorer, host: str) -> None:
         reference = scorer.score(candidate)  # every lookup, no shortcut
     result = scorer.score(candidate)
     assert result.to_dict() == reference.to_dict(), (host, result, reference)
-    if reference.verdict in ("impersonation", "suspicious"):
+    if reference.verdict in FLAGGED_VERDICTS:
         assert scorer.might_resemble(host), (host, reference)
         assert scorer.might_resemble(f"https://{host}/login"), (host, reference)
 

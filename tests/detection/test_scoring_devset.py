@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from monitor.detection.models import candidate_from_dict
+from monitor.detection.models import FLAGGED_VERDICTS, candidate_from_dict
 from tests.conftest import DATA, load_jsonl
 
-FLAGGED = ("impersonation", "suspicious")
 # A held-out set with the same schema can be checked with the same assertions:
 # MONITOR_HELDOUT=path/to/set.jsonl pytest tests/test_scoring_devset.py
 SETS = [DATA / "candidates-dev.jsonl"] + ([Path(os.environ["MONITOR_HELDOUT"])] if os.environ.get("MONITOR_HELDOUT") else [])
@@ -25,13 +24,13 @@ def scored(request, scorer):
 def test_recall_of_impersonations(scored):
     positives = [(item, score) for item, score in scored if item["label"] == "impersonation"]
     assert positives
-    caught = [item["id"] for item, score in positives if score.verdict in FLAGGED]
-    missed = [(item["id"], score.verdict, score.reasons) for item, score in positives if score.verdict not in FLAGGED]
+    caught = [item["id"] for item, score in positives if score.verdict in FLAGGED_VERDICTS]
+    missed = [(item["id"], score.verdict, score.reasons) for item, score in positives if score.verdict not in FLAGGED_VERDICTS]
     assert len(caught) / len(positives) >= 0.95, missed
 
 
 def test_precision(scored):
-    flagged = [(item, score) for item, score in scored if score.verdict in FLAGGED]
+    flagged = [(item, score) for item, score in scored if score.verdict in FLAGGED_VERDICTS]
     wrong = [(item["id"], item["label"], score.reasons) for item, score in flagged if item["label"] != "impersonation"]
     assert flagged
     assert 1 - len(wrong) / len(flagged) >= 0.95, wrong
@@ -47,7 +46,7 @@ def test_every_official_identity_is_official(scored):
 
 def test_flagged_impersonations_name_the_right_brand(scored):
     for item, score in scored:
-        if item["label"] == "impersonation" and score.verdict in FLAGGED:
+        if item["label"] == "impersonation" and score.verdict in FLAGGED_VERDICTS:
             assert score.brand == item["brand"], (item, score)
 
 

@@ -7,7 +7,7 @@ import string
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from monitor.detection.models import Candidate
+from monitor.detection.models import VERDICTS, Candidate
 from monitor.detection.normalize import clean_text, condense, fold, skeleton
 
 LAO = st.characters(min_codepoint=0x0E80, max_codepoint=0x0EFF)
@@ -38,7 +38,7 @@ host_labels = st.text(alphabet=string.ascii_lowercase + string.digits + "-", min
 def test_scores_stay_in_range(scorer, candidate):
     result = scorer.score(candidate)
     assert 0 <= result.score <= 100
-    assert result.verdict in ("official", "impersonation", "suspicious", "unrelated")
+    assert result.verdict in VERDICTS
     assert result.reasons
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from monitor.detection.models import Candidate
+from monitor.detection.models import FLAGGED_VERDICTS, Candidate
 
 
 def _score(scorer, **fields):
@@ -76,9 +76,9 @@ def test_account_url_only(scorer):
 
 import pytest  # noqa: E402
 
-from tests.conftest import DATA  # noqa: E402
+from tests.conftest import ROOT  # noqa: E402
 
-FLAGS = ("impersonation", "suspicious")
+FLAGS = FLAGGED_VERDICTS
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +87,7 @@ def global_scorer():
     from monitor.detection.scoring import Scorer
     from monitor.registry import load_registry
 
-    return Scorer(load_registry(DATA / "global_brands_aliases.yaml"), load_rules())
+    return Scorer(load_registry(ROOT / "bench" / "data" / "global_brands_aliases.yaml"), load_rules())
 
 
 def _domain(scorer, host):
