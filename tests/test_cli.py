@@ -66,16 +66,19 @@ def test_findings_list_show_and_mark_keep_history_and_escape_the_terminal(cli_en
     listed = capsys.readouterr().out.splitlines()[1:]
     assert [line.split()[0] for line in listed] == [f"F{hostile}"]
     assert main(["findings", "list", "--status", "false_positive_or_not"]) == 2
-    assert "unknown status" in capsys.readouterr().err and plain
+    assert "unknown status" in capsys.readouterr().err
+    # the other finding was left as it was, and is listed under its own status
+    assert main(["findings", "list", "--status", "new"]) == 0
+    assert [line.split()[0] for line in capsys.readouterr().out.splitlines()[1:]] == [f"F{plain}"]
 
 
 def test_a_reference_of_the_wrong_kind_is_refused_by_the_parser(cli_env, capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["findings", "show", "T3"])
     assert exit_.value.code == 2 and "expected a finding such as F26 (or 26)" in capsys.readouterr().err
-    with pytest.raises(SystemExit):
+    with pytest.raises(SystemExit) as exit_:
         main(["takedown", "show", "١٢"])
-    assert "expected a takedown such as T26" in capsys.readouterr().err
+    assert exit_.value.code == 2 and "expected a takedown such as T26" in capsys.readouterr().err
 
 
 def test_an_unknown_brand_in_a_filter_is_an_error(cli_env, session_factory, capsys):
@@ -83,6 +86,7 @@ def test_an_unknown_brand_in_a_filter_is_an_error(cli_env, session_factory, caps
     assert main(["findings", "list", "--brand", "lao-airline"]) == 2
     assert "unknown brand 'lao-airline' (known: lao-airlines" in capsys.readouterr().err
     assert main(["takedown", "list", "--brand", "laopst"]) == 2
+    assert "unknown brand 'laopst'" in capsys.readouterr().err
 
 
 def test_an_outage_longer_than_the_attempts_then_a_retry_delivers_each_alert_once(cli_env, session_factory,
@@ -109,6 +113,7 @@ def test_an_outage_longer_than_the_attempts_then_a_retry_delivers_each_alert_onc
     dead_ids = [int(line.split()[0]) for line in capsys.readouterr().out.splitlines()[1:]]
     assert len(dead_ids) == 2
     assert main(["alerts", "retry"]) == 2  # neither an id nor --all
+    assert "--all" in capsys.readouterr().err
     assert main(["alerts", "retry", "999999"]) == 2
     assert "is not dead-lettered" in capsys.readouterr().err
 

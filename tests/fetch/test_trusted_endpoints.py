@@ -90,6 +90,11 @@ def test_rdap_bootstrap_is_trusted_too(httpserver):
     httpserver.expect_request("/rdap/dns.json").respond_with_json({"services": []})
     fetcher = Fetcher(_settings(MONITOR_RDAP_BOOTSTRAP_URL=httpserver.url_for("/rdap/")))
     assert fetcher.get(httpserver.url_for("/rdap/dns.json"), trust_configured=True).status == 200
+    # the same port is refused where the bootstrap is not configured: the trust comes from it
+    untrusted = Fetcher(Settings(host_min_delay=0))
+    with pytest.raises(FetchError, match="forbidden address|is not allowed"):
+        untrusted.get(httpserver.url_for("/rdap/dns.json"), trust_configured=True)
+    assert len(httpserver.log) == 1
 
 
 def test_public_defaults_are_the_only_trusted_origins_by_default():
