@@ -24,8 +24,6 @@ from monitor.settings import Settings, SettingsError, settings_with_keys
 if TYPE_CHECKING:
     from airflow.sdk import Connection
 
-FETCH_POOL = "monitor_fetch"  # outbound fetching; created by `make run` / `make demo` (see README)
-
 
 def parse_settings() -> Settings:
     """Settings at parse time (schedules, pool, ops email). A bad value is the DAG file's import

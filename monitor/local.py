@@ -273,8 +273,10 @@ def run(var: Path, host: str, port: int) -> int:
         airflow = str(BIN / "airflow")
         _step([str(BIN / "monitor"), "db", "upgrade"], env, "monitor db upgrade")
         _step([airflow, "db", "migrate"], env, "airflow db migrate")
-        _step([airflow, "pools", "set", "monitor_fetch", "8", "outbound fetching of impersonation-monitor"], env,
-              "airflow pools set monitor_fetch 8")
+        from monitor.settings import FETCH_POOL, FETCH_POOL_DESCRIPTION, FETCH_POOL_SLOTS
+
+        _step([airflow, "pools", "set", FETCH_POOL, str(FETCH_POOL_SLOTS), FETCH_POOL_DESCRIPTION], env,
+              f"airflow pools set {FETCH_POOL} {FETCH_POOL_SLOTS}")
         logs = var / "airflow" / "components"
         components = [
             Component("api-server", [airflow, "api-server", "--host", host, "--port", str(port)], env, logs),

@@ -157,6 +157,24 @@ def _secret(env: Mapping[str, str], name: str) -> str | None:
     return value
 
 
+# The Airflow pool of fetching tasks as `make run` and `make demo` create it (its slots and
+# description too; MONITOR_FETCH_POOL names another).
+FETCH_POOL = "monitor_fetch"
+FETCH_POOL_SLOTS = 8
+FETCH_POOL_DESCRIPTION = "outbound fetching of impersonation-monitor"
+
+
+def default_user_agent(contact: str) -> str:
+    """The fetcher's User-Agent: this package and version, and whom to contact."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        release = version("impersonation-monitor")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        release = "0+unknown"
+    return f"impersonation-monitor/{release} (+{contact})"
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = "sqlite:///var/monitor.db"
@@ -167,7 +185,7 @@ class Settings:
     state_dir: Path = Path("var/state")  # the monitor's own files (downloaded lists), private to its user
     mail_from: str = "impersonation-monitor@localhost"
     allow_private_networks: bool = False
-    user_agent: str = "impersonation-monitor/0.1 (+https://github.com/impersonation-monitor)"
+    user_agent: str = field(default_factory=lambda: default_user_agent("https://github.com/impersonation-monitor"))
     source_urls: dict[str, str] = field(default_factory=lambda: dict(SOURCE_DEFAULT_URLS))
     sources: tuple[str, ...] = BRAND_MONITOR_SOURCES
     alert_min_score: int | None = None  # None: the rules' suspicious threshold
@@ -176,7 +194,7 @@ class Settings:
     schedule: str = "0 * * * *"  # brand_monitor
     lookalike_schedule: str = "0 3 * * *"
     followup_schedule: str = "0 6 * * *"
-    fetch_pool: str = "monitor_fetch"  # the Airflow pool of fetching tasks; 'none' for no pool
+    fetch_pool: str = FETCH_POOL  # the Airflow pool of fetching tasks; 'none' for no pool
     ops_email: str | None = None  # task failures are mailed here
     http_timeout: int = 20  # seconds per read
     http_deadline: int = 60  # seconds for a whole response
@@ -301,7 +319,7 @@ class Settings:
             secret_key=_secret(env, "MONITOR_SECRET_KEY"),
             public_url=_http_url(env, "MONITOR_PUBLIC_URL", "") if env.get("MONITOR_PUBLIC_URL") else None,
             action_link_days=_int(env, "MONITOR_ACTION_LINK_DAYS", 30, 1, 365),
-            user_agent=env.get("MONITOR_USER_AGENT") or f"impersonation-monitor/0.1 (+{contact})",
+            user_agent=env.get("MONITOR_USER_AGENT") or default_user_agent(contact),
             collect_budget_seconds=_int(env, "MONITOR_COLLECT_BUDGET_SECONDS", 300, 1, 24 * 3600),
             ct_backlog=_int(env, "MONITOR_CT_BACKLOG", 0, 0, 10_000_000),
             ct_max_entries=_int(env, "MONITOR_CT_MAX_ENTRIES", 100_000, 1, 10_000_000),

@@ -172,7 +172,9 @@ def airflow_db():
     from airflow.utils import db
 
     db.resetdb()
-    Pool.create_or_update_pool("monitor_fetch", 4, "outbound fetching", include_deferred=False)
+    from monitor.settings import FETCH_POOL
+
+    Pool.create_or_update_pool(FETCH_POOL, 4, "outbound fetching", include_deferred=False)
     return True
 
 

@@ -28,6 +28,7 @@ from monitor.demo.ctlog import demo_environment as ct_environment
 from monitor.demo.dns import DemoDns
 from monitor.demo.web import DemoWeb, load_web
 from monitor.demo.whois import DemoWhois
+from monitor.settings import FETCH_POOL, FETCH_POOL_DESCRIPTION, FETCH_POOL_SLOTS
 
 ROOT = Path(__file__).resolve().parents[2]
 VAR = ROOT / "var"
@@ -242,8 +243,8 @@ def airflow_steps(conf: dict, progress_fd: int) -> int:
 
     db.initdb()
     progress.write(f"{time.monotonic() - started:.0f}s\n")
-    started = step("Airflow pool monitor_fetch")
-    Pool.create_or_update_pool("monitor_fetch", 8, "outbound fetching of impersonation-monitor", include_deferred=False)
+    started = step(f"Airflow pool {FETCH_POOL}")
+    Pool.create_or_update_pool(FETCH_POOL, FETCH_POOL_SLOTS, FETCH_POOL_DESCRIPTION, include_deferred=False)
     bag = DagBag(dag_folder=str(ROOT / "dags"), bundle_name="dags-folder")
     if bag.import_errors:
         progress.write(f"DAG import errors: {bag.import_errors}\n")
