@@ -32,3 +32,15 @@ def trackers(markup: str | None) -> list[Artefact]:
             if count >= MAX_PER_KIND:
                 break
     return list(out)
+
+
+def tracker_id(value: str) -> Artefact | None:
+    """One ID as a person writes it in the registry ('UA-1234567-1', 'G-AB12CD34EF', 'GTM-KX9P2Q',
+    'ca-pub-...', a pixel's digits), normalised as the page extractor would, or None."""
+    value = value.strip()
+    if value.isdigit() and 10 <= len(value) <= 20:
+        return Artefact(ArtefactKind.META_PIXEL, value)
+    if re.fullmatch(r"UA-\d{4,10}", value):
+        return Artefact(ArtefactKind.GOOGLE_ANALYTICS, value)
+    found = trackers(value)
+    return found[0] if len(found) == 1 and found[0].value in value else None
