@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from monitor.campaigns.artefacts import PHASH_KINDS, Artefact, ArtefactKind, Found, is_strong
@@ -132,10 +132,11 @@ def link_findings(session: Session, finding_ids: Sequence[int], now: dt.datetime
                             .values(campaign_id=kept))
             session.execute(update(Campaign).where(Campaign.id == absorbed).values(merged_into_id=kept, merged_at=now))
             report.merged.append((absorbed, kept))
-        for finding in sorted(group.findings):
-            if finding not in campaign_of:
-                session.add(CampaignMember(finding_id=finding, campaign_id=kept, joined_at=now))
-                report.joined.append(finding)
+        joining = sorted(f for f in group.findings if f not in campaign_of)
+        if joining:
+            session.execute(insert(CampaignMember), [{"finding_id": f, "campaign_id": kept, "joined_at": now}
+                                                     for f in joining])
+            report.joined.extend(joining)
     session.flush()
     return report
 
