@@ -54,9 +54,11 @@ def messengers(text: str | None) -> list[Artefact]:
             for m in pattern.finditer(prepared):
                 yield m.group(1).lower()
 
-    return (_bounded(ArtefactKind.TELEGRAM, telegram())
-            + _bounded(ArtefactKind.WHATSAPP, (parse_phone("+" + m.group(1)) for m in _WHATSAPP_RE.finditer(prepared)))
-            + _bounded(ArtefactKind.LINE, line()))
+    whatsapp = _bounded(ArtefactKind.WHATSAPP, (parse_phone("+" + m.group(1)) for m in _WHATSAPP_RE.finditer(prepared)))
+    # A WhatsApp number is a phone number too: the page that prints it and the page that links
+    # it share the ring's phone.
+    return (_bounded(ArtefactKind.TELEGRAM, telegram()) + whatsapp
+            + [Artefact(ArtefactKind.PHONE, a.value) for a in whatsapp] + _bounded(ArtefactKind.LINE, line()))
 
 
 def emails(text: str | None) -> list[Artefact]:

@@ -16,6 +16,7 @@ from monitor.campaigns.artefacts import PHASH_KINDS, Artefact, ArtefactKind, Fou
 from monitor.campaigns.extract import Evidence, extract
 from monitor.campaigns.images import hamming
 from monitor.campaigns.linking import link
+from monitor.store.db import as_utc
 from monitor.store.models import ArtefactRecord, Campaign, CampaignMember, Finding, FindingArtefact, Takedown
 
 log = logging.getLogger(__name__)
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 # Perceptual hashes this close (bits of 64) are one image: a resize or a re-encode moves a
 # pHash by a few bits, unrelated pictures sit near 32 (bench/campaign_thresholds.py measures it).
 PHASH_MAX_DISTANCE = 6
+_KIND_ORDER = {kind: n for n, kind in enumerate(ArtefactKind)}
 _CHUNK = 500  # ids per IN (...): well under every database's parameter limit
 
 
@@ -187,13 +189,6 @@ class CampaignView:
     def size(self) -> int:
         return len(self.findings)
 
-    def to_dict(self) -> dict:
-        return {"id": self.id, "size": self.size, "brands": list(self.brands),
-                "first_seen": self.first_seen.isoformat(), "last_seen": self.last_seen.isoformat(),
-                "artefacts": [{"kind": a.kind.value, "value": a.value, "findings": list(a.findings)}
-                              for a in self.shared],
-                "findings": list(self.findings), "merged": list(self.absorbed)}
-
 
 def _views(session: Session, campaign_ids: Sequence[int]) -> list[CampaignView]:
     members: dict[int, list[tuple[int, str, dt.datetime, dt.datetime]]] = defaultdict(list)
@@ -230,10 +225,11 @@ def _views(session: Session, campaign_ids: Sequence[int]) -> list[CampaignView]:
             if len(inside) >= 2:
                 kind, value = values[artefact]
                 shared.append(SharedArtefact(artefact, ArtefactKind(kind), value, tuple(sorted(inside))))
-        shared.sort(key=lambda a: (not a.strong, -len(a.findings), a.kind.value, a.value))
+        # strong first, the most widely shown first, then in the kinds' order (a phone before an account)
+        shared.sort(key=lambda a: (not a.strong, -len(a.findings), _KIND_ORDER[a.kind], a.value))
         views.append(CampaignView(
             id=campaign, findings=tuple(f for f, *_ in rows), brands=tuple(sorted({b for _, b, *_ in rows})),
-            first_seen=min(r[2] for r in rows), last_seen=max(r[3] for r in rows), shared=tuple(shared),
+            first_seen=as_utc(min(r[2] for r in rows)), last_seen=as_utc(max(r[3] for r in rows)), shared=tuple(shared),
             absorbed=tuple(sorted(absorbed.get(campaign, ())))))
     return views
 

@@ -135,6 +135,7 @@ def test_messenger_links_and_ids():
                        "LINE ID: laopromo88, https://line.me/ti/p/~LaoPromo88 ; t.me/share/url?x")
     assert values(found, K.TELEGRAM) == ["@laopromoadmin", "+AbCdEfGhIjKl12", "@lao_gift_desk"]
     assert values(found, K.WHATSAPP) == [RING_PHONE]
+    assert values(found, K.PHONE) == [RING_PHONE]  # a WhatsApp number is the ring's phone too
     assert values(found, K.LINE) == ["laopromo88"]
 
 
