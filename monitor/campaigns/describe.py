@@ -36,3 +36,11 @@ def summary(campaign_id: int, pages: int, brands: int, strongest: tuple[str, str
     if strongest:
         words += f", same {shown(*strongest)}"
     return words
+
+
+def summary_lo(campaign_id: int, pages: int, brands: int, strongest: tuple[str, str] | None) -> str:
+    """The same line in Lao: 'ສ່ວນໜຶ່ງຂອງແຄມເປນ C7: 6 ໜ້າ, 3 ຍີ່ຫໍ້, ໃຊ້ +856 20 ... ດຽວກັນ'."""
+    words = f"ສ່ວນໜຶ່ງຂອງແຄມເປນ {campaign_ref(campaign_id)}: {pages} ໜ້າ, {brands} ຍີ່ຫໍ້"
+    if strongest:
+        words += f", ໃຊ້ {shown_value(*strongest)} ດຽວກັນ"
+    return words

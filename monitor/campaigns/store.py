@@ -280,3 +280,24 @@ def campaign_of(session: Session, finding_ids: Sequence[int]) -> dict[int, int]:
         out.update((f, c) for f, c in session.execute(
             select(CampaignMember.finding_id, CampaignMember.campaign_id).where(CampaignMember.finding_id.in_(chunk))))
     return out
+
+
+def strongest(view: CampaignView) -> tuple[str, str] | None:
+    """(kind, value) of the strong artefact most members share, if any."""
+    return next(((a.kind.value, a.value) for a in view.shared if a.strong), None)
+
+
+def campaign_lines(session: Session, finding_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+    """Each finding in a campaign: its campaign in a line, in English and Lao (digests, drafts)."""
+    from monitor.campaigns.describe import summary, summary_lo
+
+    member_of = campaign_of(session, finding_ids)
+    views = {v.id: v for v in _views(session, sorted(set(member_of.values())))}
+    out = {}
+    for finding, campaign in member_of.items():
+        view = views.get(campaign)
+        if view is not None:
+            top = strongest(view)
+            out[finding] = (summary(view.id, view.size, len(view.brands), top),
+                            summary_lo(view.id, view.size, len(view.brands), top))
+    return out

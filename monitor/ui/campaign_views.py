@@ -10,7 +10,14 @@ from sqlalchemy.orm import Session
 
 from monitor.campaigns.artefacts import KIND_LABEL
 from monitor.campaigns.describe import campaign_ref, shown_value, summary
-from monitor.campaigns.store import CampaignView, SharedArtefact, campaign_of, get_campaign, list_campaigns
+from monitor.campaigns.store import (
+    CampaignView,
+    SharedArtefact,
+    campaign_of,
+    get_campaign,
+    list_campaigns,
+    strongest,
+)
 from monitor.ui import params, views
 from monitor.ui.views import FindingRow
 
@@ -73,8 +80,7 @@ def detail(session: Session, campaign_id: int) -> CampaignDetail | None:
 
 def line_of(view: CampaignView) -> str:
     """The campaign in a line: its size, brands and the strongest artefact its members share."""
-    strongest = next(((a.kind.value, a.value) for a in view.shared if a.strong), None)
-    return summary(view.id, view.size, len(view.brands), strongest)
+    return summary(view.id, view.size, len(view.brands), strongest(view))
 
 
 def headline(view: CampaignView) -> str:

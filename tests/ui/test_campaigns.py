@@ -72,3 +72,21 @@ def test_anonymous_callers_get_no_campaign(client):
     login(client, {}, None)
     assert client.get("/monitor/api/campaigns").status_code == 401
     assert client.get("/monitor/campaigns").status_code in (302, 303, 307)
+
+
+def test_the_digest_names_the_campaign_of_a_ring_member(filled_db):
+    """The pipeline's digests (in the filled database's outbox) carry the campaign line."""
+    import email
+    from email import policy
+
+    _, folder = filled_db
+    lines = []
+    for path in sorted((folder / "outbox").glob("*.eml")):
+        message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+        if "takedown draft" in str(message["Subject"]):
+            continue  # the drafts emails; the digests list the findings
+        text = message.get_body(preferencelist=("plain",)).get_content()
+        lines += [line.strip() for line in text.splitlines() if "campaign C" in line or "ແຄມເປນ" in line]
+    assert any(line.startswith("Campaign:   part of campaign C1: 4 pages, 4 brands, same phone +856 20 55 551 234")
+               for line in lines), lines
+    assert any("ສ່ວນໜຶ່ງຂອງແຄມເປນ C1: 4 ໜ້າ, 4 ຍີ່ຫໍ້" in line for line in lines), lines
