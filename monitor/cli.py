@@ -217,6 +217,8 @@ def cmd_campaigns(args: argparse.Namespace) -> int:
             print(f"{total} campaign{'s' if total != 1 else ''}" + (f" (showing {len(views)})" if total > len(views)
                                                                      else ""), file=sys.stderr)
             return 0
+        if args.campaigns_command == "drafts":
+            return _campaign_drafts(session, args)
         view = get_campaign(session, args.id)
         if view is None:
             raise LookupError(f"campaign {campaign_ref(args.id)} does not exist")
@@ -235,6 +237,28 @@ def cmd_campaigns(args: argparse.Namespace) -> int:
                              [[shown(a.kind, a.value), "strong" if a.strong else "weak",
                                " ".join(f"F{f}" for f in a.findings)] for a in view.shared]))
         return 0
+
+
+def _campaign_drafts(session, args: argparse.Namespace) -> int:
+    """One takedown request per recipient for a campaign's live members, written as .eml files."""
+    from monitor.campaigns.describe import campaign_ref
+    from monitor.takedown.campaign import campaign_requests
+
+    requests, unaddressed = campaign_requests(session, args.id, mail_from=_settings().mail_from, now=utcnow())
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for n, (request, message) in enumerate(requests, 1):
+        path = out / f"{campaign_ref(request.campaign_id)}-request-{n}.eml"
+        path.write_bytes(bytes(message))
+        where = ", ".join(email for _, email in request.recipient.to) or request.recipient.form
+        print(f"{path}: to {request.recipient.name} ({where}): "
+              f"{' '.join(f'F{m.finding_id}' for m in request.members)}")
+    for member in unaddressed:
+        print(f"F{member.finding_id}: no one known to write to (no takedown draft, or its draft found no abuse "
+              "contact); not in any request", file=sys.stderr)
+    if not requests:
+        print("no request: no live member has a known recipient", file=sys.stderr)
+    return 0
 
 
 def _print_channels(path: str | None) -> int:
@@ -425,6 +449,9 @@ def build_parser() -> argparse.ArgumentParser:
     c_show = c_sub.add_parser("show")
     c_ref = _reference_type("C")
     c_show.add_argument("id", type=c_ref, help=f"campaign such as {c_ref.example} (or its number)")
+    c_drafts = c_sub.add_parser("drafts", help="one takedown request per recipient for the campaign's live members")
+    c_drafts.add_argument("id", type=c_ref, help=f"campaign such as {c_ref.example} (or its number)")
+    c_drafts.add_argument("--out", default="var/campaign-drafts", help="folder for the .eml files (default: %(default)s)")
     campaigns.set_defaults(func=cmd_campaigns)
 
     alerts = sub.add_parser("alerts", help="the outbox: list alerts, retry dead-lettered ones")
