@@ -164,7 +164,7 @@ def live_admin(live):
             finding_id = session.scalars(select(Finding.id).order_by(Finding.id)).first()
         page = http.get(f"/monitor/findings/{finding_id}").text
         csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page).group(1)
-        yield http, {"f": str(finding_id), "t": "1", "b": "laopost", "a": "confirmed", "csrf": csrf}
+        yield http, {"f": str(finding_id), "t": "1", "b": "laopost", "a": "confirmed", "c": "1", "csrf": csrf}
 
 
 def _origin(live) -> dict[str, str]:
