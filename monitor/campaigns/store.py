@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from monitor.campaigns.artefacts import PHASH_KINDS, Artefact, ArtefactKind, Found, is_strong
@@ -18,6 +18,7 @@ from monitor.campaigns.images import hamming
 from monitor.campaigns.linking import link
 from monitor.store.db import as_utc
 from monitor.store.models import ArtefactRecord, Campaign, CampaignMember, Finding, FindingArtefact, Takedown
+from monitor.store.repo import insert_for
 
 log = logging.getLogger(__name__)
 
@@ -57,10 +58,14 @@ def artefact_ids(session: Session, artefacts: Iterable[Artefact], now: dt.dateti
         if row is None and artefact.kind in PHASH_KINDS:
             row = _near_phash(session, artefact.kind, artefact.value)
         if row is None:
-            record = ArtefactRecord(kind=artefact.kind.value, value=artefact.value[:1000], first_seen=now, last_seen=now)
-            session.add(record)
-            session.flush()
-            row = record.id
+            # Another worker may add the same artefact at the same moment: the unique constraint
+            # decides, and both read the one row.
+            insert = insert_for(session)
+            session.execute(insert(ArtefactRecord).values(
+                kind=artefact.kind.value, value=artefact.value[:1000], first_seen=now, last_seen=now)
+                .on_conflict_do_nothing(index_elements=[ArtefactRecord.kind, ArtefactRecord.value]))
+            row = session.execute(select(ArtefactRecord.id).where(
+                ArtefactRecord.kind == artefact.kind.value, ArtefactRecord.value == artefact.value[:1000])).scalar_one()
         else:
             session.execute(update(ArtefactRecord).where(ArtefactRecord.id == row).values(last_seen=now))
         out[artefact] = row
@@ -151,8 +156,16 @@ def evidence_of(session: Session, finding: Finding) -> Evidence:
     return Evidence.from_candidate(finding.candidate or {}, html=html, screenshot=screenshot)
 
 
+# Linking reads the campaigns of earlier findings and then writes: two workers doing it at once
+# could each miss the other's new findings and make two campaigns of one ring. On PostgreSQL a
+# transaction-scoped advisory lock makes them take turns (SQLite has one writer anyway).
+ADVISORY_LOCK = 24_2026
+
+
 def refresh(session: Session, finding_ids: Sequence[int], *, exclude: frozenset[Artefact], now: dt.datetime) -> LinkReport:
     """Extract what these findings show now, record it, and link those that showed something new."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK})
     changed = []
     for chunk in _chunks(sorted(set(finding_ids))):
         for finding in session.scalars(select(Finding).where(Finding.id.in_(chunk))):

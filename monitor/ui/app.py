@@ -414,10 +414,19 @@ def create_app(settings: Settings | None = None, *, auth: AirflowAuth | None = N
         return _download(message.encode("utf-8"), f"takedown-{params.takedown_ref(takedown_id)}.eml",
                          "message/rfc822")
 
+    def _campaign_filter(session: Any, query: Any) -> campaign_views.CampaignFilter:
+        """The campaigns filter; a brand neither in the registry nor in the database is a 400."""
+        f = campaign_views.CampaignFilter.parse(query)
+        names = ui.brand_names(views.brand_ids(session))
+        if f.brand and f.brand not in names:
+            raise params.BadParameter("brand", f"brand={f.brand!r}: not a brand of the registry "
+                                               f"(known: {', '.join(names) or 'none'})")
+        return f
+
     @app.get("/campaigns", response_class=HTMLResponse)
     def campaigns_page(request: Request, caller: PageCaller):
-        f = campaign_views.CampaignFilter.parse(request.query_params)
         with ui.sessions() as session:
+            f = _campaign_filter(session, request.query_params)
             total, rows = campaign_views.page(session, f)
         return _headers(ui.render(request, "campaigns.html.j2", caller=caller, f=f, total=total, rows=rows,
                                   headline=campaign_views.headline, pages=max(1, -(-total // f.per_page))))
@@ -486,8 +495,8 @@ def create_app(settings: Settings | None = None, *, auth: AirflowAuth | None = N
 
     @app.get("/api/campaigns")
     def api_campaigns(request: Request, _: ApiCaller):
-        f = campaign_views.CampaignFilter.parse(request.query_params)
         with ui.sessions() as session:
+            f = _campaign_filter(session, request.query_params)
             total, rows = campaign_views.page(session, f)
         return JSONResponse({"total": total, "page": f.page, "per_page": f.per_page,
                              "campaigns": [campaign_views.as_json(c) for c in rows]})

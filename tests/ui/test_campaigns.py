@@ -64,6 +64,8 @@ def test_campaign_references_and_filters(client, tokens):
     assert client.get("/monitor/campaigns/999999").status_code == 404
     assert client.get("/monitor/api/campaigns", params={"brand": "laopost"}).json()["total"] == 1
     assert client.get("/monitor/api/campaigns", params={"brand": "tholakhong"}).json()["total"] == 0
+    response = client.get("/monitor/api/campaigns", params={"brand": "nope"})
+    assert response.status_code == 400 and response.json()["detail"].startswith("brand='nope'")
     response = client.get("/monitor/api/campaigns", params={"page": "²"})
     assert response.status_code == 400 and "page=" in response.json()["detail"]
 
