@@ -153,6 +153,13 @@ def build_campaign_request(request: CampaignRequest, all_shared: list[tuple[str,
 def campaign_requests(session: Session, campaign_id: int, *, mail_from: str,
                       now: dt.datetime) -> tuple[list[tuple[CampaignRequest, EmailMessage]], list[Member]]:
     """The campaign's requests (with their drafts) and the live members no one is known for."""
+    requests, unaddressed, shared = plan_requests(session, campaign_id)
+    return [(r, build_campaign_request(r, shared, mail_from=mail_from, now=now)) for r in requests], unaddressed
+
+
+def plan_requests(session: Session, campaign_id: int) -> tuple[list[CampaignRequest], list[Member],
+                                                              list[tuple[str, str, tuple[int, ...]]]]:
+    """(one request per recipient, the live members no one is known for, the shared artefacts)."""
     from monitor.campaigns.store import get_campaign
     from monitor.store.models import Finding, Takedown
 
@@ -176,4 +183,4 @@ def campaign_requests(session: Session, campaign_id: int, *, mail_from: str,
             as_utc(takedown.captured_at) if takedown else None))
     shared = [(a.kind.value, a.value, a.findings) for a in view.shared]
     requests, unaddressed = group(view.id, members, shared)
-    return [(r, build_campaign_request(r, shared, mail_from=mail_from, now=now)) for r in requests], unaddressed
+    return requests, unaddressed, shared

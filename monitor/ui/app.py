@@ -509,7 +509,10 @@ def create_app(settings: Settings | None = None, *, auth: AirflowAuth | None = N
         if found is None:
             raise HTTPException(404, f"campaign {describe.campaign_ref(campaign_id)} does not exist")
         return JSONResponse({**campaign_views.as_json(found.campaign), "asked": found.asked,
-                             "summary": campaign_views.line_of(found.campaign)})
+                             "summary": campaign_views.line_of(found.campaign),
+                             "requests": [{"recipient": r.recipient, "where": r.where, "findings": list(r.members)}
+                                          for r in found.requests],
+                             "unaddressed": list(found.unaddressed)})
 
     @app.post("/api/findings/{finding_ref}/marks")
     def api_mark(request: Request, finding_ref: str, body: MarkBody, caller: ApiCaller):

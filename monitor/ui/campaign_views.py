@@ -50,11 +50,22 @@ class LinkRow:
 
 
 @dataclass(frozen=True)
+class RequestRow:
+    """One takedown request of the campaign: who gets it, and which live members it lists."""
+
+    recipient: str
+    where: str  # e-mail addresses, or the web form
+    members: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class CampaignDetail:
     campaign: CampaignView
     asked: int  # the id in the address: an absorbed campaign's id shows the campaign it went into
     members: list[FindingRow]
     links: list[LinkRow]
+    requests: list[RequestRow]
+    unaddressed: tuple[int, ...]  # live members no recipient is known for
 
     @property
     def ref(self) -> str:
@@ -74,8 +85,13 @@ def detail(session: Session, campaign_id: int) -> CampaignDetail | None:
     campaign = get_campaign(session, campaign_id)
     if campaign is None:
         return None
+    from monitor.takedown.campaign import plan_requests
+
+    requests, unaddressed, _ = plan_requests(session, campaign.id)
+    rows = [RequestRow(r.recipient.name, ", ".join(e for _, e in r.recipient.to) or (r.recipient.form or ""),
+                       tuple(m.finding_id for m in r.members)) for r in requests]
     return CampaignDetail(campaign, campaign_id, views.rows_of(session, list(campaign.findings)),
-                          [link_row(a) for a in campaign.shared])
+                          [link_row(a) for a in campaign.shared], rows, tuple(m.finding_id for m in unaddressed))
 
 
 def line_of(view: CampaignView) -> str:

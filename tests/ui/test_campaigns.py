@@ -31,6 +31,11 @@ def test_api_lists_the_demo_ring_as_one_campaign_of_its_members_only(client, tok
     assert sorted(h for m in members for h in RING_HOSTS if h in m["url"]) == sorted(RING_HOSTS)
     assert all(m["campaign"]["id"] == ring["id"] for m in members)
     detail = client.get(f"/monitor/api/campaigns/C{ring['id']}").json()
+    # one request per recipient: the two Facebook members go to Meta's form together
+    meta = [r for r in detail["requests"] if r["recipient"].startswith("Meta")]
+    assert len(meta) == 1 and len(meta[0]["findings"]) == 2 and "facebook.com/help" in meta[0]["where"]
+    listed = sorted(f for r in detail["requests"] for f in r["findings"]) + detail["unaddressed"]
+    assert sorted(listed) == sorted(ring["findings"])
     assert detail["findings"] == ring["findings"] and detail["summary"].startswith(f"part of campaign C{ring['id']}: 4 pages, 4 brands")
     # the template look-alikes are findings of their own, in no campaign
     others = client.get("/monitor/api/findings", params={"q": "weekly"}).json()["findings"]
@@ -47,6 +52,7 @@ def test_pages_list_and_detail_say_what_links_what(client, tokens):
     assert page.status_code == 200
     text = page.text
     assert "What links them" in text and "bank account" in text and "010120001234567001" in text
+    assert "Takedown requests" in text and "Meta (Facebook)" in text
     for finding in ring["findings"]:
         assert f'href="../findings/F{finding}"' in text
     assert "ໄປສະນີລາວ" in text  # a Lao member's name, as stored
