@@ -11,7 +11,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import IO
 
-from monitor.clock import utcnow
+from monitor.clock import display_time, utcnow
 from monitor.detection.rules import load_rules
 from monitor.registry import RegistryError, load_registry
 from monitor.settings import SettingsError
@@ -212,6 +212,70 @@ def cmd_findings(args: argparse.Namespace) -> int:
         return 0
 
 
+def cmd_campaigns(args: argparse.Namespace) -> int:
+    """`monitor campaigns list|show`: findings linked by a scammer's shared details."""
+    from sqlalchemy import select
+
+    from monitor import terminal
+    from monitor.campaigns.describe import campaign_ref, shown
+    from monitor.campaigns.store import get_campaign, list_campaigns
+    from monitor.store.models import Finding
+
+    brand = _known_brand(getattr(args, "brand", None))
+    with _database()() as session:
+        if args.campaigns_command == "list":
+            total, views = list_campaigns(session, brand_id=brand, limit=args.limit)
+            print(terminal.table(("campaign", "findings", "brands", "first seen", "last seen", "linked by"), [
+                [campaign_ref(v.id), str(v.size), ", ".join(v.brands), display_time(v.first_seen),
+                 display_time(v.last_seen), shown(v.shared[0].kind, v.shared[0].value) if v.shared else "-"]
+                for v in views]))
+            print(f"{total} campaign{'s' if total != 1 else ''}" + (f" (showing {len(views)})" if total > len(views)
+                                                                     else ""), file=sys.stderr)
+            return 0
+        if args.campaigns_command == "drafts":
+            return _campaign_drafts(session, args)
+        view = get_campaign(session, args.id)
+        if view is None:
+            raise LookupError(f"campaign {campaign_ref(args.id)} does not exist")
+        if view.id != args.id:
+            print(f"campaign {campaign_ref(args.id)} was merged into {campaign_ref(view.id)}")
+        members = session.scalars(select(Finding).where(Finding.id.in_(view.findings)).order_by(Finding.id)).all()
+        print(f"{campaign_ref(view.id)}: {view.size} findings, {len(view.brands)} brands ({', '.join(view.brands)}), "
+              f"first seen {display_time(view.first_seen)}, last seen {display_time(view.last_seen)}")
+        if view.absorbed:
+            print(f"merged in: {', '.join(campaign_ref(a) for a in view.absorbed)}")
+        print("\nmembers:")
+        print(terminal.table(("finding", "brand", "verdict", "status", "identity"),
+                             [[f"F{f.id}", f.brand_id, f.verdict, f.status, f.label] for f in members]))
+        print("\nwhat links them:")
+        print(terminal.table(("artefact", "strength", "shown by"),
+                             [[shown(a.kind, a.value), "strong" if a.strong else "weak",
+                               " ".join(f"F{f}" for f in a.findings)] for a in view.shared]))
+        return 0
+
+
+def _campaign_drafts(session, args: argparse.Namespace) -> int:
+    """One takedown request per recipient for a campaign's live members, written as .eml files."""
+    from monitor.campaigns.describe import campaign_ref
+    from monitor.takedown.campaign import campaign_requests
+
+    requests, unaddressed = campaign_requests(session, args.id, mail_from=_settings().mail_from, now=utcnow())
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for n, (request, message) in enumerate(requests, 1):
+        path = out / f"{campaign_ref(request.campaign_id)}-request-{n}.eml"
+        path.write_bytes(bytes(message))
+        where = ", ".join(email for _, email in request.recipient.to) or request.recipient.form
+        print(f"{path}: to {request.recipient.name} ({where}): "
+              f"{' '.join(f'F{m.finding_id}' for m in request.members)}")
+    for member in unaddressed:
+        print(f"F{member.finding_id}: no one known to write to (no takedown draft, or its draft found no abuse "
+              "contact); not in any request", file=sys.stderr)
+    if not requests:
+        print("no request: no live member has a known recipient", file=sys.stderr)
+    return 0
+
+
 def _print_channels(path: str | None) -> int:
     """Validate the abuse-channel directory and show what the monitor understood of it."""
     from monitor.takedown.channels import load_abuse_channels
@@ -309,7 +373,7 @@ def _retry_alerts(args: argparse.Namespace) -> int:
 
 
 def _reference_type(prefix: str):  # noqa: ANN202 - an argparse type
-    """F26 or 26 (findings), T24 or 24 (takedowns): the id people read, or its number."""
+    """F26 or 26 (findings), T24 or 24 (takedowns), C7 or 7 (campaigns): the id people read, or its number."""
     from monitor.ui.params import BadParameter, reference
 
     def parse(raw: str) -> int:
@@ -318,7 +382,7 @@ def _reference_type(prefix: str):  # noqa: ANN202 - an argparse type
         except BadParameter as exc:
             raise argparse.ArgumentTypeError(str(exc).removeprefix("id=")) from None
 
-    parse.__name__ = "finding" if prefix == "F" else "takedown"  # argparse names the type in its error
+    parse.__name__ = {"F": "finding", "T": "takedown", "C": "campaign"}[prefix]  # argparse names it in its error
     parse.example = f"{prefix}26"
     return parse
 
@@ -392,6 +456,19 @@ def build_parser() -> argparse.ArgumentParser:
     t_channels = t_sub.add_parser("channels", help="check config/abuse_channels.yaml and print it")
     t_channels.add_argument("--file", help="the file (default: MONITOR_ABUSE_CHANNELS_FILE, or beside brands.yaml)")
     takedown.set_defaults(func=cmd_takedown)
+
+    campaigns = sub.add_parser("campaigns", help="findings linked by a scammer's shared phone, account, QR code...")
+    c_sub = campaigns.add_subparsers(dest="campaigns_command", required=True)
+    c_list = c_sub.add_parser("list")
+    c_list.add_argument("--brand", help="only campaigns with findings of this brand")
+    c_list.add_argument("--limit", type=int, default=100)
+    c_show = c_sub.add_parser("show")
+    c_ref = _reference_type("C")
+    c_show.add_argument("id", type=c_ref, help=f"campaign such as {c_ref.example} (or its number)")
+    c_drafts = c_sub.add_parser("drafts", help="one takedown request per recipient for the campaign's live members")
+    c_drafts.add_argument("id", type=c_ref, help=f"campaign such as {c_ref.example} (or its number)")
+    c_drafts.add_argument("--out", default="var/campaign-drafts", help="folder for the .eml files (default: %(default)s)")
+    campaigns.set_defaults(func=cmd_campaigns)
 
     alerts = sub.add_parser("alerts", help="the outbox: list alerts, retry dead-lettered ones")
     a_sub = alerts.add_subparsers(dest="alerts_command", required=True)

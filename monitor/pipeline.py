@@ -311,8 +311,42 @@ def store(settings: Settings, scored: Scored) -> Stored:
                               findings_new=report.new, findings_updated=report.updated, canary=scored.canary,
                               error=error)
         session.commit()
+    if items:
+        link_campaigns(settings, finding_ids_of(factory, items))
     return Stored(**_outcome(scored, error=error), candidates=scored.candidates, canary=scored.canary,
                   flagged=len(items), new=report.new, updated=report.updated)
+
+
+def finding_ids_of(factory, items: list[FindingInput]) -> list[int]:
+    from sqlalchemy import select, tuple_
+
+    from monitor.store.models import Finding
+
+    keys = sorted({(item.brand_id, item.canonical_key) for item in items})
+    with factory() as session:
+        return [i for start in range(0, len(keys), 500) for i in session.scalars(
+            select(Finding.id).where(tuple_(Finding.brand_id, Finding.canonical_key).in_(keys[start:start + 500])))]
+
+
+def link_campaigns(settings: Settings, finding_ids: list[int]) -> None:
+    """Record what these findings show and link them into campaigns, in a transaction of its
+    own after theirs: a failure here is logged and leaves the findings stored (the next run that
+    sees them links them)."""
+    from monitor.campaigns.own import registry_artefacts
+    from monitor.campaigns.store import refresh
+
+    if not finding_ids:
+        return
+    try:
+        with factory_for(settings.database_url)() as session:
+            report = refresh(session, finding_ids, exclude=registry_artefacts(_registry(settings)), now=utcnow())
+            session.commit()
+    except Exception:  # noqa: BLE001 - campaigns are an addition; the findings are stored already
+        log.exception("campaign linking of %d findings failed", len(finding_ids))
+        return
+    if report.joined or report.merged:
+        log.info("campaigns: %d findings joined, %d campaigns made, merges %s", len(report.joined),
+                 len(report.created), report.merged or "none")
 
 
 # ---------------------------------------------------------------- takedown drafts
@@ -325,7 +359,16 @@ def draft_takedowns(settings: Settings, params: dict[str, Any]) -> dict[str, Any
 
     if params.get("dry_run"):
         return {"drafted": [], "failed": [], "skipped": "dry run: no takedown drafted"}
-    report = draft_for_brands(settings, factory_for(settings.database_url), requested_brands(settings, params))
+    factory = factory_for(settings.database_url)
+    report = draft_for_brands(settings, factory, requested_brands(settings, params))
+    if report.drafted:  # the saved page and screenshot show more (analytics IDs, QR codes, images)
+        from sqlalchemy import select
+
+        from monitor.store.models import Takedown
+
+        with factory() as session:
+            drafted = list(session.scalars(select(Takedown.finding_id).where(Takedown.id.in_(report.drafted))))
+        link_campaigns(settings, drafted)
     return {"drafted": report.drafted, "failed": [{"finding_id": f, "error": e} for f, e in report.failed],
             "skipped": None}
 

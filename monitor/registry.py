@@ -83,9 +83,48 @@ class Account(_Frozen):
         return self
 
 
+def _hotline(value: str) -> str:
+    from monitor.campaigns.phones import parse_phone
+
+    number = parse_phone(value)
+    if number is None:
+        raise ValueError(f"{value!r} is not a valid phone number (write it as people dial it, e.g. +856 21 212 345)")
+    return number
+
+
+def _bank_account(value: str) -> str:
+    digits = re.sub(r"[\s.-]", "", value)
+    if not digits.isdigit() or not 8 <= len(digits) <= 20:
+        raise ValueError(f"{value!r} is not a bank account number (8 to 20 digits, spaces or dashes between groups)")
+    return digits
+
+
+def _analytics_id(value: str) -> str:
+    from monitor.campaigns.trackers import tracker_id
+
+    found = tracker_id(value)
+    if found is None:
+        raise ValueError(f"{value!r} is not an analytics or pixel ID (UA-..., G-..., GTM-..., ca-pub-..., "
+                         "or a Meta pixel's digits)")
+    return found.value
+
+
+def _sha256(value: str) -> str:
+    value = value.lower()
+    if not re.fullmatch(r"[0-9a-f]{64}", value):
+        raise ValueError(f"{value!r} is not a SHA-256 (64 hex digits)")
+    return value
+
+
 class Identities(_Frozen):
     domains: tuple[Host, ...] = ()
     accounts: tuple[Account, ...] = ()
+    # The brand's own payment and contact details, which its pages show and its imitators copy:
+    # they never link findings into a campaign (monitor.campaigns.own).
+    hotlines: tuple[Annotated[str, AfterValidator(_hotline)], ...] = ()
+    bank_accounts: tuple[Annotated[str, AfterValidator(_bank_account)], ...] = ()
+    analytics_ids: tuple[Annotated[str, AfterValidator(_analytics_id)], ...] = ()
+    favicon_sha256: tuple[Annotated[str, AfterValidator(_sha256)], ...] = ()
 
 
 class Listing(_Frozen):

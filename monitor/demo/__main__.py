@@ -146,6 +146,7 @@ def report(env: dict[str, str]) -> None:
         print(f"\nAn owner's link from {link[0]} (each finding in a digest has four):\n    {link[1]}\n"
               "  It opens in `make run`'s UI, which shows this database: `make run`, open the link, press the button.")
     report_takedowns(env)
+    report_campaigns(env)
     print("\nNext: `make run` for the Airflow UI (the Findings page shows this database), and in another shell"
           "\n`eval \"$(make -s env)\"` then `monitor findings list`; an .eml file opens in a mail client;"
           "\n`make test` runs the test suite.")
@@ -277,6 +278,29 @@ def main(argv: list[str] | None = None) -> int:
     if args.serve:
         return serve(args.env_file)
     return run_demo()
+
+
+def report_campaigns(env: dict[str, str]) -> None:
+    """The campaigns the run linked: the demo web's ring should be one, of its members only."""
+    from monitor.campaigns.describe import campaign_ref, shown
+    from monitor.campaigns.store import list_campaigns
+    from monitor.store.db import make_engine, session_factory
+    from monitor.store.models import Finding
+
+    with session_factory(make_engine(env["MONITOR_DATABASE_URL"]))() as session:
+        total, views = list_campaigns(session)
+        labels = {f.id: (f.brand_id, f.label) for v in views
+                  for f in session.query(Finding).filter(Finding.id.in_(v.findings))}
+    print(f"\nCampaigns ({total}): findings linked by the same phone, account, QR code... across brands "
+          "(`monitor campaigns list|show|drafts`, the UI's Campaigns page):")
+    for view in views:
+        print(f"  {campaign_ref(view.id)}: {view.size} findings, {len(view.brands)} brands ({', '.join(view.brands)})")
+        for finding in view.findings:
+            brand, label = labels[finding]
+            print(f"      F{finding:<4} {brand:<14} {label}")
+        for artefact in view.shared:
+            print(f"      {'strong' if artefact.strong else 'weak  '} {shown(artefact.kind, artefact.value)}: shown by "
+                  f"{' '.join(f'F{f}' for f in artefact.findings)}")
 
 
 def run_demo() -> int:

@@ -31,6 +31,10 @@ class Page:
     url: str
     title: str
     content: str
+    # A payment QR code the page shows inline ({account, amount, name}: an EMVCo code, as LAO QR).
+    qr: dict[str, str] | None = None
+    # A site template the page is built on (the web's `templates`): its layout and favicon.
+    template: str | None = None
 
 
 # The listing page and feed the demo adds to brands.yaml: a name of their own, as on the web.
@@ -93,6 +97,38 @@ def google_payload(query: str, results: list[Page]) -> dict[str, Any]:
         payload["items"] = [{"kind": "customsearch#result", "title": p.title, "link": p.url, "snippet": p.content,
                              "displayLink": urlsplit(p.url).hostname} for p in results]
     return payload
+
+
+def qr_png_base64(spec: dict[str, str]) -> str:
+    """A payment QR code (EMVCo, as LAO QR) for an account and an amount, as base64 PNG."""
+    import base64
+
+    import numpy as np
+    import zxingcpp
+    from PIL import Image
+
+    from monitor.campaigns.payments import emv_payload
+
+    account = spec["account"]
+    merchant = "0016A005266284662577" + f"01{len(account):02d}{account}" + "0203001"
+    payload = emv_payload([("00", "01"), ("01", "12"), ("38", merchant), ("53", "418"), ("54", spec["amount"]),
+                           ("58", "LA"), ("59", spec.get("name", "SHOP")[:25]), ("60", "VIENTIANE")])
+    image = Image.fromarray(np.asarray(zxingcpp.write_barcode_to_image(
+        zxingcpp.create_barcode(payload, zxingcpp.BarcodeFormat.QRCode), scale=4)))
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return base64.b64encode(out.getvalue()).decode("ascii")
+
+
+def solid_png_base64(colour: str) -> str:
+    """A template's favicon: a 16 x 16 square of one colour."""
+    import base64
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (16, 16), colour).save(out, "PNG")
+    return base64.b64encode(out.getvalue()).decode("ascii")
 
 
 class DemoWeb:
@@ -279,6 +315,10 @@ class DemoWeb:
                               '<input name="cvv"><button>Pay</button></form>')
                 elif form == "password":
                     fields = '<form method="post"><input name="phone"><input type="password" name="password"></form>'
+                if page.qr:
+                    fields += f'<p><img alt="QR" src="data:image/png;base64,{qr_png_base64(page.qr)}"></p>'
+                if page.template:
+                    return 200, "text/html; charset=utf-8", self._templated(page, fields).encode()
                 body = (f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{html.escape(page.title)}</title>'
                         f'<meta name="description" content="{html.escape(page.content)}"></head><body>'
                         f'<h1>{html.escape(page.title)}</h1><p>{html.escape(page.content)}</p>{fields}</body></html>')
@@ -291,6 +331,12 @@ class DemoWeb:
             # registered for a lookalike, no content of its own yet: a parked page
             return 200, "text/html; charset=utf-8", self._page(host, f"{host} is coming soon.")
         return 404, "text/html", b"<html><title>Not found</title></html>"
+
+    def _templated(self, page: Page, fields: str) -> str:
+        """A page built on one of the web's templates: the template's layout and favicon, the page's words."""
+        spec = self.web["templates"][page.template]
+        return spec["html"].format(title=html.escape(page.title), content=html.escape(page.content), fields=fields,
+                                   favicon=solid_png_base64(spec["favicon_colour"]))
 
     @staticmethod
     def _page(title: str, text: str) -> bytes:

@@ -59,6 +59,9 @@ class DigestItem:
     actions: tuple[tuple[str, str], ...] = ()  # (words, signed URL): the owner's one-click links
     reasons_lo: tuple[str, ...] = ()  # one for one with reasons; the English one where a Lao one is missing
     thumbnail: bytes | None = None  # a small PNG of the page's screenshot, an inline related part
+    # Its campaign in a line, English and Lao ("part of campaign C7: 6 pages, 3 brands, same phone ..."):
+    # the owner learns that one ring made it and others.
+    campaign: tuple[str, str] | None = None
 
     @property
     def reasons_in_lao(self) -> tuple[str, ...]:
@@ -142,6 +145,7 @@ def _context(brand: Brand, items: list[DigestItem], window: str | None, run_id: 
             "imitates": item.imitates,
             "takedown_id": item.takedown_id,
             "actions": action_views(item.actions),
+            "campaign": item.campaign,
         }
 
     ordered = ranked(items)

@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from monitor.campaigns.store import campaign_lines
 from monitor.notify.digest import DigestItem, DigestPart, build_digest, digest_dedup_key, fit_digest
 from monitor.notify.mailer import SendError, Transport
 from monitor.notify.owners import DraftSummary, build_drafts_email
@@ -117,11 +118,12 @@ def queue_digest(session: Session, brand: Brand, *, min_score: int, mail_from: s
     if findings:
         drafted = latest_takedown_ids(session, [f.id for f in findings])
         thumbnails = screenshot_thumbnails(session, list(drafted.values()))
+        campaigns = campaign_lines(session, [f.id for f in findings])
         items = [DigestItem(f.id, f.label, f.kind, f.platform, f.url, f.score, f.verdict, tuple(f.reasons),
                             as_utc(f.first_seen), brand.imitated_identities(f.kind, f.platform), drafted.get(f.id),
                             action_links(brand, f.id, f.id in drafted) if action_links else (),
                             reasons_lo=tuple(str(r) for r in f.reasons_lo or ()),
-                            thumbnail=thumbnails.get(drafted.get(f.id)))
+                            thumbnail=thumbnails.get(drafted.get(f.id)), campaign=campaigns.get(f.id))
                  for f in findings]
 
         def render(chosen: list[DigestItem], part: DigestPart):

@@ -24,6 +24,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from monitor.campaigns.artefacts import ArtefactKind, Seen
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -297,3 +299,64 @@ class CtLogCursor(Base):
     tree_size: Mapped[int] = mapped_column(BigInteger)  # the largest verified tree size seen
     last_error: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+# ---------------------------------------------------------------- campaigns (monitor/campaigns)
+
+ARTEFACT_KINDS = tuple(k.value for k in ArtefactKind)
+ARTEFACT_SEEN = tuple(s.value for s in Seen)
+
+
+class ArtefactRecord(Base):
+    """An artefact a finding showed (a phone, an account, a wallet, a hash), once per kind and
+    normalised value, with when it was first and last seen on any finding."""
+
+    __tablename__ = "artefacts"
+    __table_args__ = (
+        UniqueConstraint("kind", "value"),
+        CheckConstraint(_in("kind", ARTEFACT_KINDS), name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    value: Mapped[str] = mapped_column(String(1000))
+    first_seen: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    last_seen: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class FindingArtefact(Base):
+    """Which finding showed which artefact, and where (its text, bio, markup, a QR code...)."""
+
+    __tablename__ = "finding_artefacts"
+    __table_args__ = (
+        CheckConstraint(_in("seen", ARTEFACT_SEEN), name="seen"),
+        Index("ix_finding_artefacts_artefact_id", "artefact_id"),
+    )
+
+    finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id", ondelete="CASCADE"), primary_key=True)
+    artefact_id: Mapped[int] = mapped_column(ForeignKey("artefacts.id", ondelete="CASCADE"), primary_key=True)
+    seen: Mapped[str] = mapped_column(String(16), primary_key=True)
+    first_seen: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Campaign(Base):
+    """A group of findings linked by shared artefacts. Its id is stable: a merge keeps the older
+    campaign and the absorbed one stays, naming the campaign it went into and when."""
+
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id", ondelete="SET NULL"))
+    merged_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class CampaignMember(Base):
+    """A finding's campaign: at most one (the union-find's sets are disjoint)."""
+
+    __tablename__ = "campaign_members"
+    __table_args__ = (Index("ix_campaign_members_campaign_id", "campaign_id"),)
+
+    finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id", ondelete="CASCADE"), primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    joined_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

@@ -4,11 +4,13 @@ authorises every route (monitor.ui.auth), checks CSRF and origins (monitor.ui.se
 reads view models (monitor.ui.views) and writes only through monitor.store.repo.
 
 Routes (relative to the mount point):
-  GET  findings, findings/{id}, brands, brands/{brand}, sources         pages (Airflow login)
+  GET  findings, findings/{id}, campaigns, campaigns/{id}, brands,
+       brands/{brand}, sources                                         pages (Airflow login)
   POST findings/{id}/mark                                              form: mark, note, csrf
   GET  findings/{id}/evidence.html, findings/{id}/screenshot.png,
        takedowns/{id}.eml                                              downloads
-  GET  api/findings, api/findings/{id}; POST api/findings/{id}/marks    JSON (Airflow login)
+  GET  api/findings, api/findings/{id}, api/campaigns, api/campaigns/{id};
+       POST api/findings/{id}/marks                                    JSON (Airflow login)
   GET  act/{id}/{action}?t=TOKEN; POST act/{id}/{action}                owners (signed link)
 """
 
@@ -28,10 +30,11 @@ from markupsafe import Markup, escape
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from monitor.campaigns import describe
 from monitor.clock import display_time, utcnow
 from monitor.detection.domains import defang
 from monitor.settings import Settings
-from monitor.ui import charts, links, owner_text, params, views
+from monitor.ui import campaign_views, charts, links, owner_text, params, views
 from monitor.ui.auth import FINDINGS_DAG, AirflowAuth, Caller
 from monitor.ui.brands import BrandName, RegistryReader
 from monitor.ui.plain import plain_error
@@ -76,6 +79,7 @@ def _environment() -> Environment:
     env.filters["defang"] = defang
     env.filters["fref"] = params.finding_ref
     env.filters["tref"] = params.takedown_ref
+    env.filters["cref"] = describe.campaign_ref
     env.filters["brand"] = _brand_label
     env.globals["plain_error"] = plain_error
     env.globals["UI_MARKS"] = views.UI_MARKS
@@ -265,6 +269,14 @@ def _finding_id(raw: str) -> int:
         raise HTTPException(404, f"no such finding: {exc}") from None
 
 
+def _campaign_id(raw: str) -> int:
+    """A campaign's id from a path segment: C7 or 7 (404 for anything else)."""
+    try:
+        return params.reference(raw, "campaign", params.CAMPAIGN_PREFIX)
+    except params.BadParameter as exc:
+        raise HTTPException(404, f"no such campaign: {exc}") from None
+
+
 def _thumbnail_response(ui: FindingsApp, finding_id: int) -> Response:
     """The thumbnail of a finding's latest screenshot, as an image nothing else can be read as."""
     from monitor.notify.thumbnail import thumbnail
@@ -335,9 +347,10 @@ def create_app(settings: Settings | None = None, *, auth: AirflowAuth | None = N
         finding_id = _finding_id(finding_ref)
         with ui.sessions() as session:
             found = views.detail(session, finding_id)
+            campaign = campaign_views.finding_campaign(session, finding_id) if found else None
         if found is None:
             raise HTTPException(404, f"finding {params.finding_ref(finding_id)} does not exist")
-        return _headers(ui.render(request, "finding.html.j2", caller=caller, d=found,
+        return _headers(ui.render(request, "finding.html.j2", caller=caller, d=found, campaign=campaign,
                                   can_edit=ui.auth.may(caller, "PUT"), done=request.query_params.get("done", "")))
 
     @app.post("/findings/{finding_ref}/mark")
@@ -401,6 +414,33 @@ def create_app(settings: Settings | None = None, *, auth: AirflowAuth | None = N
         return _download(message.encode("utf-8"), f"takedown-{params.takedown_ref(takedown_id)}.eml",
                          "message/rfc822")
 
+    def _campaign_filter(session: Any, query: Any) -> campaign_views.CampaignFilter:
+        """The campaigns filter; a brand neither in the registry nor in the database is a 400."""
+        f = campaign_views.CampaignFilter.parse(query)
+        names = ui.brand_names(views.brand_ids(session))
+        if f.brand and f.brand not in names:
+            raise params.BadParameter("brand", f"brand={f.brand!r}: not a brand of the registry "
+                                               f"(known: {', '.join(names) or 'none'})")
+        return f
+
+    @app.get("/campaigns", response_class=HTMLResponse)
+    def campaigns_page(request: Request, caller: PageCaller):
+        with ui.sessions() as session:
+            f = _campaign_filter(session, request.query_params)
+            total, rows = campaign_views.page(session, f)
+        return _headers(ui.render(request, "campaigns.html.j2", caller=caller, f=f, total=total, rows=rows,
+                                  headline=campaign_views.headline, pages=max(1, -(-total // f.per_page))))
+
+    @app.get("/campaigns/{campaign_ref}", response_class=HTMLResponse)
+    def campaign_page(request: Request, campaign_ref: str, caller: PageCaller):
+        campaign_id = _campaign_id(campaign_ref)
+        with ui.sessions() as session:
+            found = campaign_views.detail(session, campaign_id)
+        if found is None:
+            raise HTTPException(404, f"campaign {describe.campaign_ref(campaign_id)} does not exist")
+        return _headers(ui.render(request, "campaign.html.j2", caller=caller, c=found,
+                                  line=campaign_views.line_of(found.campaign)))
+
     @app.get("/brands", response_class=HTMLResponse)
     def brands_page(request: Request, caller: PageCaller):
         return _brand(request, caller, None)
@@ -446,9 +486,33 @@ def create_app(settings: Settings | None = None, *, auth: AirflowAuth | None = N
         with ui.sessions() as session:
             found = views.detail(session, finding_id)
             raw_url = views.raw_urls(session, [finding_id]).get(finding_id)
+            campaign = campaign_views.finding_campaign(session, finding_id) if found else None
         if found is None:
             raise HTTPException(404, f"finding {params.finding_ref(finding_id)} does not exist")
-        return JSONResponse(_json_detail(found, raw_url, ui.brand_names()))
+        return JSONResponse({**_json_detail(found, raw_url, ui.brand_names()),
+                             "campaign": {"id": campaign[0], "ref": describe.campaign_ref(campaign[0]), "summary": campaign[1]}
+                             if campaign else None})
+
+    @app.get("/api/campaigns")
+    def api_campaigns(request: Request, _: ApiCaller):
+        with ui.sessions() as session:
+            f = _campaign_filter(session, request.query_params)
+            total, rows = campaign_views.page(session, f)
+        return JSONResponse({"total": total, "page": f.page, "per_page": f.per_page,
+                             "campaigns": [campaign_views.as_json(c) for c in rows]})
+
+    @app.get("/api/campaigns/{campaign_ref}")
+    def api_campaign(request: Request, campaign_ref: str, _: ApiCaller):
+        campaign_id = _campaign_id(campaign_ref)
+        with ui.sessions() as session:
+            found = campaign_views.detail(session, campaign_id)
+        if found is None:
+            raise HTTPException(404, f"campaign {describe.campaign_ref(campaign_id)} does not exist")
+        return JSONResponse({**campaign_views.as_json(found.campaign), "asked": found.asked,
+                             "summary": campaign_views.line_of(found.campaign),
+                             "requests": [{"recipient": r.recipient, "where": r.where, "findings": list(r.members)}
+                                          for r in found.requests],
+                             "unaddressed": list(found.unaddressed)})
 
     @app.post("/api/findings/{finding_ref}/marks")
     def api_mark(request: Request, finding_ref: str, body: MarkBody, caller: ApiCaller):

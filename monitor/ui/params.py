@@ -7,14 +7,16 @@ numbers are ASCII digits within bounds, dates are YYYY-MM-DD within a plausible 
 text has no NUL. A value that fails raises BadParameter naming the parameter (a 4xx, never
 a 500).
 
-Finding and takedown references are written F26 and T24 everywhere people read them; both
-that form and the bare number are accepted as input.
+Finding, takedown and campaign references are written F26, T24 and C7 everywhere people read
+them; both that form and the bare number are accepted as input.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+
+from monitor.campaigns.describe import CAMPAIGN_PREFIX
 
 MAX_ID = 2**31 - 1  # an INTEGER column on every database we support
 EARLIEST_DATE = dt.date(1990, 1, 1)
@@ -23,6 +25,7 @@ _DIGITS = re.compile(r"[0-9]{1,12}", re.ASCII)
 _DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})", re.ASCII)
 FINDING_PREFIX = "F"
 TAKEDOWN_PREFIX = "T"
+_WHAT = {FINDING_PREFIX: "finding", TAKEDOWN_PREFIX: "takedown", CAMPAIGN_PREFIX: "campaign"}
 
 
 class BadParameter(ValueError):
@@ -49,11 +52,12 @@ def whole_number(raw: str, name: str, *, low: int, high: int) -> int:
 
 
 def reference(raw: str, name: str, prefix: str) -> int:
-    """A finding (F26) or takedown (T24) reference, or its bare number; BadParameter otherwise."""
+    """A finding (F26), takedown (T24) or campaign (C7) reference, or its bare number; BadParameter
+    otherwise."""
     text = raw.strip()
     if text[:1].upper() == prefix:
         text = text[1:]
-    what = "finding" if prefix == FINDING_PREFIX else "takedown"
+    what = _WHAT[prefix]
     if not _DIGITS.fullmatch(text) or not 1 <= int(text) <= MAX_ID:
         raise BadParameter(name, f"{name}={_shown(raw)}: expected a {what} such as {prefix}26 (or 26)")
     return int(text)

@@ -212,6 +212,13 @@ def _row(finding: Finding, takedown: Takedown | None) -> FindingRow:
                       takedown.id if takedown is not None else None)
 
 
+def rows_of(session: Session, finding_ids: list[int]) -> list[FindingRow]:
+    """These findings' rows, by id (a campaign's members)."""
+    findings = list(session.scalars(select(Finding).where(Finding.id.in_(finding_ids)).order_by(Finding.id)))
+    takedowns = _latest_takedowns(session, [x.id for x in findings])
+    return [_row(x, takedowns.get(x.id)) for x in findings]
+
+
 def find(session: Session, f: FindingFilter) -> FindingPage:
     total = session.scalar(_filtered(select(func.count(Finding.id)), f)) or 0
     column = SORTS[f.sort]

@@ -21,7 +21,8 @@ from tests.ui.test_routes import ORIGIN, csrf_of, first_id, login
 pytestmark = pytest.mark.airflow
 
 # Every parameter of every route: (method, path template, query names, form names, header names).
-# {f}: a finding, {t}: a takedown, {b}: a brand, {a}: an owner action; FUZZ replaces one of them.
+# {f}: a finding, {t}: a takedown, {b}: a brand, {a}: an owner action, {c}: a campaign; FUZZ
+# replaces one of them.
 PARAMETERS = [
     ("GET", "/findings", ("brand", "status", "tier", "source", "from", "to", "q", "sort", "order", "page",
                           "per_page"), (), ()),
@@ -38,6 +39,10 @@ PARAMETERS = [
                               "per_page"), (), ()),
     ("GET", "/api/findings/{f}", (), (), ()),
     ("POST", "/api/findings/{f}/marks", (), (), ("x-csrf-token",)),
+    ("GET", "/campaigns", ("brand", "page", "per_page"), (), ()),
+    ("GET", "/campaigns/{c}", (), (), ()),
+    ("GET", "/api/campaigns", ("brand", "page", "per_page"), (), ()),
+    ("GET", "/api/campaigns/{c}", (), (), ()),
     ("GET", "/act/{f}/{a}", ("t",), (), ()),
     ("GET", "/act/{f}/{a}/thumbnail.png", ("t",), (), ()),
     ("POST", "/act/{f}/{a}", (), ("t", "note"), ()),
@@ -51,7 +56,7 @@ HOSTILE = st.one_of(st.sampled_from(NAMED), st.text(st.characters(blacklist_cate
 def requests_for(template: tuple, value: str, slot: str, known: dict[str, str]) -> tuple[str, str, dict]:
     """One request of a route with `value` in parameter `slot` (the others valid)."""
     method, path, query, form, headers = template
-    segments = {k: urllib.parse.quote(value if slot == k else known[k], safe="") for k in ("f", "t", "b", "a")}
+    segments = {k: urllib.parse.quote(value if slot == k else known[k], safe="") for k in ("f", "t", "b", "a", "c")}
     url = "/monitor" + path.format(**segments)
     kwargs: dict = {}
     if query:
@@ -74,7 +79,7 @@ def requests_for(template: tuple, value: str, slot: str, known: dict[str, str]) 
 
 def slots(template: tuple) -> list[str]:
     method, path, query, form, headers = template
-    return [k for k in "ftba" if "{" + k + "}" in path] + list(query) + list(form) + list(headers)
+    return [k for k in "ftbac" if "{" + k + "}" in path] + list(query) + list(form) + list(headers)
 
 
 @pytest.fixture
@@ -82,7 +87,8 @@ def admin(client, tokens, ui_settings):
     finding_id = first_id(ui_settings)
     login(client, tokens, "admin")
     csrf = csrf_of(client.get(f"/monitor/findings/{finding_id}").text)
-    return client, {"f": str(finding_id), "t": "1", "b": "laopost", "a": "confirmed", "csrf": csrf, "t_token": ""}
+    return client, {"f": str(finding_id), "t": "1", "b": "laopost", "a": "confirmed", "c": "1", "csrf": csrf,
+                    "t_token": ""}
 
 
 def test_the_named_cases_of_the_report_are_4xx(admin):
@@ -158,7 +164,7 @@ def live_admin(live):
             finding_id = session.scalars(select(Finding.id).order_by(Finding.id)).first()
         page = http.get(f"/monitor/findings/{finding_id}").text
         csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page).group(1)
-        yield http, {"f": str(finding_id), "t": "1", "b": "laopost", "a": "confirmed", "csrf": csrf}
+        yield http, {"f": str(finding_id), "t": "1", "b": "laopost", "a": "confirmed", "c": "1", "csrf": csrf}
 
 
 def _origin(live) -> dict[str, str]:

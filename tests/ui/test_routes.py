@@ -56,11 +56,14 @@ ROUTES = [
     ("GET", "/findings/{finding_ref}/thumbnail.png"),
     ("GET", "/takedowns/{takedown_ref}.eml"), ("GET", "/brands"), ("GET", "/brands/{brand_id}"), ("GET", "/sources"),
     ("GET", "/api/findings"), ("GET", "/api/findings/{finding_ref}"), ("POST", "/api/findings/{finding_ref}/marks"),
+    ("GET", "/campaigns"), ("GET", "/campaigns/{campaign_ref}"), ("GET", "/api/campaigns"),
+    ("GET", "/api/campaigns/{campaign_ref}"),
 ]
 
 
 def routes(finding_id: int, takedown_id: int) -> list[tuple[str, str]]:
-    return [(method, "/monitor" + path.format(finding_ref=finding_id, takedown_ref=takedown_id, brand_id="laopost"))
+    return [(method, "/monitor" + path.format(finding_ref=finding_id, takedown_ref=takedown_id, brand_id="laopost",
+                                              campaign_ref="C1"))
             for method, path in ROUTES]
 
 
