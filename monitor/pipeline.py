@@ -7,6 +7,7 @@ plan -> collect (per brand and source) -> score -> store -> alert -> summary.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
@@ -380,6 +381,7 @@ def alert(settings: Settings, params: dict[str, Any], run: RunInfo, *, smtp_url:
     from monitor.detection.rules import load_rules
     from monitor.notify.mailer import make_transport
     from monitor.notify.outbox import queue_digests, send_pending
+    from monitor.takedown.campaign import drafts_for_findings
 
     brands = requested_brands(settings, params)
     rules = load_rules(settings.rules_file)
@@ -403,6 +405,7 @@ def alert(settings: Settings, params: dict[str, Any], run: RunInfo, *, smtp_url:
     now = utcnow()
     queued = queue_digests(factory, brands, min_score=int(min_score), mail_from=settings.mail_from, now=now,
                            action_links=owner_action_links(settings, now),
+                           campaign_drafts=functools.partial(drafts_for_findings, mail_from=settings.mail_from, now=now),
                            window=window, run_id=run.run_id, recipients=settings.alert_recipients_override,
                            drafts_max_bytes=settings.max_email_bytes, max_bytes=settings.max_email_bytes,
                            produced_by=run.dag_id)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from monitor.campaigns.store import campaign_lines
 from monitor.notify.digest import DigestItem, DigestPart, build_digest, digest_dedup_key, fit_digest
 from monitor.notify.mailer import SendError, Transport
-from monitor.notify.owners import DraftSummary, build_drafts_email
+from monitor.notify.owners import CampaignDraft, DraftSummary, build_drafts_email
 from monitor.registry import Brand
 from monitor.store.db import as_utc
 from monitor.store.models import Alert, Finding, Takedown
@@ -66,6 +66,7 @@ def draft_summary(takedown: Takedown, actions: tuple[tuple[str, str], ...] = ())
 def _drafts_alert(session: Session, brand: Brand, *, mail_from: str, now: dt.datetime, run_id: str | None,
                   recipients: tuple[str, ...], max_bytes: int,
                   action_links: Callable[[Brand, int, bool], tuple[tuple[str, str], ...]] | None = None,
+                  campaign_drafts: Callable[[Session, list[int]], list[CampaignDraft]] | None = None,
                   ) -> tuple[Alert | None, list[Takedown]]:
     """The email carrying the brand's takedown drafts not yet delivered (None when there are
     none), up to max_bytes of drafts (the rest wait for the next run: mail servers refuse
@@ -80,8 +81,9 @@ def _drafts_alert(session: Session, brand: Brand, *, mail_from: str, now: dt.dat
         return None, []
     drafts = [draft_summary(t, action_links(brand, t.finding_id, True) if action_links else ()) for t in takedowns]
     dedup_key = digest_dedup_key(brand.id, [t.id for t in takedowns], now, kind="takedowns")
+    campaigns = tuple(campaign_drafts(session, [t.finding_id for t in takedowns])) if campaign_drafts else ()
     message = build_drafts_email(brand, drafts, mail_from=mail_from, dedup_key=dedup_key, now=now,
-                                 recipients=recipients)
+                                 recipients=recipients, campaigns=campaigns)
     return new_alert(message, dedup_key, "takedowns", brand, recipients, now, run_id), takedowns
 
 
@@ -98,6 +100,7 @@ def queue_digest(session: Session, brand: Brand, *, min_score: int, mail_from: s
                  drafts_max_bytes: int = 10_000_000, max_bytes: int | None = None,
                  produced_by: str | None = None,
                  action_links: Callable[[Brand, int, bool], tuple[tuple[str, str], ...]] | None = None,
+                 campaign_drafts: Callable[[Session, list[int]], list[CampaignDraft]] | None = None,
                  ) -> QueuedDigest | None:
     """Queue one digest of the brand's new findings (if any) and mark them alerted, and one
     email with its new takedown drafts (if any) and mark them delivered, in the caller's
@@ -111,7 +114,8 @@ def queue_digest(session: Session, brand: Brand, *, min_score: int, mail_from: s
     budget = max_bytes if max_bytes is not None else drafts_max_bytes
     findings = claim_new_findings(session, brand.id, min_score=min_score)
     drafts_alert, takedowns = _drafts_alert(session, brand, mail_from=mail_from, now=now, run_id=run_id,
-                                            recipients=recipients, max_bytes=budget, action_links=action_links)
+                                            recipients=recipients, max_bytes=budget, action_links=action_links,
+                                            campaign_drafts=campaign_drafts)
     if not findings and drafts_alert is None:
         return None
     parts: list[Alert] = []

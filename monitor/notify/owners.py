@@ -29,6 +29,22 @@ class DraftSummary:
         return self.message, f"takedown-T{self.takedown_id}.eml"
 
 
+@dataclass(frozen=True)
+class CampaignDraft:
+    """A campaign's request to one recipient (monitor.takedown.campaign), sent with the drafts
+    of its members: one report of the whole ring for the abuse desk."""
+
+    ref: str  # C7
+    recipient: str  # who it is addressed to, as the members' drafts name them
+    findings: tuple[int, ...]  # the live members it lists
+    message: bytes  # the draft, as an email message
+    number: int = 1  # its place among the campaign's requests (the attachment's name)
+
+    @property
+    def attachment(self) -> tuple[bytes, str]:
+        return self.message, f"campaign-{self.ref}-{self.number}.eml"
+
+
 def drafts_subject(brand: Brand, count: int) -> str:
     noun = "takedown draft" if count == 1 else "takedown drafts"
     return header_text(f"[impersonation-monitor] {brand.name}: {count} {noun} to review")
@@ -44,17 +60,23 @@ def _draft_views(drafts: list[DraftSummary]) -> list[dict[str, Any]]:
 
 
 def build_drafts_email(brand: Brand, drafts: list[DraftSummary], *, mail_from: str, dedup_key: str,
-                       now: dt.datetime, recipients: tuple[str, ...] = ()) -> EmailMessage:
-    """One email to the brand's owners with every draft of this run attached."""
+                       now: dt.datetime, recipients: tuple[str, ...] = (),
+                       campaigns: tuple[CampaignDraft, ...] = ()) -> EmailMessage:
+    """One email to the brand's owners with every draft of this run attached, and the
+    requests of the campaigns these drafts' findings belong to (one per recipient, the ring's
+    members together)."""
     subject = drafts_subject(brand, len(drafts))
     intro = (f"{len(drafts)} takedown request{'s are' if len(drafts) != 1 else ' is'} drafted for "
              f"{brand.name}, addressed to the party that can take each one down, with the evidence "
              f"captured when the draft was made.")
     context = {"title": subject.removeprefix("[impersonation-monitor] "), "intro": intro,
-               "drafts": _draft_views(drafts)}
+               "drafts": _draft_views(drafts),
+               "campaigns": [{"ref": c.ref, "recipient": c.recipient, "findings": ", ".join(f"F{f}" for f in c.findings),
+                              "count": len(c.findings), "file": c.attachment[1]} for c in campaigns]}
     text, html = render_pair("drafts", context)
     return owner_message(brand, subject=subject, text=text, html=html, mail_from=mail_from, dedup_key=dedup_key,
-                         now=now, recipients=recipients, attachments=[d.attachment for d in drafts])
+                         now=now, recipients=recipients,
+                         attachments=[d.attachment for d in drafts] + [c.attachment for c in campaigns])
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from monitor.campaigns.describe import campaign_ref, shown
 from monitor.clock import display_time
 from monitor.notify.message import body_text, header_text, message_id_for, set_addresses
+from monitor.notify.owners import CampaignDraft
 from monitor.store.db import as_utc
 
 # A member an abuse desk can still act on: neither dismissed nor gone.
@@ -184,3 +185,21 @@ def plan_requests(session: Session, campaign_id: int) -> tuple[list[CampaignRequ
     shared = [(a.kind.value, a.value, a.findings) for a in view.shared]
     requests, unaddressed = group(view.id, members, shared)
     return requests, unaddressed, shared
+
+
+def drafts_for_findings(session: Session, finding_ids: list[int], *, mail_from: str,
+                        now: dt.datetime) -> list[CampaignDraft]:
+    """For the owners' drafts email: the requests of the campaigns these findings belong to
+    that list one of them and at least one other live member (a request of one member is that
+    member's own draft; the ring's other requests go to the owners of the brands they list)."""
+    from monitor.campaigns.store import campaign_of
+
+    mine, out = set(finding_ids), []
+    for campaign_id in sorted(set(campaign_of(session, finding_ids).values())):
+        requests, _ = campaign_requests(session, campaign_id, mail_from=mail_from, now=now)
+        shared = [(r, m) for r, m in requests
+                  if len(r.members) >= 2 and mine & {member.finding_id for member in r.members}]
+        for number, (request, message) in enumerate(shared, 1):
+            out.append(CampaignDraft(campaign_ref(campaign_id), request.recipient.name,
+                                     tuple(m.finding_id for m in request.members), message.as_bytes(), number))
+    return out
