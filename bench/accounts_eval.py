@@ -33,7 +33,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from monitor.detection.models import FLAGGED_VERDICTS  # noqa: E402
+from monitor.detection.models import FLAGGED_VERDICTS
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / "data"

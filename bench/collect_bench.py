@@ -54,10 +54,10 @@ def make_list(path: Path, count: int) -> int:
 
 
 class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, *args):  # noqa: ANN002
+    def log_message(self, *args):
         pass
 
-    def guess_type(self, path):  # noqa: ANN001,ANN201
+    def guess_type(self, path):
         return "text/plain"
 
 

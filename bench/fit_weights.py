@@ -38,7 +38,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import realdata  # noqa: E402
+from bench import realdata
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "monitor" / "detection" / "data" / "verdict_weights.json"

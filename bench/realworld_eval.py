@@ -28,8 +28,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import realdata  # noqa: E402
-from monitor.detection.models import FLAGGED_VERDICTS  # noqa: E402
+from bench import realdata
+from monitor.detection.models import FLAGGED_VERDICTS
 
 ROOT = Path(__file__).resolve().parent.parent
 FLAGS = FLAGGED_VERDICTS

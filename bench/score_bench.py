@@ -33,8 +33,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import stream_bench  # noqa: E402 - the bench folder is no package on the path
-from stream_bench import make_input  # noqa: E402
+import stream_bench  # the bench folder is no package on the path
+from stream_bench import make_input
 
 ROOT = Path(__file__).resolve().parent.parent
 

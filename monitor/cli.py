@@ -372,7 +372,7 @@ def _retry_alerts(args: argparse.Namespace) -> int:
     return 0 if not report.failed and not report.dead else 1
 
 
-def _reference_type(prefix: str):  # noqa: ANN202 - an argparse type
+def _reference_type(prefix: str):  # an argparse type
     """F26 or 26 (findings), T24 or 24 (takedowns), C7 or 7 (campaigns): the id people read, or its number."""
     from monitor.ui.params import BadParameter, reference
 

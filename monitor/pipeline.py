@@ -250,7 +250,7 @@ def score(settings: Settings, collected: Collected) -> Scored:
     for raw in collected.candidates:
         try:
             flagged_item, official = _score_one(raw, collected, scorer, enricher, shared)
-        except Exception as exc:  # noqa: BLE001 - one odd record must not lose the batch
+        except Exception as exc:  # one odd record must not lose the batch
             log.exception("could not score %r", raw.get("id"))
             broken.append(f"{raw.get('id')!r}: {type(exc).__name__}: {exc}")
             continue
@@ -342,7 +342,7 @@ def link_campaigns(settings: Settings, finding_ids: list[int]) -> None:
         with factory_for(settings.database_url)() as session:
             report = refresh(session, finding_ids, exclude=registry_artefacts(_registry(settings)), now=utcnow())
             session.commit()
-    except Exception:  # noqa: BLE001 - campaigns are an addition; the findings are stored already
+    except Exception:  # campaigns are an addition; the findings are stored already
         log.exception("campaign linking of %d findings failed", len(finding_ids))
         return
     if report.joined or report.merged:
@@ -422,7 +422,7 @@ def alert(settings: Settings, params: dict[str, Any], run: RunInfo, *, smtp_url:
     return report
 
 
-def owner_action_links(settings: Settings, now: dt.datetime):  # noqa: ANN201 - a callable or None
+def owner_action_links(settings: Settings, now: dt.datetime):  # a callable or None
     """The owners' one-click links of a digest item, signed for the people the digest goes to
     (its To: the override in staging, else the brand's owners; the mark records them as who
     acted). None without MONITOR_PUBLIC_URL or MONITOR_SECRET_KEY: the digest says whom to ask."""

@@ -136,7 +136,7 @@ class SmtpSink:
     def url(self) -> str:
         return f"smtp://127.0.0.1:{self.port}"
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd hook name
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd hook name
         if self.refuse:
             return self.refuse
         self.messages.append({"from": envelope.mail_from, "to": list(envelope.rcpt_tos),

@@ -150,7 +150,7 @@ def test_a_collection_killed_mid_way_is_marked_abandoned_by_the_next_run(tmp_pat
     release = threading.Event()
 
     class Hanging(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 - http.server's hook name
+        def do_GET(self):  # http.server's hook name
             release.wait(30)  # answers nothing until the test ends
 
         def log_message(self, *args):

@@ -38,7 +38,7 @@ def list_url(template: str, day: dt.date) -> str:
     return template.replace("{date}", day.isoformat()).replace("{date_b64}", b64)
 
 
-def _bounded_lines(stream) -> Iterator[bytes]:  # noqa: ANN001 - a binary file object
+def _bounded_lines(stream) -> Iterator[bytes]:  # a binary file object
     """Lines of at most MAX_LINE bytes, at most MAX_UNZIPPED_BYTES and MAX_LINES in all, and no
     long runs of blank lines: a small zip that unpacks to hundreds of MB of newlines fails in
     seconds instead of being read for minutes."""
@@ -129,7 +129,7 @@ class NrdCollector:
         return parse_list(raw, self.resembles)
 
 
-def collect_and_score(collector: NrdCollector, query: Query, window: Window, scorer) -> Iterator[tuple[Candidate, Score]]:  # noqa: ANN001
+def collect_and_score(collector: NrdCollector, query: Query, window: Window, scorer) -> Iterator[tuple[Candidate, Score]]:
     """Collect, filter and score as the list is read, one name in memory at a time: the
     list is downloaded to a file, each line passes the scorer's own prefilter
     (``Scorer.might_resemble``, which passes whatever ``score`` would flag) and what passes

@@ -322,7 +322,7 @@ class LocalCtServer:
             def log_message(self, *args: Any) -> None:
                 pass
 
-            def do_GET(self) -> None:  # noqa: N802 - http.server naming
+            def do_GET(self) -> None:  # http.server naming
                 outer.requests.append(self.path)
                 status, ctype, body, headers = outer.respond(self.path)
                 self.send_response(status)

@@ -58,7 +58,7 @@ class DemoDns:
                 continue
             try:
                 self.sock.sendto(self._answer(wire), client)
-            except Exception:  # a malformed query must not stop the server
+            except Exception:  # noqa: BLE001 - a malformed query must not stop the server
                 continue
 
     def __enter__(self) -> DemoDns:

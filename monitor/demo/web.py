@@ -145,7 +145,7 @@ class DemoWeb:
             def log_message(self, *args: Any) -> None:  # keep the demo's output readable
                 pass
 
-            def do_GET(self) -> None:  # noqa: N802 - http.server naming
+            def do_GET(self) -> None:  # http.server naming
                 demo.requests.append(self.path)
                 host = (self.headers.get("Host") or "").split(":")[0].lower()
                 status, content_type, body = demo.respond(host, self.path)

@@ -74,7 +74,7 @@ def _default_signals() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
-def _init_worker(registry, rules) -> None:  # noqa: ANN001 - pickled models
+def _init_worker(registry, rules) -> None:  # pickled models
     global _worker_scorer
     _default_signals()
     _worker_scorer = Scorer(registry, rules)
@@ -106,7 +106,7 @@ def _chunks(lines: Iterable[str], size: int) -> Iterator[tuple[int, list[str]]]:
         yield start, chunk
 
 
-def score_chunks_parallel(registry, rules, lines: Iterable[str], jobs: int,  # noqa: ANN001
+def score_chunks_parallel(registry, rules, lines: Iterable[str], jobs: int,
                           chunk_size: int = 2000) -> Iterator[tuple[str, int]]:
     """(output text of a chunk, each line ended by LF; its invalid lines), in input order."""
     import gc

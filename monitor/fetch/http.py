@@ -433,7 +433,7 @@ class Fetcher:
             if isinstance(exc, InvalidIPAddress):
                 raise FetchError(f"{_shown(url)}: forbidden address {exc}") from None
             raise FetchError(f"{_shown(url)}: {type(exc).__name__}: {str(exc)}") from None
-        except Exception as exc:  # urllib3 protocol errors raised while streaming the body
+        except Exception as exc:  # noqa: BLE001 - urllib3 protocol errors raised while streaming the body
             if timed_out.is_set():
                 raise DeadlineExceeded(f"{_shown(url)}: no complete response within {deadline:.0f}s") from None
             raise FetchError(f"{_shown(url)}: incomplete response: {type(exc).__name__}: {exc}") from None

@@ -146,7 +146,7 @@ def draft_for_brands(settings: Settings, factory: sessionmaker[Session], brands:
         for finding, round_ in findings:
             try:
                 takedown_id = drafter.draft(brand, finding, round_=round_)
-            except Exception as exc:  # noqa: BLE001 - one bad page must not lose the other drafts
+            except Exception as exc:  # one bad page must not lose the other drafts
                 log.exception("takedown draft for finding %s failed", finding.id)
                 report.failed.append((finding.id, f"{type(exc).__name__}: {exc}"))
                 continue

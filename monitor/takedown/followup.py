@@ -213,7 +213,7 @@ def act(settings: Settings, checks: list[Check], *, smtp_url: str | None, run_id
                 session.expunge(finding)
             try:
                 new_id = drafter.draft(registry.brand(event.brand_id), finding, round_=event.round + 1)
-            except Exception:  # noqa: BLE001 - the relaunch is still alerted, without a draft
+            except Exception:  # the relaunch is still alerted, without a draft
                 log.exception("new draft for relaunched finding %s failed", event.finding_id)
                 new_id = None
             if new_id is None:  # drafted by an earlier, interrupted run

@@ -49,7 +49,7 @@ CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-acti
        "frame-ancestors 'self'; base-uri 'none'")
 
 
-class LoginRequired(Exception):  # noqa: N818 - a control-flow signal, not an error
+class LoginRequired(Exception):  # a control-flow signal, not an error
     def __init__(self, url: str):
         self.url = url
 
@@ -123,7 +123,7 @@ class FindingsApp:
         """The registry's brands by id (names, Lao names); slugs alone if it cannot be read."""
         try:
             return self.brands.names(extra_ids)
-        except Exception:  # noqa: BLE001 - a page must still show, with slugs
+        except Exception:  # a page must still show, with slugs
             log.exception("cannot read the brand registry %s", self.settings.brands_file)
             return {b: BrandName(b, b, None) for b in extra_ids}
 
@@ -544,7 +544,7 @@ def create_app(settings: Settings | None = None, *, auth: AirflowAuth | None = N
             return grant  # no such finding: the page says so
         try:
             owners = ui.brands.owners_of(brand_id)
-        except Exception:  # noqa: BLE001 - a registry that cannot be read now: refuse, say so
+        except Exception:  # a registry that cannot be read now: refuse, say so
             log.exception("cannot read the brand registry to check an owner's link")
             raise links.LinkError("unavailable", "This link cannot be checked right now. Nothing was changed; "
                                                  "please try again later.") from None

@@ -15,7 +15,7 @@ from monitor.collectors import nrd
 from monitor.collectors.base import LayoutChanged
 
 
-def _zip(payload_writer) -> bytes:  # noqa: ANN001 - writes into the archive member
+def _zip(payload_writer) -> bytes:  # writes into the archive member
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive, \
             archive.open("nrd.txt", "w", force_zip64=True) as member:

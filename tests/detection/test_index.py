@@ -27,7 +27,7 @@ def _index(texts: list[str], inside_min_length: int = 0) -> tuple[KeyIndex, list
     return index, keys
 
 
-def brute_force(keys: list[Key], allowed, text: str,  # noqa: ANN001
+def brute_force(keys: list[Key], allowed, text: str,
                 inside_min_length: int = 0) -> dict[str, set]:
     """The reference the index is tested against: every key, every window, OSA distance
     (inside longer text, only the key's forms at least ``inside_min_length`` long)."""

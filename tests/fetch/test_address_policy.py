@@ -183,7 +183,7 @@ def test_robots_txt_is_fetched_for_an_ipv6_literal_host(robots, allowed):
     requests_seen: list[str] = []
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 - http.server's hook name
+        def do_GET(self):  # http.server's hook name
             requests_seen.append(self.path)
             body = robots.encode() if self.path == "/robots.txt" else b"<title>page</title>"
             self.send_response(200)

@@ -83,7 +83,7 @@ def filter_entries(entries: Iterable[LeafEntry], resembles: Callable[[str], bool
     return found, names
 
 
-def read_log(log: CtLog, reader: LogReader, factory, resembles: Callable[[str], bool], sink: Sink, *,  # noqa: ANN001
+def read_log(log: CtLog, reader: LogReader, factory, resembles: Callable[[str], bool], sink: Sink, *,
              backlog: int = 0, max_entries: int = 100_000, budget_seconds: float = 300.0,
              batch_entries: int = BATCH_ENTRIES, clock: Callable[[], float] = time.monotonic) -> LogRead:
     started = clock()
@@ -154,7 +154,7 @@ def read_log(log: CtLog, reader: LogReader, factory, resembles: Callable[[str], 
     return result
 
 
-def _failed(result: LogRead, factory, error: str) -> LogRead:  # noqa: ANN001
+def _failed(result: LogRead, factory, error: str) -> LogRead:
     result.status, result.error = "failed", error
     with factory() as session:
         record_error(session, result.log_id, error, utcnow())

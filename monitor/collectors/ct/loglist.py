@@ -119,7 +119,7 @@ def parse_log_list(raw: bytes, now: dt.datetime) -> list[CtLog]:
     return list(logs.values())
 
 
-def load_log_list(url: str, fetcher, cache_dir: Path, *, now: dt.datetime | None = None) -> list[CtLog]:  # noqa: ANN001 - a Fetcher
+def load_log_list(url: str, fetcher, cache_dir: Path, *, now: dt.datetime | None = None) -> list[CtLog]:  # a Fetcher
     """The logs of the list at url, downloaded at most once a day (a cached copy is used when
     the download fails; none and a failed download raise FetchError)."""
     from monitor.fetch.http import FetchError
