@@ -36,15 +36,17 @@ class Evidence:
     html: bytes | None = None
     screenshot: bytes | None = None
     images: tuple[bytes, ...] = field(default_factory=tuple)  # fetched page images, if any
+    favicon: bytes | None = None  # the fetched favicon, when the page does not carry it inline
 
     @classmethod
-    def from_candidate(cls, candidate: dict, *, html: bytes | None = None, screenshot: bytes | None = None) -> Evidence:
+    def from_candidate(cls, candidate: dict, *, html: bytes | None = None, screenshot: bytes | None = None,
+                       favicon: bytes | None = None, images: tuple[bytes, ...] = ()) -> Evidence:
         def text(name: str) -> str | None:
             value = candidate.get(name)
             return value if isinstance(value, str) else None
 
         return cls(url=text("url"), name=text("name"), bio=text("bio"), title=text("title"), text=text("text"),
-                   html=html, screenshot=screenshot)
+                   html=html, screenshot=screenshot, favicon=favicon, images=images)
 
 
 def _phone_forms(found: list[Artefact]) -> frozenset[str]:
@@ -94,6 +96,7 @@ def extract(evidence: Evidence, *, exclude: frozenset[Artefact] = frozenset()) -
     """Everything the finding shows, each artefact once per place, less `exclude` (the brands'
     own identities)."""
     out: list[Found] = []
+    favicon = evidence.favicon
     for seen, texts in ((Seen.TEXT, (evidence.url, evidence.title, evidence.text)),
                         (Seen.PROFILE, (evidence.name, evidence.bio))):
         joined = "\n".join(t for t in texts if t)
@@ -104,11 +107,12 @@ def extract(evidence: Evidence, *, exclude: frozenset[Artefact] = frozenset()) -
         out.extend(Found(a, Seen.HTML) for a in trackers(raw))
         if markup.structure:
             out.append(Found(markup.structure, Seen.HTML))
-        if markup.favicon_bytes:
-            out.append(Found(favicon_sha256(markup.favicon_bytes), Seen.IMAGE))
-            out.extend(image_artefacts(markup.favicon_bytes, ArtefactKind.FAVICON_PHASH))
+        favicon = markup.favicon_bytes or favicon  # inline, else the one fetched from its URL
         for image in markup.inline_images:
             out.extend(image_artefacts(image, ArtefactKind.IMAGE_PHASH))
+    if favicon:
+        out.append(Found(favicon_sha256(favicon), Seen.IMAGE))
+        out.extend(image_artefacts(favicon, ArtefactKind.FAVICON_PHASH))
     for image in evidence.images:
         out.extend(image_artefacts(image, ArtefactKind.IMAGE_PHASH))
     if evidence.screenshot:

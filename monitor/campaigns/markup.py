@@ -1,6 +1,6 @@
 """What a saved page's markup says besides its text: the shape of its template (a structure
 hash), its favicon and the images it carries inline (data: URIs). Pure; images behind URLs are
-named, not fetched.
+named here and fetched with the page when a draft saves it (monitor.takedown.page_images).
 
 The structure hash is over the set of distinct tag paths (html/body/div.header/a...), not their
 sequence: two pages of one template with ten and with twelve articles have the same set, and a

@@ -17,7 +17,15 @@ from monitor.campaigns.extract import Evidence, extract
 from monitor.campaigns.images import hamming
 from monitor.campaigns.linking import link
 from monitor.store.db import as_utc
-from monitor.store.models import ArtefactRecord, Campaign, CampaignMember, Finding, FindingArtefact, Takedown
+from monitor.store.models import (
+    ArtefactRecord,
+    Campaign,
+    CampaignMember,
+    EvidenceImage,
+    Finding,
+    FindingArtefact,
+    Takedown,
+)
 from monitor.store.repo import insert_for
 
 log = logging.getLogger(__name__)
@@ -149,11 +157,18 @@ def link_findings(session: Session, finding_ids: Sequence[int], now: dt.datetime
 
 
 def evidence_of(session: Session, finding: Finding) -> Evidence:
-    """The finding's candidate and its latest saved page and screenshot (from a takedown draft)."""
-    latest = session.execute(select(Takedown.html, Takedown.screenshot).where(Takedown.finding_id == finding.id)
+    """The finding's candidate and its latest saved page, screenshot and the pictures the page
+    points at (from a takedown draft)."""
+    latest = session.execute(select(Takedown.id, Takedown.html, Takedown.screenshot)
+                             .where(Takedown.finding_id == finding.id)
                              .order_by(Takedown.round.desc(), Takedown.id.desc()).limit(1)).first()
-    html, screenshot = (latest[0], latest[1]) if latest else (None, None)
-    return Evidence.from_candidate(finding.candidate or {}, html=html, screenshot=screenshot)
+    if latest is None:
+        return Evidence.from_candidate(finding.candidate or {})
+    pictures = session.execute(select(EvidenceImage.role, EvidenceImage.data)
+                               .where(EvidenceImage.takedown_id == latest.id).order_by(EvidenceImage.id)).all()
+    favicon = next((data for role, data in pictures if role == "favicon"), None)
+    return Evidence.from_candidate(finding.candidate or {}, html=latest.html, screenshot=latest.screenshot,
+                                   favicon=favicon, images=tuple(data for role, data in pictures if role == "image"))
 
 
 # Linking reads the campaigns of earlier findings and then writes: two workers doing it at once

@@ -360,3 +360,24 @@ class CampaignMember(Base):
     finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id", ondelete="CASCADE"), primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
     joined_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+EVIDENCE_IMAGE_ROLES = ("favicon", "image")
+
+
+class EvidenceImage(Base):
+    """A picture the saved page points at (its favicon, its images), fetched with the page when
+    a takedown is drafted: what campaigns compare (monitor.campaigns.extract)."""
+
+    __tablename__ = "evidence_images"
+    __table_args__ = (
+        CheckConstraint(_in("role", EVIDENCE_IMAGE_ROLES), name="role"),
+        Index("ix_evidence_images_takedown_id", "takedown_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    takedown_id: Mapped[int] = mapped_column(ForeignKey("takedowns.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(16))
+    url: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary)

@@ -19,7 +19,7 @@ from monitor.fetch.http import Fetcher
 from monitor.registry import Brand
 from monitor.settings import Settings
 from monitor.store.db import as_utc
-from monitor.store.models import Finding, Takedown
+from monitor.store.models import EvidenceImage, Finding, Takedown
 from monitor.store.repo import insert_for
 from monitor.takedown import screenshot
 from monitor.takedown.channels import AbuseDirectory, Route, load_channels_for, route
@@ -114,6 +114,10 @@ class Drafter:
             statement = insert(Takedown).values(**values).on_conflict_do_nothing(
                 index_elements=[Takedown.finding_id, Takedown.round]).returning(Takedown.id)
             takedown_id = session.execute(statement).scalar()
+            if takedown_id is not None and evidence.images:
+                session.execute(insert(EvidenceImage), [
+                    {"takedown_id": takedown_id, "role": image.role, "url": image.url, "sha256": image.sha256,
+                     "data": image.data} for image in evidence.images])
             session.commit()
         return takedown_id
 

@@ -1,5 +1,6 @@
 """Evidence for a takedown request: the page as it was when the draft was made (title, final
-URL, HTTP status, the address it came from, its HTML and that HTML's SHA-256). Captured
+URL, HTTP status, the address it came from, its HTML and that HTML's SHA-256, the favicon and
+first images it points at). Captured
 once and kept; a page that cannot be fetched is evidence too (the error is kept and the
 draft says so)."""
 
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 
 from monitor.detection.pages import parse_page
 from monitor.fetch.http import HTML_TYPES, Fetcher, FetchError
+from monitor.takedown.page_images import PageImage, fetch_page_images
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,7 @@ class Evidence:
     screenshot_sha256: str | None = None
     screenshot_error: str | None = None
     screenshot_refused: tuple[str, ...] = ()  # requests of the page the browser was not allowed to make
+    images: tuple[PageImage, ...] = ()  # the favicon and first images the page points at
 
 
 def sha256_hex(data: bytes) -> str:
@@ -46,7 +49,8 @@ def capture(fetcher: Fetcher, url: str, *, max_bytes: int, now: dt.datetime) -> 
         return Evidence(url, now, status=exc.status, error=str(exc))
     info = parse_page(result.body, result.url)
     return Evidence(url, now, final_url=result.url, status=result.status, title=info.title, ip=result.ip,
-                    html=result.body, sha256=sha256_hex(result.body))
+                    html=result.body, sha256=sha256_hex(result.body),
+                    images=fetch_page_images(fetcher, result.body, result.url))
 
 
 def plain_problem(error: str, status: int | None) -> str:

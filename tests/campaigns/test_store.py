@@ -143,3 +143,36 @@ def test_unrelated_pages_on_one_template_stay_apart(session_factory):
             .join(FindingArtefact, FindingArtefact.artefact_id == ArtefactRecord.id)
             .where(FindingArtefact.finding_id.in_(ids)).group_by(ArtefactRecord.kind)).all()
         assert {(k, n) for k, n in shared} >= {("html_structure", 3), ("favicon_sha256", 3)}
+
+
+def test_a_favicon_and_images_fetched_with_the_page_are_read_from_the_store(session_factory):
+    """Two pages of one ring, whose favicon and QR picture are behind URLs (saved as evidence
+    images with their drafts): the payment QR code links them; the favicon is recorded too."""
+    import io
+
+    from PIL import Image
+
+    from monitor.store.models import ArtefactRecord, EvidenceImage, FindingArtefact, Takedown
+    from tests.campaigns.samples import payment_code, qr_png
+
+    icon = io.BytesIO()
+    Image.new("RGB", (16, 16), "purple").save(icon, "PNG")
+    with session_factory() as session:
+        ids = []
+        for n in range(2):
+            finding_id = _store(session, "laopost", f"parcel-fee{n}.example", "Pay the customs fee")
+            takedown = Takedown(finding_id=finding_id, brand_id="laopost", addressing={}, gaps=[], subject="s",
+                                message_id=f"m{n}", message="", html=b"<html><body>fee</body></html>",
+                                captured_at=T0, drafted_at=T0)
+            session.add(takedown)
+            session.flush()
+            for role, data in (("favicon", icon.getvalue()), ("image", qr_png(payment_code(amount=f"{n + 1}0000")))):
+                session.add(EvidenceImage(takedown_id=takedown.id, role=role, url=f"https://x/{role}", sha256="0" * 64,
+                                          data=data))
+            ids.append(finding_id)
+        session.flush()
+        report = refresh(session, ids, exclude=frozenset(), now=T0)
+        assert len(report.created) == 1 and sorted(report.joined) == sorted(ids)
+        kinds = set(session.scalars(select(ArtefactRecord.kind).join(
+            FindingArtefact, FindingArtefact.artefact_id == ArtefactRecord.id).where(FindingArtefact.finding_id == ids[0])))
+        assert {"favicon_sha256", "favicon_phash", "payment_qr"} <= kinds
