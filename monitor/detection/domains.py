@@ -19,6 +19,10 @@ _LABEL_RE = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 _PLAIN_HOST_RE = re.compile(r"^(?:(?!..--)(?!-)[a-z0-9-]{1,63}(?<!-)\.)+(?!..--)(?!-)[a-z0-9-]{1,63}(?<!-)$")
 
 
+MAX_HOST_LENGTH = 253
+MAX_LABEL_LENGTH = 63
+
+
 class InvalidHost(ValueError):
     pass
 
@@ -53,9 +57,13 @@ def normalize_host(host: str) -> str:
         host = unicodedata.normalize("NFC", host)
     host = host.lower()
     if not host or " " in host or "/" in host or "@" in host or ".." in host:
-        raise InvalidHost(f"{host!r} is not a host name")
+        raise InvalidHost(f"{host[:80]!r} is not a host name")
     if "xn--" in host:
         host = ".".join(_decode_label(label) for label in host.split("."))
+    # DNS's limits (RFC 1035: 253 characters, 63 a label; the decoded form is never longer
+    # than the ASCII one): a longer name is no host, and matching it would cost seconds
+    if len(host) > MAX_HOST_LENGTH or any(len(label) > MAX_LABEL_LENGTH for label in host.split(".")):
+        raise InvalidHost(f"{host[:80]!r}... ({len(host):,} characters) is longer than a host name can be")
     return host
 
 

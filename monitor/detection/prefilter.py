@@ -22,6 +22,7 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
+from monitor.detection.domains import MAX_HOST_LENGTH, MAX_LABEL_LENGTH
 from monitor.detection.index import KeyIndex
 from monitor.detection.models import _COUNT_FIELDS, _FLAG_FIELDS, _TEXT_FIELDS, UNRELATED, Score
 from monitor.detection.normalize import ASCII_FLAT, read_sequences
@@ -145,9 +146,10 @@ class HostPrefilter:
 
 # ---------------------------------------------------------------- the raw-record fast path
 
-# A host that normalize_host leaves as it is: lower-case letter-digit-hyphen labels, no empty
-# one, no trailing dot (and no 'xn--', checked apart: punycode is decoded).
-_PLAIN_HOST_RE = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)*")
+# A host that normalize_host leaves as it is: lower-case letter-digit-hyphen labels of DNS's
+# lengths, no empty one, no trailing dot (and no 'xn--', checked apart: punycode is decoded;
+# the whole name's length too).
+_PLAIN_HOST_RE = re.compile(rf"[a-z0-9-]{{1,{MAX_LABEL_LENGTH}}}(?:\.[a-z0-9-]{{1,{MAX_LABEL_LENGTH}}})*")
 # The fields of a candidate other than kind, id and domain: any of them set sends the record
 # the full way (a URL is scored on its path too; a wrong type is the full path's error).
 _OTHER_FIELDS = tuple(name for name in (*_TEXT_FIELDS, *_FLAG_FIELDS, *_COUNT_FIELDS) if name != "domain")
@@ -175,7 +177,7 @@ def unrelated_line(scorer: Scorer, record: Any) -> str | None:
     if type(record) is not dict or record.get("kind") != "domain":
         return None
     host = record.get("domain")
-    if type(host) is not str or not _PLAIN_HOST_RE.fullmatch(host) or "xn--" in host:
+    if type(host) is not str or len(host) > MAX_HOST_LENGTH or not _PLAIN_HOST_RE.fullmatch(host) or "xn--" in host:
         return None
     if not _PLAIN_KEYS.issuperset(record) and any(record.get(name) is not None for name in _OTHER_FIELDS):
         return None

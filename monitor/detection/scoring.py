@@ -30,7 +30,7 @@ import tldextract
 from rapidfuzz.distance import OSA, Levenshtein
 
 from monitor.detection import segment
-from monitor.detection.domains import InvalidHost, host_of_url, normalize_host, split_host
+from monitor.detection.domains import MAX_HOST_LENGTH, InvalidHost, host_of_url, normalize_host, split_host
 from monitor.detection.edits import (
     _doubled_letter,
     _edit_parts,
@@ -697,7 +697,9 @@ class Scorer:
         try:
             host = normalize_host(raw)
         except InvalidHost as exc:
-            return Score(candidate.id, None, 0, UNRELATED, [f"domain {raw!r}: {exc}"], [f"ໂດເມນ {raw!r}: {exc}"])
+            # a hostile name can be megabytes long: the reason quotes its start
+            shown = repr(raw) if len(raw) <= MAX_HOST_LENGTH else f"{raw[:80]!r}..."
+            return Score(candidate.id, None, 0, UNRELATED, [f"domain {shown}: {exc}"], [f"ໂດເມນ {shown}: {exc}"])
         official = lookup_under(self._official_hosts, host)
         if official is not None:
             return self._official(candidate, official, Reason(f"domain '{host}'", f"ໂດເມນ '{host}'"))
