@@ -145,6 +145,21 @@ def trigger_params(brand_items: dict[str, Any], brand_choices: list[str], source
     }
 
 
+def takedowns_task(pool: str | None):  # an Airflow task, as @task makes it
+    """The `takedowns` task of the brand and CT DAGs: after every upstream task (whatever they
+    returned), draft a takedown for each new impersonation the database holds."""
+
+    @task(task_id="takedowns", trigger_rule="all_done", pool=pool, multiple_outputs=False)
+    def takedowns(upstream: list[dict]) -> dict:
+        from monitor.pipeline import draft_takedowns
+
+        list(upstream)  # wait for every one of them; drafts are made for what the database holds
+        with fails_at_once():
+            return draft_takedowns(task_settings(), dict(get_current_context()["params"]))
+
+    return takedowns
+
+
 def build_monitor_dag(*, dag_id: str, schedule: str, doc_md: str, sources: list[str], tags: list[str]):
     settings = parse_settings()
     brand_choices = brand_ids_for_form(settings)
@@ -214,13 +229,7 @@ def build_monitor_dag(*, dag_id: str, schedule: str, doc_md: str, sources: list[
             get_current_context()["map_label"] = record.label
             return store_scored(task_settings(), record).as_dict()
 
-        @task(trigger_rule="all_done", pool=pool, multiple_outputs=False)
-        def takedowns(stored: list[dict]) -> dict:
-            from monitor.pipeline import draft_takedowns
-
-            list(stored)  # wait for every store; drafts are made for what the database holds
-            with fails_at_once():
-                return draft_takedowns(task_settings(), dict(get_current_context()["params"]))
+        takedowns = takedowns_task(pool)
 
         @task(trigger_rule="all_done", multiple_outputs=False)
         def alert(stored: list[dict], run: dict, drafts: dict) -> dict:
@@ -346,13 +355,7 @@ def build_ct_dag(*, doc_md: str):
             return collect_log(task_settings(), log, run_id=run.run_id, dag_id="ct_monitor",
                                run_type=getattr(run.run_type, "value", str(run.run_type))).as_dict()
 
-        @task(trigger_rule="all_done", pool=pool, multiple_outputs=False)
-        def takedowns(reads: list[dict]) -> dict:
-            from monitor.pipeline import draft_takedowns
-
-            list(reads)  # wait for every log; drafts are made for what the database holds
-            with fails_at_once():
-                return draft_takedowns(task_settings(), dict(get_current_context()["params"]))
+        takedowns = takedowns_task(pool)
 
         @task(trigger_rule="all_done", multiple_outputs=False)
         def alert(reads: list[dict], drafts: dict) -> dict:
