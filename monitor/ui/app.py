@@ -431,13 +431,17 @@ def create_app(settings: Settings | None = None, *, auth: AirflowAuth | None = N
         return _headers(ui.render(request, "campaigns.html.j2", caller=caller, f=f, total=total, rows=rows,
                                   headline=campaign_views.headline, pages=max(1, -(-total // f.per_page))))
 
-    @app.get("/campaigns/{campaign_ref}", response_class=HTMLResponse)
-    def campaign_page(request: Request, campaign_ref: str, caller: PageCaller):
+    def _campaign_or_404(campaign_ref: str):  # the page's and the API's lookup
         campaign_id = _campaign_id(campaign_ref)
         with ui.sessions() as session:
             found = campaign_views.detail(session, campaign_id)
         if found is None:
             raise HTTPException(404, f"campaign {describe.campaign_ref(campaign_id)} does not exist")
+        return found
+
+    @app.get("/campaigns/{campaign_ref}", response_class=HTMLResponse)
+    def campaign_page(request: Request, campaign_ref: str, caller: PageCaller):
+        found = _campaign_or_404(campaign_ref)
         return _headers(ui.render(request, "campaign.html.j2", caller=caller, c=found,
                                   line=campaign_views.line_of(found.campaign)))
 
@@ -503,11 +507,7 @@ def create_app(settings: Settings | None = None, *, auth: AirflowAuth | None = N
 
     @app.get("/api/campaigns/{campaign_ref}")
     def api_campaign(request: Request, campaign_ref: str, _: ApiCaller):
-        campaign_id = _campaign_id(campaign_ref)
-        with ui.sessions() as session:
-            found = campaign_views.detail(session, campaign_id)
-        if found is None:
-            raise HTTPException(404, f"campaign {describe.campaign_ref(campaign_id)} does not exist")
+        found = _campaign_or_404(campaign_ref)
         return JSONResponse({**campaign_views.as_json(found.campaign), "asked": found.asked,
                              "summary": campaign_views.line_of(found.campaign),
                              "requests": [{"recipient": r.recipient, "where": r.where, "findings": list(r.members)}
