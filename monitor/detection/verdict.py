@@ -18,14 +18,20 @@ import functools
 import itertools
 import json
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from monitor.detection import segment
-from monitor.detection.normalize import ASCII_FLAT
-from monitor.detection.rules import Thresholds
+from monitor.detection.features import features, rules_total, whole_name_lookalike
+from monitor.detection.models import IMPERSONATION, SUSPICIOUS, UNRELATED, Candidate, Score
+from monitor.detection.prefilter import no_resemblance
+from monitor.detection.reasons import NO_RESEMBLANCE, NOT_ENOUGH_ALONE, WHOLE_NAME_LOOKALIKE, Reason, split
+from monitor.detection.signals import Signals
+
+if TYPE_CHECKING:
+    from monitor.detection.tables import BrandTables
 
 WEIGHTS_FILE = "verdict_weights.json"
 
@@ -97,72 +103,60 @@ def load_model(path: str | None = None) -> DomainModel:
     return parse_model(data, source)
 
 
-# ------------------------------------------------------------------ features
-
-# the digits of the lookalike table, read as the letters they stand for
-_DIGIT_LETTERS = {code: letter for code, letter in ASCII_FLAT.items() if chr(code).isdigit()}
-_NEW_GENERIC_EXCEPT = frozenset({"com", "net", "org", "edu", "gov", "mil", "int"})
-
-
-def suffix_kind(suffix: str) -> str:
-    """'cc' (a country code), 'legacy' (com, net, org...) or 'generic' (the new ones)."""
-    tld = suffix.rpartition(".")[2]
-    if tld.isascii() and len(tld) == 2:
-        return "cc"
-    if tld in _NEW_GENERIC_EXCEPT:
-        return "legacy"
-    return "generic"
-
-
-def extra_kind(others: Iterable[str], technical: frozenset[str] = frozenset()) -> str:
-    """What the letters around a brand key are: 'none', 'number', 'technical' (an operator's
-    naming: 'outlook|addin', 'office|ci'), 'words' (every piece a dictionary word, as in
-    another company's name: 'office|depot') or 'unknown' (some piece no reader knows:
-    'amazon-grertrk', a hash, a misspelling)."""
-    pieces = [w for w in others if w]
-    if not pieces:
-        return "none"
-    letters = [w for w in pieces if not w.isdigit()]
-    if not letters:
-        return "number"
-    if any(w in technical for w in letters):
-        return "technical"
-    if all(len(w) >= 3 and segment.is_word(w, -7.5) for w in letters):
-        return "words"
-    return "unknown"
+def rules_verdict(tables: BrandTables, candidate: Candidate, signals: dict[int, Signals]) -> Score:
+    best_brand, best_total, best_reasons = None, 0, []
+    thresholds = tables.rules.thresholds
+    for index, sig in signals.items():
+        base = sig.best()
+        if base <= 0:
+            continue
+        reasons: list[Reason] = [r for _, _, r, _, _ in sorted(sig.identity, key=lambda s: -s[0])]
+        reasons += [reason for _, reason, _ in sig.modifiers]
+        total = rules_total(tables, sig)
+        if sig.capped() and not sig.corroborated(tables.rules.corroboration_min_weight) \
+                and total >= thresholds.impersonation:
+            total = thresholds.impersonation - 1
+            reasons.append(NOT_ENOUGH_ALONE)
+        if total > best_total:
+            best_brand, best_total, best_reasons = index, total, reasons
+    if best_brand is None or best_total < thresholds.suspicious:
+        verdict = UNRELATED
+    elif best_total >= thresholds.impersonation:
+        verdict = IMPERSONATION
+    else:
+        verdict = SUSPICIOUS
+    english, lao = split(best_reasons or [NO_RESEMBLANCE])
+    brand_id = tables.brands[best_brand].brand.id if best_brand is not None and verdict != UNRELATED else None
+    return Score(candidate.id, brand_id, best_total if best_brand is not None else 0, verdict, english, lao)
 
 
-def disguised_word(piece: str) -> bool:
-    """A word written with a digit for a letter ('0nline', 'l0gin'): no honest name does."""
-    if piece.isalpha() or not any(c.isalpha() for c in piece) or len(piece) < 4:
-        return False
-    read = piece.translate(_DIGIT_LETTERS)
-    return read.isalpha() and segment.is_word(read, -7.5)
-
-
-def domain_features(identity: Iterable[str], modifiers: Iterable[str], facts: Mapping[str, float],
-                    capped: bool, corroborated: bool, rules_total: int, thresholds: Thresholds) -> dict[str, float]:
-    """One brand's evidence on a host as the model's features (all 0/1 or small counts).
-
-    ``identity``: the features of its identity signals, the strongest first; ``modifiers``:
-    the features of its modifiers (each lure word's kind); ``facts``: what the strongest
-    match says about its surroundings (``match_facts`` in the scorer)."""
-    # the rules' own total, 0 at their review threshold and 1 at their takedown threshold
-    span = max(1, thresholds.impersonation - thresholds.suspicious)
-    out: dict[str, float] = {"rules_total": (rules_total - thresholds.suspicious) / span}
-    identity = list(identity)
-    if identity:
-        out[f"top:{identity[0]}"] = 1.0
-        for name in identity[1:]:
-            if name != identity[0]:
-                out[f"also:{name}"] = 1.0
-    for name in modifiers:
-        out[name] = min(2.0, out.get(name, 0.0) + 1.0)
-    for name, value in facts.items():
-        if value:
-            out[name] = float(value)
-    if capped:
-        out["capped"] = 1.0
-    if corroborated:
-        out["corroborated"] = 1.0
-    return out
+def domain_verdict(tables: BrandTables, model: DomainModel, candidate: Candidate, signals: dict[int, Signals]) -> Score:
+    """The calibrated verdict: per brand, the fitted probability of its features; the most
+    probable brand wins, the first in the registry on a tie (so the answer never depends
+    on the order signals were found in, nor on hashing)."""
+    thresholds = tables.rules.thresholds
+    best: tuple[int, float, int, Reason | None] | None = None  # (shown, p, brand, the rule's reason)
+    for index in sorted(signals):
+        sig = signals[index]
+        if sig.best() <= 0:
+            continue
+        p = model.probability(features(tables, sig))
+        shown = model.display(p, thresholds.suspicious, thresholds.impersonation)
+        rule = None
+        if sig.capped() and shown >= thresholds.impersonation:
+            shown, rule = thresholds.impersonation - 1, NOT_ENOUGH_ALONE
+        elif shown < thresholds.suspicious and whole_name_lookalike(sig):
+            shown, rule = thresholds.suspicious, WHOLE_NAME_LOOKALIKE
+        if best is None or shown > best[0] or (shown == best[0] and p > best[1]):
+            best = (shown, p, index, rule)
+    if best is None:
+        return no_resemblance(candidate.id)
+    shown, _, index, rule = best
+    sig = signals[index]
+    reasons = [r for _, _, r, _, _ in sorted(sig.identity, key=lambda s: -s[0])]
+    reasons += [reason for _, reason, _ in sig.modifiers] + ([rule] if rule else [])
+    english, lao = split(reasons)
+    if shown < thresholds.suspicious:
+        return Score(candidate.id, None, shown, UNRELATED, english, lao)
+    verdict = IMPERSONATION if shown >= thresholds.impersonation else SUSPICIOUS
+    return Score(candidate.id, tables.brands[index].brand.id, shown, verdict, english, lao)
