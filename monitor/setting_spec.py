@@ -39,7 +39,7 @@ class SettingKind(Enum):
     WHOLE = "whole"  # a whole number within the bounds
     MILLISECONDS = "milliseconds"  # a whole number of milliseconds within the bounds; the value is in seconds
     CRON = "cron"  # five fields, or @daily, @hourly...; the default is checked too
-    HTTP_URL = "http_url"  # an http(s) URL, given a trailing slash
+    HTTP_URL = "http_url"  # an http(s) URL, given a trailing slash (unset: the default as it is)
     PORTS = "ports"  # comma-separated port numbers
     EMAILS = "emails"  # comma-separated email addresses
     EMAIL = "email"  # the first of comma-separated email addresses, or None

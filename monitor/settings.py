@@ -44,9 +44,10 @@ __all__ = ["FETCH_POOL", "FETCH_POOL_DESCRIPTION", "FETCH_POOL_SLOTS", "MAKE_A_S
            "SECRET_MIN_DISTINCT", "SECRET_MIN_LENGTH", "SOURCE_DEFAULT_URLS", "Settings", "SettingsError", "declared",
            "default_user_agent", "readme_table", "secret_bits", "secret_problem", "settings_with_keys"]
 
-TEXT, PATH, FLAG, WHOLE, MILLISECONDS, CRON, HTTP_URL, PORTS, EMAILS, EMAIL, SECRET, CUSTOM = SettingKind
+Kind = SettingKind  # short, for the declarations below
 
-# Public defaults from the source table; each is overridden by MONITOR_<SOURCE>_URL.
+# Public defaults from the source table; each is overridden by MONITOR_<SOURCE>_URL. (A source
+# without a base URL reads its targets from brands.yaml, or asks DNS.)
 SOURCE_DEFAULT_URLS = {name: spec.default_url or "brands.yaml" for name, spec in SOURCES.items()}
 # The CT log list's own name for MONITOR_CT_URL; it wins when both are set.
 CT_LOG_LIST_URL_ENV = "MONITOR_CT_LOG_LIST_URL"
@@ -131,7 +132,7 @@ def _key(field_name: str, help: str) -> Any:
     """A source's API key: its variable and Airflow connection are the source table's."""
     key = SOURCE_KEYS[field_name]
     where = ", ".join(f"`{f}`" for f in key.connection_fields)
-    return setting(key.env, TEXT, f"{help} (or the Airflow connection `{key.connection}`, its {where})", default=None)
+    return setting(key.env, Kind.TEXT, f"{help} (or the Airflow connection `{key.connection}`, its {where})", default=None)
 
 
 # ---------------------------------------------------------------- the settings
@@ -139,151 +140,151 @@ def _key(field_name: str, help: str) -> Any:
 @dataclass(frozen=True)
 class Settings:
     database_url: str = setting(
-        "MONITOR_DATABASE_URL", TEXT, "findings store; production: `postgresql+psycopg://user:pass@host/monitor`",
+        "MONITOR_DATABASE_URL", Kind.TEXT, "findings store; production: `postgresql+psycopg://user:pass@host/monitor`",
         default="sqlite:///var/monitor.db")
-    brands_file: Path = setting("MONITOR_BRANDS_FILE", PATH, "the registry", default=Path("config/brands.yaml"))
-    rules_file: Path | None = setting("MONITOR_RULES_FILE", PATH, "scoring rules", default=None,
+    brands_file: Path = setting("MONITOR_BRANDS_FILE", Kind.PATH, "the registry", default=Path("config/brands.yaml"))
+    rules_file: Path | None = setting("MONITOR_RULES_FILE", Kind.PATH, "scoring rules", default=None,
                                       shown_default="packaged rules")
     smtp_url: str | None = setting(
-        "MONITOR_SMTP_URL", TEXT, "`smtp://user:pass@host:587?starttls=1` or `smtps://host:465`, used outside "
+        "MONITOR_SMTP_URL", Kind.TEXT, "`smtp://user:pass@host:587?starttls=1` or `smtps://host:465`, used outside "
         "Airflow; inside Airflow the `smtp_default` connection wins", default=None)
-    outbox_dir: Path = setting("MONITOR_OUTBOX_DIR", PATH,
+    outbox_dir: Path = setting("MONITOR_OUTBOX_DIR", Kind.PATH,
                                "where messages go as `.eml` files when no SMTP is configured", default=Path("var/outbox"))
     state_dir: Path = setting(
-        "MONITOR_STATE_DIR", PATH, "the monitor's own files (downloaded lists), created 0700; refused when others "
+        "MONITOR_STATE_DIR", Kind.PATH, "the monitor's own files (downloaded lists), created 0700; refused when others "
         "can write it", default=Path("var/state"))
-    mail_from: str = setting("MONITOR_MAIL_FROM", TEXT, "sender, and the domain of Message-IDs",
+    mail_from: str = setting("MONITOR_MAIL_FROM", Kind.TEXT, "sender, and the domain of Message-IDs",
                              default="impersonation-monitor@localhost")
     allow_private_networks: bool = setting(
-        ALLOW_PRIVATE_NETWORKS_ENV, FLAG, "let the fetcher reach loopback/private addresses: **tests and the demo "
+        ALLOW_PRIVATE_NETWORKS_ENV, Kind.FLAG, "let the fetcher reach loopback/private addresses: **tests and the demo "
         "only**", default=False)
-    user_agent: str = setting("MONITOR_USER_AGENT", CUSTOM, "the fetcher's User-Agent",
+    user_agent: str = setting("MONITOR_USER_AGENT", Kind.CUSTOM, "the fetcher's User-Agent",
                               default_factory=lambda: default_user_agent(CONTACT_URL), parser=_user_agent,
                               shown_default="`impersonation-monitor/<version> (+<MONITOR_CONTACT_URL>)`")
     source_urls: dict[str, str] = setting(
-        "MONITOR_<SOURCE>_URL", CUSTOM, "each source's base URL", default_factory=lambda: dict(SOURCE_DEFAULT_URLS),
+        "MONITOR_<SOURCE>_URL", Kind.CUSTOM, "each source's base URL", default_factory=lambda: dict(SOURCE_DEFAULT_URLS),
         parser=_source_urls, shown_default="the public endpoint", accepts="an http(s) URL",
         also=(Variable(CT_LOG_LIST_URL_ENV, f"`{SOURCES['ct'].default_url}`", "an http(s) URL", "the v3 CT log list "
                        "(`MONITOR_CT_URL` too); the usable and qualified logs it names are read (trusted like it)"),))
     sources: tuple[str, ...] = setting(
-        "MONITOR_SOURCES", CUSTOM, "the sources of `brand_monitor`", default=BRAND_MONITOR_SOURCES,
+        "MONITOR_SOURCES", Kind.CUSTOM, "the sources of `brand_monitor`", default=BRAND_MONITOR_SOURCES,
         parser=_sources, accepts="source names, comma-separated", shown_default="all but " + ", ".join(
             f"`{name}`" for name in SOURCE_NAMES if name not in BRAND_MONITOR_SOURCES))
     alert_min_score: int | None = setting(
-        "MONITOR_ALERT_MIN_SCORE", WHOLE, "alert threshold", default=None, low=0, high=100,
+        "MONITOR_ALERT_MIN_SCORE", Kind.WHOLE, "alert threshold", default=None, low=0, high=100,
         shown_default="the rules' suspicious threshold (45)")
-    max_send_attempts: int = setting("MONITOR_MAX_SEND_ATTEMPTS", WHOLE,
+    max_send_attempts: int = setting("MONITOR_MAX_SEND_ATTEMPTS", Kind.WHOLE,
                                      "SMTP attempts before an alert is dead-lettered", default=5, low=1, high=100)
-    lookback_hours: int = setting("MONITOR_LOOKBACK_HOURS", WHOLE, "window of a manual run without a data "
+    lookback_hours: int = setting("MONITOR_LOOKBACK_HOURS", Kind.WHOLE, "window of a manual run without a data "
                                   "interval", default=24, low=1, high=24 * 365)
-    schedule: str = setting("MONITOR_SCHEDULE", CRON, "the `brand_monitor` DAG's cron schedule (data intervals)",
+    schedule: str = setting("MONITOR_SCHEDULE", Kind.CRON, "the `brand_monitor` DAG's cron schedule (data intervals)",
                             default="0 * * * *")
-    lookalike_schedule: str = setting("MONITOR_LOOKALIKE_SCHEDULE", CRON, "the `lookalike_domains` DAG's schedule",
+    lookalike_schedule: str = setting("MONITOR_LOOKALIKE_SCHEDULE", Kind.CRON, "the `lookalike_domains` DAG's schedule",
                                       default="0 3 * * *")
-    followup_schedule: str = setting("MONITOR_FOLLOWUP_SCHEDULE", CRON, "the `takedown_followup` DAG's schedule",
+    followup_schedule: str = setting("MONITOR_FOLLOWUP_SCHEDULE", Kind.CRON, "the `takedown_followup` DAG's schedule",
                                      default="0 6 * * *")
-    fetch_pool: str = setting("MONITOR_FETCH_POOL", CUSTOM, "the Airflow pool of fetching tasks (`none`: no pool)",
+    fetch_pool: str = setting("MONITOR_FETCH_POOL", Kind.CUSTOM, "the Airflow pool of fetching tasks (`none`: no pool)",
                               default=FETCH_POOL, parser=_pool, accepts="a pool name, or `none`")
-    ops_email: str | None = setting("MONITOR_OPS_EMAIL", EMAIL,
+    ops_email: str | None = setting("MONITOR_OPS_EMAIL", Kind.EMAIL,
                                     "failure emails to ops (SmtpNotifier, `smtp_default`)", default=None)
-    http_timeout: int = setting("MONITOR_HTTP_TIMEOUT", WHOLE, "seconds per read", default=20, low=1, high=600)
-    http_deadline: int = setting("MONITOR_HTTP_DEADLINE", WHOLE, "seconds for a whole response", default=60,
+    http_timeout: int = setting("MONITOR_HTTP_TIMEOUT", Kind.WHOLE, "seconds per read", default=20, low=1, high=600)
+    http_deadline: int = setting("MONITOR_HTTP_DEADLINE", Kind.WHOLE, "seconds for a whole response", default=60,
                                  low=1, high=3600)
-    host_min_delay: float = setting("MONITOR_HOST_MIN_DELAY_MS", MILLISECONDS,
+    host_min_delay: float = setting("MONITOR_HOST_MIN_DELAY_MS", Kind.MILLISECONDS,
                                     "milliseconds between two fetches of one host", default=1.0, low=0, high=600_000)
-    http_retries: int = setting("MONITOR_HTTP_RETRIES", WHOLE, "retries after a connection error or 5xx",
+    http_retries: int = setting("MONITOR_HTTP_RETRIES", Kind.WHOLE, "retries after a connection error or 5xx",
                                 default=2, low=0, high=10)
-    http_backoff: float = setting("MONITOR_HTTP_BACKOFF_MS", MILLISECONDS,
+    http_backoff: float = setting("MONITOR_HTTP_BACKOFF_MS", Kind.MILLISECONDS,
                                   "milliseconds before the first retry, doubling", default=1.0, low=0, high=600_000)
-    extra_ports: tuple[int, ...] = setting("MONITOR_EXTRA_PORTS", PORTS,
+    extra_ports: tuple[int, ...] = setting("MONITOR_EXTRA_PORTS", Kind.PORTS,
                                            "ports besides 80 and 443 the fetcher may use", default=())
-    contact_url: str = setting(CONTACT_URL_ENV, TEXT, "whom to contact, in the fetcher's User-Agent",
+    contact_url: str = setting(CONTACT_URL_ENV, Kind.TEXT, "whom to contact, in the fetcher's User-Agent",
                                default=CONTACT_URL)
     brave_api_key: str | None = _key("brave_api_key", "the Brave Search API key")
     google_api_key: str | None = _key("google_api_key", "the Google Programmable Search API key")
     google_cx: str | None = _key("google_cx", "the Google Programmable Search engine id")
     dns_nameserver: str | None = setting(
-        "MONITOR_DNS_NAMESERVER", TEXT, "DNS server (`ip` or `ip:port`) for `permutations` and for takedown lookups",
+        "MONITOR_DNS_NAMESERVER", Kind.TEXT, "DNS server (`ip` or `ip:port`) for `permutations` and for takedown lookups",
         default=None, shown_default="system resolver")
-    enrich_min_score: int = setting("MONITOR_ENRICH_MIN_SCORE", WHOLE, "fetch pages scoring at least this (101: "
+    enrich_min_score: int = setting("MONITOR_ENRICH_MIN_SCORE", Kind.WHOLE, "fetch pages scoring at least this (101: "
                                     "never)", default=40, low=0, high=101)
     alert_recipients_override: tuple[str, ...] = setting(
-        "MONITOR_ALERT_RECIPIENTS_OVERRIDE", EMAILS, "staging: every digest goes to these addresses instead",
+        "MONITOR_ALERT_RECIPIENTS_OVERRIDE", Kind.EMAILS, "staging: every digest goes to these addresses instead",
         default=())
     # host -> (address, port) the fetcher connects to instead of resolving ('*' for every
     # host name): the demo and tests point every site at their local server with it.
     resolve_overrides: dict[str, tuple[str, int]] = setting(
-        "MONITOR_HTTP_RESOLVE", CUSTOM, "connect there instead of resolving (`*`: every host); **tests "
+        "MONITOR_HTTP_RESOLVE", Kind.CUSTOM, "connect there instead of resolving (`*`: every host); **tests "
         f"and the demo only** (needs `{ALLOW_PRIVATE_NETWORKS_ENV}`)", default_factory=dict,
         parser=_resolve_overrides, accepts="`host=ip:port`, comma-separated")
     # Takedown drafts and their follow-up. The two config paths default to files beside
     # brands.yaml (None here), so that one MONITOR_BRANDS_FILE moves the whole config/ folder.
     abuse_channels_file: Path | None = setting(
-        "MONITOR_ABUSE_CHANNELS_FILE", PATH, "where takedown requests go", default=None,
+        "MONITOR_ABUSE_CHANNELS_FILE", Kind.PATH, "where takedown requests go", default=None,
         shown_default="`abuse_channels.yaml` beside the brands file")
     takedown_templates_dir: Path | None = setting(
-        "MONITOR_TAKEDOWN_TEMPLATES", PATH, "the draft templates (English, Lao; text, HTML)", default=None,
+        "MONITOR_TAKEDOWN_TEMPLATES", Kind.PATH, "the draft templates (English, Lao; text, HTML)", default=None,
         shown_default="`takedown/` beside the brands file")
     rdap_bootstrap_url: str = setting(
-        "MONITOR_RDAP_BOOTSTRAP_URL", HTTP_URL, "IANA's RDAP bootstrap files (`dns.json`, `ipv4.json`, `ipv6.json`)",
+        "MONITOR_RDAP_BOOTSTRAP_URL", Kind.HTTP_URL, "IANA's RDAP bootstrap files (`dns.json`, `ipv4.json`, `ipv6.json`)",
         default="https://data.iana.org/rdap/")
     lookup_ttl_hours: int = setting(
-        "MONITOR_LOOKUP_TTL_HOURS", WHOLE, "how long RDAP / WHOIS answers are reused (failures are retried after "
+        "MONITOR_LOOKUP_TTL_HOURS", Kind.WHOLE, "how long RDAP / WHOIS answers are reused (failures are retried after "
         "6 hours)", default=168, low=0, high=24 * 365)
-    evidence_max_bytes: int = setting("MONITOR_EVIDENCE_MAX_BYTES", WHOLE,
+    evidence_max_bytes: int = setting("MONITOR_EVIDENCE_MAX_BYTES", Kind.WHOLE,
                                       "a page's HTML saved and attached as evidence, at most", default=2_000_000,
                                       low=1000, high=50_000_000)
     takedown_reminder_days: int = setting(
-        "MONITOR_TAKEDOWN_REMINDER_DAYS", WHOLE, "a page still live this long after its draft: one reminder",
+        "MONITOR_TAKEDOWN_REMINDER_DAYS", Kind.WHOLE, "a page still live this long after its draft: one reminder",
         default=7, low=1, high=365)
-    relaunch_watch_days: int = setting("MONITOR_RELAUNCH_WATCH_DAYS", WHOLE,
+    relaunch_watch_days: int = setting("MONITOR_RELAUNCH_WATCH_DAYS", Kind.WHOLE,
                                        "how long a page taken down is watched for a relaunch", default=90, low=1,
                                        high=3650)
     takedowns_per_run: int = setting(
-        "MONITOR_TAKEDOWNS_PER_RUN", WHOLE, "drafts made per run at most (each fetches and looks up; 0: none)",
+        "MONITOR_TAKEDOWNS_PER_RUN", Kind.WHOLE, "drafts made per run at most (each fetches and looks up; 0: none)",
         default=50, low=0, high=10_000)
     max_email_bytes: int = setting(
-        "MONITOR_MAX_EMAIL_BYTES", WHOLE, "the size of one owners' email at most: a larger digest lists its top "
+        "MONITOR_MAX_EMAIL_BYTES", Kind.WHOLE, "the size of one owners' email at most: a larger digest lists its top "
         "findings with all of them in an attached CSV, or is split into numbered parts; drafts beyond it wait for "
         "the next run", default=10_000_000, low=100_000, high=1_000_000_000)
     # Work bounds: one source's queries for one brand stop being started after this long.
     collect_budget_seconds: int = setting(
-        "MONITOR_COLLECT_BUDGET_SECONDS", WHOLE, "one collection (a source for a brand) starts no query after this; "
+        "MONITOR_COLLECT_BUDGET_SECONDS", Kind.WHOLE, "one collection (a source for a brand) starts no query after this; "
         "the skipped ones are reported; a CT log starts no new batch after this", default=300, low=1, high=24 * 3600)
     # Certificate Transparency (monitor.collectors.ct; the log list URL is source_urls["ct"]).
-    ct_backlog: int = setting("MONITOR_CT_BACKLOG", WHOLE, "entries read back when a CT log is first seen (0: from "
+    ct_backlog: int = setting("MONITOR_CT_BACKLOG", Kind.WHOLE, "entries read back when a CT log is first seen (0: from "
                               "its current size, no history)", default=0, low=0, high=10_000_000)
-    ct_max_entries: int = setting("MONITOR_CT_MAX_ENTRIES", WHOLE, "entries read per CT log per run at most",
+    ct_max_entries: int = setting("MONITOR_CT_MAX_ENTRIES", Kind.WHOLE, "entries read per CT log per run at most",
                                   default=100_000, low=1, high=10_000_000)
-    ct_schedule: str = setting("MONITOR_CT_SCHEDULE", CRON, "the `ct_monitor` DAG's schedule", default="*/10 * * * *")
+    ct_schedule: str = setting("MONITOR_CT_SCHEDULE", Kind.CRON, "the `ct_monitor` DAG's schedule", default="*/10 * * * *")
     # Screenshots as takedown evidence (monitor.takedown.screenshot).
-    screenshots: bool = setting("MONITOR_SCREENSHOTS", FLAG,
+    screenshots: bool = setting("MONITOR_SCREENSHOTS", Kind.FLAG,
                                 "a screenshot of the page in each takedown draft (0: none)", default=True)
     chromium_path: str | None = setting(
-        "MONITOR_CHROMIUM", TEXT, "the browser for screenshots (Debian's packages; never `playwright install`). The "
+        "MONITOR_CHROMIUM", Kind.TEXT, "the browser for screenshots (Debian's packages; never `playwright install`). The "
         "headless shell has no background services; the full browser's own requests (component updates) reach "
         "only the sinkhole", default=None, shown_default="`chromium-headless-shell`, else `chromium`, on PATH")
-    screenshot_timeout_seconds: int = setting("MONITOR_SCREENSHOT_TIMEOUT_SECONDS", WHOLE,
+    screenshot_timeout_seconds: int = setting("MONITOR_SCREENSHOT_TIMEOUT_SECONDS", Kind.WHOLE,
                                               "one capture's time limit, in seconds", default=45, low=5, high=600)
-    screenshot_max_height: int = setting("MONITOR_SCREENSHOT_MAX_HEIGHT", WHOLE,
+    screenshot_max_height: int = setting("MONITOR_SCREENSHOT_MAX_HEIGHT", Kind.WHOLE,
                                          "a screenshot's height at most, in pixels", default=4000, low=200,
                                          high=16_000)
-    screenshot_max_bytes: int = setting("MONITOR_SCREENSHOT_MAX_BYTES", WHOLE, "a screenshot's size at most",
+    screenshot_max_bytes: int = setting("MONITOR_SCREENSHOT_MAX_BYTES", Kind.WHOLE, "a screenshot's size at most",
                                         default=3_000_000, low=50_000, high=50_000_000)
     screenshot_max_memory_mb: int = setting(
-        "MONITOR_SCREENSHOT_MAX_MEMORY_MB", WHOLE, "the browser's memory (every process, PSS) per capture; over it "
+        "MONITOR_SCREENSHOT_MAX_MEMORY_MB", Kind.WHOLE, "the browser's memory (every process, PSS) per capture; over it "
         "the browser is stopped and the draft says why", default=1024, low=128, high=65_536)
     # Owners' one-click action links (monitor.ui.links): signed with the secret key, pointing at
     # the public address of the api-server's plugin routes; no links unless both are set.
     secret_key: str | None = setting(
-        "MONITOR_SECRET_KEY", SECRET, "signs the Findings page's forms and the owners' links (the same on every "
+        "MONITOR_SECRET_KEY", Kind.SECRET, "signs the Findings page's forms and the owners' links (the same on every "
         "api-server): 16+ characters, no blanks, not a repeated pattern (a weak one is refused with the way to make "
         "one: `openssl rand -hex 32`). The api-server checks it when it loads the plugin: a bad one is a line in its "
         "log and an error page naming it", default=None, repr=False)
     public_url: str | None = setting(
-        "MONITOR_PUBLIC_URL", HTTP_URL, "where owners reach the api-server (e.g. `https://airflow.example.org/`; the "
+        "MONITOR_PUBLIC_URL", Kind.HTTP_URL, "where owners reach the api-server (e.g. `https://airflow.example.org/`; the "
         "plugin is under `monitor/`); without it the emails carry no links", default=None)
-    action_link_days: int = setting("MONITOR_ACTION_LINK_DAYS", WHOLE, "how long an owner's link works", default=30,
+    action_link_days: int = setting("MONITOR_ACTION_LINK_DAYS", Kind.WHOLE, "how long an owner's link works", default=30,
                                     low=1, high=365)
 
     @property
