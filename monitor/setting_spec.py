@@ -1,4 +1,4 @@
-"""How a setting is declared and read. Each field of `Settings` is declared once, with
+"""How a setting is declared, read and documented. Each field of `Settings` is declared once, with
 `setting(...)`: its variable, its kind (how the variable's text becomes a value), its default,
 bounds and help. `Settings.from_env` and the README's settings table are derived from these
 declarations. Pure: it reads a mapping, never os.environ; a bad value is a SettingsError that
@@ -75,6 +75,12 @@ class SettingSpec:
     accepts: str | None = None  # the README's accepted values when not said by the kind
     also: tuple[Variable, ...] = ()  # further variables its parser reads, each with its own row
 
+    def __post_init__(self) -> None:  # a slip in a declaration fails at import, not at the first read
+        if self.kind in (SettingKind.WHOLE, SettingKind.MILLISECONDS) and (self.low is None or self.high is None):
+            raise TypeError(f"{self.env}: a number setting needs both bounds")
+        if (self.kind is SettingKind.CUSTOM) != (self.parser is not None):
+            raise TypeError(f"{self.env}: a parser is for CUSTOM settings, and they need one")
+
 
 SETTING = "setting"  # the key of a field's SettingSpec in its metadata
 
@@ -115,8 +121,7 @@ def read_setting(env: Mapping[str, str], spec: SettingSpec, default: Any) -> Any
         case SettingKind.SECRET:
             return read_secret(env, spec.env)
         case SettingKind.CUSTOM:
-            if spec.parser is None:
-                raise TypeError(f"{spec.env}: a CUSTOM setting needs a parser")
+            assert spec.parser is not None  # checked by SettingSpec
             return spec.parser(env, spec, default)
 
 
@@ -158,8 +163,7 @@ def markdown_table(variables: list[Variable]) -> str:
 
 
 def _bound(value: int | None) -> int:
-    if value is None:
-        raise TypeError("a whole-number setting needs both bounds")
+    assert value is not None  # checked by SettingSpec
     return value
 
 

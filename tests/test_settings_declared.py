@@ -97,3 +97,16 @@ def test_settings_import_neither_the_collectors_nor_the_fetcher():
 
 def test_the_source_table_imports_nothing_of_monitor():
     assert _imported_by("monitor.source_table") == ["monitor", "monitor.source_table"]
+
+
+@pytest.mark.parametrize(("kind", "options", "problem"), [
+    (SettingKind.WHOLE, {"low": 1}, "needs both bounds"),
+    (SettingKind.MILLISECONDS, {}, "needs both bounds"),
+    (SettingKind.CUSTOM, {}, "they need one"),
+    (SettingKind.TEXT, {"parser": lambda env, spec, default: None}, "a parser is for CUSTOM settings"),
+])
+def test_a_slip_in_a_declaration_fails_when_it_is_declared(kind, options, problem):
+    from monitor.setting_spec import setting
+
+    with pytest.raises(TypeError, match=problem):
+        setting("MONITOR_X", kind, "x", default=1, **options)
