@@ -1,161 +1,60 @@
 """Settings from the environment, read and validated once, at the edge.
 
-Every value has an embedded default suitable for one machine (SQLite, .eml outbox).
-A bad value fails with the variable's name.
+Each setting is declared once, as a field of `Settings` (`setting_spec.setting`: variable,
+kind, default, bounds, help); `Settings.from_env` and the README's settings table
+(`python -m monitor.settings --readme-table`) are derived from the declarations. Every value
+has an embedded default suitable for one machine (SQLite, .eml outbox). A bad value fails with
+the variable's name.
 """
 
 from __future__ import annotations
 
-import math
+import functools
 import os
-import re
+import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from monitor.collectors.sources import BRAND_MONITOR_SOURCES, SOURCES
-from monitor.detection.domains import is_http_url
+from monitor.secret_strength import (  # re-exported: their old home
+    MAKE_A_SECRET,
+    SECRET_MIN_BITS,
+    SECRET_MIN_DISTINCT,
+    SECRET_MIN_LENGTH,
+    secret_bits,
+    secret_problem,
+)
+from monitor.setting_spec import (
+    SETTING,
+    SettingKind,
+    SettingsError,
+    SettingSpec,
+    Variable,
+    documented,
+    markdown_table,
+    read_flag,
+    read_http_url,
+    read_setting,
+    setting,
+)
+from monitor.source_table import BRAND_MONITOR_SOURCES, SOURCE_KEYS, SOURCE_NAMES, SOURCES
 
-# Public defaults from the source table; each is overridden by MONITOR_<SOURCE>_URL.
+__all__ = ["FETCH_POOL", "FETCH_POOL_DESCRIPTION", "FETCH_POOL_SLOTS", "MAKE_A_SECRET", "SECRET_MIN_BITS",
+           "SECRET_MIN_DISTINCT", "SECRET_MIN_LENGTH", "SOURCE_DEFAULT_URLS", "Settings", "SettingsError", "declared",
+           "default_user_agent", "readme_table", "secret_bits", "secret_problem", "settings_with_keys"]
+
+Kind = SettingKind  # short, for the declarations below
+
+# Public defaults from the source table; each is overridden by MONITOR_<SOURCE>_URL. (A source
+# without a base URL reads its targets from brands.yaml, or asks DNS.)
 SOURCE_DEFAULT_URLS = {name: spec.default_url or "brands.yaml" for name, spec in SOURCES.items()}
-
-
-class SettingsError(ValueError):
-    """A bad setting; the message starts with the variable's name."""
-
-    @property
-    def setting(self) -> str | None:
-        """The variable the message names (MONITOR_..., AIRFLOW__...), or None."""
-        found = _SETTING_NAME.match(str(self))
-        return found.group(0) if found else None
-
-
-_SETTING_NAME = re.compile(r"(?:MONITOR|AIRFLOW)_[A-Z0-9_]*[A-Z0-9]")
-
-
-def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    value = raw.strip().lower()
-    if value in {"1", "true", "yes", "on"}:
-        return True
-    if value in {"0", "false", "no", "off"}:
-        return False
-    raise SettingsError(f"{name}={raw!r}: expected 1/0, true/false, yes/no or on/off")
-
-
-def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise SettingsError(f"{name}={raw!r}: expected a whole number") from None
-    if not low <= value <= high:
-        raise SettingsError(f"{name}={raw!r}: expected a number from {low} to {high}")
-    return value
-
-
-def _ports(env: Mapping[str, str], name: str) -> tuple[int, ...]:
-    raw = env.get(name, "")
-    ports = []
-    for part in (p.strip() for p in raw.split(",")):
-        if not part:
-            continue
-        if not part.isdigit() or not 1 <= int(part) <= 65535:
-            raise SettingsError(f"{name}={raw!r}: {part!r} is not a port number")
-        ports.append(int(part))
-    return tuple(ports)
-
-
-def _emails(env: Mapping[str, str], name: str) -> tuple[str, ...]:
-    addresses = tuple(a.strip() for a in env.get(name, "").split(",") if a.strip())
-    for address in addresses:
-        if "@" not in address or not address.isascii() or any(c in address for c in " <>\r\n"):
-            raise SettingsError(f"{name}: {address!r} is not an email address")
-    return addresses
-
-
-def _cron(env: Mapping[str, str], name: str, default: str) -> str:
-    value = (env.get(name) or default).strip()
-    fields = value.split()
-    if not (value.startswith("@") or len(fields) == 5) or any(not f.isprintable() for f in fields):
-        raise SettingsError(f"{name}={value!r}: expected a cron expression of five fields (or @daily, @hourly)")
-    return value
-
-
-def _http_url(env: Mapping[str, str], name: str, default: str, *, slash: bool = True) -> str:
-    value = env.get(name) or default
-    if not is_http_url(value):
-        raise SettingsError(f"{name}={value!r}: expected an http(s) URL")
-    return value if value.endswith("/") or not slash else value + "/"
-
-
-def _overrides(env: Mapping[str, str], name: str) -> dict[str, tuple[str, int]]:
-    raw = env.get(name, "")
-    if not raw:
-        return {}
-    if not _bool(env, "MONITOR_ALLOW_PRIVATE_NETWORKS", False):
-        raise SettingsError(f"{name} is for tests and the demo: it needs MONITOR_ALLOW_PRIVATE_NETWORKS=1")
-    overrides = {}
-    for part in (p.strip() for p in raw.split(",") if p.strip()):
-        host, _, target = part.partition("=")
-        address, _, port = target.rpartition(":")
-        if not host or not address or not port.isdigit():
-            raise SettingsError(f"{name}: {part!r} is not host=address:port")
-        overrides[host.lower()] = (address, int(port))
-    return overrides
-
-
-SECRET_MIN_LENGTH = 16
-SECRET_MIN_DISTINCT = 6
-SECRET_MIN_BITS = 64
-MAKE_A_SECRET = "make one with `openssl rand -hex 32` or `python -c 'import secrets; print(secrets.token_urlsafe(32))'`"
-_CLASSES = (str.isdigit, str.islower, str.isupper)  # 10, 26 and 26 symbols; anything else counts as 33
-
-
-def secret_bits(value: str) -> float:
-    """A generous estimate of a secret's strength: its length times log2 of the alphabet of
-    the character classes it uses (digits 10, lower 26, upper 26, other ASCII 33, anything
-    beyond ASCII 100). Pure. Random keys score what they are worth; repeated patterns are
-    caught by secret_problem's other checks."""
-    size = sum(n for test, n in zip(_CLASSES, (10, 26, 26), strict=True) if any(test(c) and c.isascii() for c in value))
-    size += 33 if any(c.isascii() and not c.isalnum() for c in value) else 0
-    size += 100 if any(not c.isascii() for c in value) else 0
-    return len(value) * math.log2(max(size, 2))
-
-
-def secret_problem(value: str) -> str | None:
-    """Why a signing secret is too weak, or None. Pure. A length alone let 16 spaces or 16
-    zeros through. Also refused: blanks or control characters (a copy-paste slip), fewer than
-    6 different characters or one character making up more than half (a repeated pattern),
-    and under 64 bits by secret_bits (16 digits). The 64 hex characters of `openssl rand -hex
-    32` always pass; a 16-character hex key fails about once in 2,000 draws (all digits, truly
-    weaker), with the reason given."""
-    if len(value) < SECRET_MIN_LENGTH:
-        return f"too short ({len(value)} characters; at least {SECRET_MIN_LENGTH})"
-    if any(c.isspace() or not c.isprintable() for c in value):
-        return "it contains blanks or control characters"
-    distinct = len(set(value))
-    if distinct < SECRET_MIN_DISTINCT:
-        return f"too weak: only {distinct} different characters (at least {SECRET_MIN_DISTINCT})"
-    most = max(value.count(c) for c in set(value))
-    if most * 2 > len(value):
-        return f"too weak: one character makes up {most} of its {len(value)} characters"
-    if (bits := secret_bits(value)) < SECRET_MIN_BITS:
-        return f"too weak: about {bits:.0f} bits (at least {SECRET_MIN_BITS}; a longer one, or letters too)"
-    return None
-
-
-def _secret(env: Mapping[str, str], name: str) -> str | None:
-    value = env.get(name) or None
-    if value is not None and (problem := secret_problem(value)) is not None:
-        raise SettingsError(f"{name}: {problem}; {MAKE_A_SECRET}")  # never the value itself
-    return value
-
+# The CT log list's own name for MONITOR_CT_URL; it wins when both are set.
+CT_LOG_LIST_URL_ENV = "MONITOR_CT_LOG_LIST_URL"
+# Read by other settings' parsers too (the user agent, the resolve overrides).
+CONTACT_URL_ENV = "MONITOR_CONTACT_URL"
+CONTACT_URL = "https://github.com/impersonation-monitor"
+ALLOW_PRIVATE_NETWORKS_ENV = "MONITOR_ALLOW_PRIVATE_NETWORKS"
 
 # The Airflow pool of fetching tasks as `make run` and `make demo` create it (its slots and
 # description too; MONITOR_FETCH_POOL names another).
@@ -166,85 +65,227 @@ FETCH_POOL_DESCRIPTION = "outbound fetching of impersonation-monitor"
 
 def default_user_agent(contact: str) -> str:
     """The fetcher's User-Agent: this package and version, and whom to contact."""
+    return f"impersonation-monitor/{_release()} (+{contact})"
+
+
+@functools.cache  # read once: every from_env needs it for the default user agent
+def _release() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     try:
-        release = version("impersonation-monitor")
+        return version("impersonation-monitor")
     except PackageNotFoundError:  # run from a source tree that was never installed
-        release = "0+unknown"
-    return f"impersonation-monitor/{release} (+{contact})"
+        return "0+unknown"
 
+
+# ---------------------------------------------------------------- parsers of the CUSTOM settings
+
+def _source_urls(env: Mapping[str, str], spec: SettingSpec, default: dict[str, str]) -> dict[str, str]:
+    urls = dict(SOURCE_DEFAULT_URLS)
+    for name, source in SOURCES.items():
+        if env.get(source.url_env):
+            if source.default_url is None:
+                raise SettingsError(f"{source.url_env}: {name} has no base URL (its targets come from brands.yaml "
+                                    f"or DNS)")
+            urls[name] = read_http_url(env, source.url_env, source.default_url, slash=False)
+    if env.get(CT_LOG_LIST_URL_ENV):
+        urls["ct"] = read_http_url(env, CT_LOG_LIST_URL_ENV, urls["ct"], slash=False)
+    return urls
+
+
+def _sources(env: Mapping[str, str], spec: SettingSpec, default: tuple[str, ...]) -> tuple[str, ...]:
+    # Set but empty is no source at all (unset is the default).
+    sources = tuple(s.strip() for s in env.get(spec.env, ",".join(default)).split(",") if s.strip())
+    unknown = [s for s in sources if s not in SOURCES]
+    if unknown:
+        raise SettingsError(f"{spec.env}: unknown source {unknown[0]!r} (known: {', '.join(sorted(SOURCES))})")
+    return sources
+
+
+def _pool(env: Mapping[str, str], spec: SettingSpec, default: str) -> str:
+    return env.get(spec.env, default).strip()
+
+
+def _user_agent(env: Mapping[str, str], spec: SettingSpec, default: str) -> str:
+    return env.get(spec.env) or default_user_agent(env.get(CONTACT_URL_ENV) or CONTACT_URL)
+
+
+def _resolve_overrides(env: Mapping[str, str], spec: SettingSpec,
+                       default: dict[str, tuple[str, int]]) -> dict[str, tuple[str, int]]:
+    name = spec.env
+    raw = env.get(name, "")
+    if not raw:
+        return {}
+    if not read_flag(env, ALLOW_PRIVATE_NETWORKS_ENV, False):
+        raise SettingsError(f"{name} is for tests and the demo: it needs {ALLOW_PRIVATE_NETWORKS_ENV}=1")
+    overrides = {}
+    for part in (p.strip() for p in raw.split(",") if p.strip()):
+        host, _, target = part.partition("=")
+        address, _, port = target.rpartition(":")
+        if not host or not address or not port.isdigit():
+            raise SettingsError(f"{name}: {part!r} is not host=address:port")
+        overrides[host.lower()] = (address, int(port))
+    return overrides
+
+
+def _key(field_name: str, help: str) -> Any:
+    """A source's API key: its variable and Airflow connection are the source table's."""
+    key = SOURCE_KEYS[field_name]
+    where = ", ".join(f"`{f}`" for f in key.connection_fields)
+    return setting(key.env, Kind.TEXT, f"{help} (or the Airflow connection `{key.connection}`, its {where})", default=None)
+
+
+# ---------------------------------------------------------------- the settings
 
 @dataclass(frozen=True)
 class Settings:
-    database_url: str = "sqlite:///var/monitor.db"
-    brands_file: Path = Path("config/brands.yaml")
-    rules_file: Path | None = None
-    smtp_url: str | None = None
-    outbox_dir: Path = Path("var/outbox")
-    state_dir: Path = Path("var/state")  # the monitor's own files (downloaded lists), private to its user
-    mail_from: str = "impersonation-monitor@localhost"
-    allow_private_networks: bool = False
-    user_agent: str = field(default_factory=lambda: default_user_agent("https://github.com/impersonation-monitor"))
-    source_urls: dict[str, str] = field(default_factory=lambda: dict(SOURCE_DEFAULT_URLS))
-    sources: tuple[str, ...] = BRAND_MONITOR_SOURCES
-    alert_min_score: int | None = None  # None: the rules' suspicious threshold
-    max_send_attempts: int = 5
-    lookback_hours: int = 24
-    schedule: str = "0 * * * *"  # brand_monitor
-    lookalike_schedule: str = "0 3 * * *"
-    followup_schedule: str = "0 6 * * *"
-    fetch_pool: str = FETCH_POOL  # the Airflow pool of fetching tasks; 'none' for no pool
-    ops_email: str | None = None  # task failures are mailed here
-    http_timeout: int = 20  # seconds per read
-    http_deadline: int = 60  # seconds for a whole response
-    host_min_delay: float = 1.0  # seconds between two fetches of one host
-    http_retries: int = 2  # retries after a connection error or 5xx
-    http_backoff: float = 1.0  # seconds before the first retry, doubling
-    extra_ports: tuple[int, ...] = ()
-    contact_url: str = "https://github.com/impersonation-monitor"
-    brave_api_key: str | None = None
-    google_api_key: str | None = None
-    google_cx: str | None = None
-    dns_nameserver: str | None = None  # 'ip' or 'ip:port'; default: the system resolver
-    enrich_min_score: int = 40
-    alert_recipients_override: tuple[str, ...] = ()  # staging: every digest goes here instead
+    database_url: str = setting(
+        "MONITOR_DATABASE_URL", Kind.TEXT, "findings store; production: `postgresql+psycopg://user:pass@host/monitor`",
+        default="sqlite:///var/monitor.db")
+    brands_file: Path = setting("MONITOR_BRANDS_FILE", Kind.PATH, "the registry", default=Path("config/brands.yaml"))
+    rules_file: Path | None = setting("MONITOR_RULES_FILE", Kind.PATH, "scoring rules", default=None,
+                                      shown_default="packaged rules")
+    smtp_url: str | None = setting(
+        "MONITOR_SMTP_URL", Kind.TEXT, "`smtp://user:pass@host:587?starttls=1` or `smtps://host:465`, used outside "
+        "Airflow; inside Airflow the `smtp_default` connection wins", default=None)
+    outbox_dir: Path = setting("MONITOR_OUTBOX_DIR", Kind.PATH,
+                               "where messages go as `.eml` files when no SMTP is configured", default=Path("var/outbox"))
+    state_dir: Path = setting(
+        "MONITOR_STATE_DIR", Kind.PATH, "the monitor's own files (downloaded lists), created 0700; refused when others "
+        "can write it", default=Path("var/state"))
+    mail_from: str = setting("MONITOR_MAIL_FROM", Kind.TEXT, "sender, and the domain of Message-IDs",
+                             default="impersonation-monitor@localhost")
+    allow_private_networks: bool = setting(
+        ALLOW_PRIVATE_NETWORKS_ENV, Kind.FLAG, "let the fetcher reach loopback/private addresses: **tests and the demo "
+        "only**", default=False)
+    user_agent: str = setting("MONITOR_USER_AGENT", Kind.CUSTOM, "the fetcher's User-Agent",
+                              default_factory=lambda: default_user_agent(CONTACT_URL), parser=_user_agent,
+                              shown_default="`impersonation-monitor/<version> (+<MONITOR_CONTACT_URL>)`")
+    source_urls: dict[str, str] = setting(
+        "MONITOR_<SOURCE>_URL", Kind.CUSTOM, "each source's base URL", default_factory=lambda: dict(SOURCE_DEFAULT_URLS),
+        parser=_source_urls, shown_default="the public endpoint", accepts="an http(s) URL",
+        also=(Variable(CT_LOG_LIST_URL_ENV, f"`{SOURCES['ct'].default_url}`", "an http(s) URL", "the v3 CT log list "
+                       "(`MONITOR_CT_URL` too); the usable and qualified logs it names are read (trusted like it)"),))
+    sources: tuple[str, ...] = setting(
+        "MONITOR_SOURCES", Kind.CUSTOM, "the sources of `brand_monitor`", default=BRAND_MONITOR_SOURCES,
+        parser=_sources, accepts="source names, comma-separated", shown_default="all but " + ", ".join(
+            f"`{name}`" for name in SOURCE_NAMES if name not in BRAND_MONITOR_SOURCES))
+    alert_min_score: int | None = setting(
+        "MONITOR_ALERT_MIN_SCORE", Kind.WHOLE, "alert threshold", default=None, low=0, high=100,
+        shown_default="the rules' suspicious threshold (45)")
+    max_send_attempts: int = setting("MONITOR_MAX_SEND_ATTEMPTS", Kind.WHOLE,
+                                     "SMTP attempts before an alert is dead-lettered", default=5, low=1, high=100)
+    lookback_hours: int = setting("MONITOR_LOOKBACK_HOURS", Kind.WHOLE, "window of a manual run without a data "
+                                  "interval", default=24, low=1, high=24 * 365)
+    schedule: str = setting("MONITOR_SCHEDULE", Kind.CRON, "the `brand_monitor` DAG's cron schedule (data intervals)",
+                            default="0 * * * *")
+    lookalike_schedule: str = setting("MONITOR_LOOKALIKE_SCHEDULE", Kind.CRON, "the `lookalike_domains` DAG's schedule",
+                                      default="0 3 * * *")
+    followup_schedule: str = setting("MONITOR_FOLLOWUP_SCHEDULE", Kind.CRON, "the `takedown_followup` DAG's schedule",
+                                     default="0 6 * * *")
+    fetch_pool: str = setting("MONITOR_FETCH_POOL", Kind.CUSTOM, "the Airflow pool of fetching tasks (`none`: no pool)",
+                              default=FETCH_POOL, parser=_pool, accepts="a pool name, or `none`")
+    ops_email: str | None = setting("MONITOR_OPS_EMAIL", Kind.EMAIL,
+                                    "failure emails to ops (SmtpNotifier, `smtp_default`)", default=None)
+    http_timeout: int = setting("MONITOR_HTTP_TIMEOUT", Kind.WHOLE, "seconds per read", default=20, low=1, high=600)
+    http_deadline: int = setting("MONITOR_HTTP_DEADLINE", Kind.WHOLE, "seconds for a whole response", default=60,
+                                 low=1, high=3600)
+    host_min_delay: float = setting("MONITOR_HOST_MIN_DELAY_MS", Kind.MILLISECONDS,
+                                    "milliseconds between two fetches of one host", default=1.0, low=0, high=600_000)
+    http_retries: int = setting("MONITOR_HTTP_RETRIES", Kind.WHOLE, "retries after a connection error or 5xx",
+                                default=2, low=0, high=10)
+    http_backoff: float = setting("MONITOR_HTTP_BACKOFF_MS", Kind.MILLISECONDS,
+                                  "milliseconds before the first retry, doubling", default=1.0, low=0, high=600_000)
+    extra_ports: tuple[int, ...] = setting("MONITOR_EXTRA_PORTS", Kind.PORTS,
+                                           "ports besides 80 and 443 the fetcher may use", default=())
+    contact_url: str = setting(CONTACT_URL_ENV, Kind.TEXT, "whom to contact, in the fetcher's User-Agent",
+                               default=CONTACT_URL)
+    brave_api_key: str | None = _key("brave_api_key", "the Brave Search API key")
+    google_api_key: str | None = _key("google_api_key", "the Google Programmable Search API key")
+    google_cx: str | None = _key("google_cx", "the Google Programmable Search engine id")
+    dns_nameserver: str | None = setting(
+        "MONITOR_DNS_NAMESERVER", Kind.TEXT, "DNS server (`ip` or `ip:port`) for `permutations` and for takedown lookups",
+        default=None, shown_default="system resolver")
+    enrich_min_score: int = setting("MONITOR_ENRICH_MIN_SCORE", Kind.WHOLE, "fetch pages scoring at least this (101: "
+                                    "never)", default=40, low=0, high=101)
+    alert_recipients_override: tuple[str, ...] = setting(
+        "MONITOR_ALERT_RECIPIENTS_OVERRIDE", Kind.EMAILS, "staging: every digest goes to these addresses instead",
+        default=())
     # host -> (address, port) the fetcher connects to instead of resolving ('*' for every
     # host name): the demo and tests point every site at their local server with it.
-    resolve_overrides: dict[str, tuple[str, int]] = field(default_factory=dict)
+    resolve_overrides: dict[str, tuple[str, int]] = setting(
+        "MONITOR_HTTP_RESOLVE", Kind.CUSTOM, "connect there instead of resolving (`*`: every host); **tests "
+        f"and the demo only** (needs `{ALLOW_PRIVATE_NETWORKS_ENV}`)", default_factory=dict,
+        parser=_resolve_overrides, accepts="`host=ip:port`, comma-separated")
     # Takedown drafts and their follow-up. The two config paths default to files beside
     # brands.yaml (None here), so that one MONITOR_BRANDS_FILE moves the whole config/ folder.
-    abuse_channels_file: Path | None = None
-    takedown_templates_dir: Path | None = None
-    rdap_bootstrap_url: str = "https://data.iana.org/rdap/"
-    lookup_ttl_hours: int = 168  # cached RDAP / WHOIS answers; failures are retried after 6 hours
-    evidence_max_bytes: int = 2_000_000  # a page's HTML saved and attached as evidence, at most
-    takedown_reminder_days: int = 7  # a page still live this long after its draft: one reminder
-    relaunch_watch_days: int = 90  # a page taken down is re-checked this long for a relaunch
-    takedowns_per_run: int = 50  # drafts made per run at most (each fetches and looks up)
-    max_email_bytes: int = 10_000_000  # drafts beyond this in one owners' email wait for the next run
+    abuse_channels_file: Path | None = setting(
+        "MONITOR_ABUSE_CHANNELS_FILE", Kind.PATH, "where takedown requests go", default=None,
+        shown_default="`abuse_channels.yaml` beside the brands file")
+    takedown_templates_dir: Path | None = setting(
+        "MONITOR_TAKEDOWN_TEMPLATES", Kind.PATH, "the draft templates (English, Lao; text, HTML)", default=None,
+        shown_default="`takedown/` beside the brands file")
+    rdap_bootstrap_url: str = setting(
+        "MONITOR_RDAP_BOOTSTRAP_URL", Kind.HTTP_URL, "IANA's RDAP bootstrap files (`dns.json`, `ipv4.json`, `ipv6.json`)",
+        default="https://data.iana.org/rdap/")
+    lookup_ttl_hours: int = setting(
+        "MONITOR_LOOKUP_TTL_HOURS", Kind.WHOLE, "how long RDAP / WHOIS answers are reused (failures are retried after "
+        "6 hours)", default=168, low=0, high=24 * 365)
+    evidence_max_bytes: int = setting("MONITOR_EVIDENCE_MAX_BYTES", Kind.WHOLE,
+                                      "a page's HTML saved and attached as evidence, at most", default=2_000_000,
+                                      low=1000, high=50_000_000)
+    takedown_reminder_days: int = setting(
+        "MONITOR_TAKEDOWN_REMINDER_DAYS", Kind.WHOLE, "a page still live this long after its draft: one reminder",
+        default=7, low=1, high=365)
+    relaunch_watch_days: int = setting("MONITOR_RELAUNCH_WATCH_DAYS", Kind.WHOLE,
+                                       "how long a page taken down is watched for a relaunch", default=90, low=1,
+                                       high=3650)
+    takedowns_per_run: int = setting(
+        "MONITOR_TAKEDOWNS_PER_RUN", Kind.WHOLE, "drafts made per run at most (each fetches and looks up; 0: none)",
+        default=50, low=0, high=10_000)
+    max_email_bytes: int = setting(
+        "MONITOR_MAX_EMAIL_BYTES", Kind.WHOLE, "the size of one owners' email at most: a larger digest lists its top "
+        "findings with all of them in an attached CSV, or is split into numbered parts; drafts beyond it wait for "
+        "the next run", default=10_000_000, low=100_000, high=1_000_000_000)
     # Work bounds: one source's queries for one brand stop being started after this long.
-    collect_budget_seconds: int = 300
-    # Certificate Transparency (monitor.collectors.ct; the log list URL is source_urls["ct"],
-    # MONITOR_CT_LOG_LIST_URL): entries read back when a log is first seen (0: from its current
-    # size), entries read per log per run at most, and the ct_monitor DAG's schedule.
-    ct_backlog: int = 0
-    ct_max_entries: int = 100_000
-    ct_schedule: str = "*/10 * * * *"
-    # Screenshots as takedown evidence (monitor.takedown.screenshot): the system Chromium
-    # (None: chromium-headless-shell, else chromium, on PATH), a time limit on the whole
-    # capture, and caps (the picture's height and bytes, the browser's memory).
-    screenshots: bool = True  # MONITOR_SCREENSHOTS=0: drafts without a picture of the page
-    chromium_path: str | None = None
-    screenshot_timeout_seconds: int = 45
-    screenshot_max_height: int = 4000
-    screenshot_max_bytes: int = 3_000_000
-    screenshot_max_memory_mb: int = 1024  # the whole browser (every process), PSS
+    collect_budget_seconds: int = setting(
+        "MONITOR_COLLECT_BUDGET_SECONDS", Kind.WHOLE, "one collection (a source for a brand) starts no query after this; "
+        "the skipped ones are reported; a CT log starts no new batch after this", default=300, low=1, high=24 * 3600)
+    # Certificate Transparency (monitor.collectors.ct; the log list URL is source_urls["ct"]).
+    ct_backlog: int = setting("MONITOR_CT_BACKLOG", Kind.WHOLE, "entries read back when a CT log is first seen (0: from "
+                              "its current size, no history)", default=0, low=0, high=10_000_000)
+    ct_max_entries: int = setting("MONITOR_CT_MAX_ENTRIES", Kind.WHOLE, "entries read per CT log per run at most",
+                                  default=100_000, low=1, high=10_000_000)
+    ct_schedule: str = setting("MONITOR_CT_SCHEDULE", Kind.CRON, "the `ct_monitor` DAG's schedule", default="*/10 * * * *")
+    # Screenshots as takedown evidence (monitor.takedown.screenshot).
+    screenshots: bool = setting("MONITOR_SCREENSHOTS", Kind.FLAG,
+                                "a screenshot of the page in each takedown draft (0: none)", default=True)
+    chromium_path: str | None = setting(
+        "MONITOR_CHROMIUM", Kind.TEXT, "the browser for screenshots (Debian's packages; never `playwright install`). The "
+        "headless shell has no background services; the full browser's own requests (component updates) reach "
+        "only the sinkhole", default=None, shown_default="`chromium-headless-shell`, else `chromium`, on PATH")
+    screenshot_timeout_seconds: int = setting("MONITOR_SCREENSHOT_TIMEOUT_SECONDS", Kind.WHOLE,
+                                              "one capture's time limit, in seconds", default=45, low=5, high=600)
+    screenshot_max_height: int = setting("MONITOR_SCREENSHOT_MAX_HEIGHT", Kind.WHOLE,
+                                         "a screenshot's height at most, in pixels", default=4000, low=200,
+                                         high=16_000)
+    screenshot_max_bytes: int = setting("MONITOR_SCREENSHOT_MAX_BYTES", Kind.WHOLE, "a screenshot's size at most",
+                                        default=3_000_000, low=50_000, high=50_000_000)
+    screenshot_max_memory_mb: int = setting(
+        "MONITOR_SCREENSHOT_MAX_MEMORY_MB", Kind.WHOLE, "the browser's memory (every process, PSS) per capture; over it "
+        "the browser is stopped and the draft says why", default=1024, low=128, high=65_536)
     # Owners' one-click action links (monitor.ui.links): signed with the secret key, pointing at
     # the public address of the api-server's plugin routes; no links unless both are set.
-    secret_key: str | None = field(default=None, repr=False)
-    public_url: str | None = None  # e.g. https://airflow.example.org/ (the plugin is under monitor/)
-    action_link_days: int = 30  # an action link expires this many days after its email
+    secret_key: str | None = setting(
+        "MONITOR_SECRET_KEY", Kind.SECRET, "signs the Findings page's forms and the owners' links (the same on every "
+        "api-server): 16+ characters, no blanks, not a repeated pattern (a weak one is refused with the way to make "
+        "one: `openssl rand -hex 32`). The api-server checks it when it loads the plugin: a bad one is a line in its "
+        "log and an error page naming it", default=None, repr=False)
+    public_url: str | None = setting(
+        "MONITOR_PUBLIC_URL", Kind.HTTP_URL, "where owners reach the api-server (e.g. `https://airflow.example.org/`; the "
+        "plugin is under `monitor/`); without it the emails carry no links", default=None)
+    action_link_days: int = setting("MONITOR_ACTION_LINK_DAYS", Kind.WHOLE, "how long an owner's link works", default=30,
+                                    low=1, high=365)
 
     @property
     def abuse_channels_path(self) -> Path:
@@ -256,81 +297,19 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Every declared setting read from the environment (os.environ by default), in the
+        order declared; the first bad value raises SettingsError."""
         env = os.environ if env is None else env
-        urls = dict(SOURCE_DEFAULT_URLS)
-        for name, spec in SOURCES.items():
-            override = env.get(spec.url_env)
-            if override:
-                if spec.default_url is None:
-                    raise SettingsError(f"{spec.url_env}: {name} has no base URL (its targets come from brands.yaml "
-                                        f"or DNS)")
-                urls[name] = _http_url(env, spec.url_env, spec.default_url, slash=False)
-        if env.get("MONITOR_CT_LOG_LIST_URL"):
-            urls["ct"] = _http_url(env, "MONITOR_CT_LOG_LIST_URL", urls["ct"], slash=False)
-        keys = {key.setting: env.get(key.env) or None for spec in SOURCES.values() for key in spec.keys}
-        sources = tuple(s.strip() for s in env.get("MONITOR_SOURCES", ",".join(BRAND_MONITOR_SOURCES)).split(",")
-                        if s.strip())
-        unknown = [s for s in sources if s not in urls]
-        if unknown:
-            raise SettingsError(f"MONITOR_SOURCES: unknown source {unknown[0]!r} (known: {', '.join(sorted(urls))})")
-        min_score = env.get("MONITOR_ALERT_MIN_SCORE")
-        contact = env.get("MONITOR_CONTACT_URL") or cls.contact_url
-        return cls(
-            database_url=env.get("MONITOR_DATABASE_URL") or cls.database_url,
-            brands_file=Path(env.get("MONITOR_BRANDS_FILE") or cls.brands_file),
-            rules_file=Path(env["MONITOR_RULES_FILE"]) if env.get("MONITOR_RULES_FILE") else None,
-            smtp_url=env.get("MONITOR_SMTP_URL") or None,
-            outbox_dir=Path(env.get("MONITOR_OUTBOX_DIR") or cls.outbox_dir),
-            state_dir=Path(env.get("MONITOR_STATE_DIR") or cls.state_dir),
-            mail_from=env.get("MONITOR_MAIL_FROM") or cls.mail_from,
-            allow_private_networks=_bool(env, "MONITOR_ALLOW_PRIVATE_NETWORKS", False),
-            source_urls=urls,
-            sources=sources,
-            alert_min_score=None if not min_score else _int(env, "MONITOR_ALERT_MIN_SCORE", 0, 0, 100),
-            max_send_attempts=_int(env, "MONITOR_MAX_SEND_ATTEMPTS", 5, 1, 100),
-            lookback_hours=_int(env, "MONITOR_LOOKBACK_HOURS", 24, 1, 24 * 365),
-            schedule=_cron(env, "MONITOR_SCHEDULE", cls.schedule),
-            lookalike_schedule=_cron(env, "MONITOR_LOOKALIKE_SCHEDULE", cls.lookalike_schedule),
-            followup_schedule=_cron(env, "MONITOR_FOLLOWUP_SCHEDULE", cls.followup_schedule),
-            fetch_pool=env.get("MONITOR_FETCH_POOL", cls.fetch_pool).strip(),
-            ops_email=(_emails(env, "MONITOR_OPS_EMAIL") or (None,))[0],
-            http_timeout=_int(env, "MONITOR_HTTP_TIMEOUT", 20, 1, 600),
-            http_deadline=_int(env, "MONITOR_HTTP_DEADLINE", 60, 1, 3600),
-            host_min_delay=_int(env, "MONITOR_HOST_MIN_DELAY_MS", 1000, 0, 600_000) / 1000,
-            extra_ports=_ports(env, "MONITOR_EXTRA_PORTS"),
-            http_retries=_int(env, "MONITOR_HTTP_RETRIES", 2, 0, 10),
-            http_backoff=_int(env, "MONITOR_HTTP_BACKOFF_MS", 1000, 0, 600_000) / 1000,
-            contact_url=contact,
-            **keys,
-            dns_nameserver=env.get("MONITOR_DNS_NAMESERVER") or None,
-            enrich_min_score=_int(env, "MONITOR_ENRICH_MIN_SCORE", 40, 0, 101),
-            resolve_overrides=_overrides(env, "MONITOR_HTTP_RESOLVE"),
-            alert_recipients_override=_emails(env, "MONITOR_ALERT_RECIPIENTS_OVERRIDE"),
-            abuse_channels_file=Path(env["MONITOR_ABUSE_CHANNELS_FILE"]) if env.get("MONITOR_ABUSE_CHANNELS_FILE") else None,
-            takedown_templates_dir=(Path(env["MONITOR_TAKEDOWN_TEMPLATES"]) if env.get("MONITOR_TAKEDOWN_TEMPLATES")
-                                    else None),
-            rdap_bootstrap_url=_http_url(env, "MONITOR_RDAP_BOOTSTRAP_URL", cls.rdap_bootstrap_url),
-            lookup_ttl_hours=_int(env, "MONITOR_LOOKUP_TTL_HOURS", 168, 0, 24 * 365),
-            evidence_max_bytes=_int(env, "MONITOR_EVIDENCE_MAX_BYTES", 2_000_000, 1000, 50_000_000),
-            takedown_reminder_days=_int(env, "MONITOR_TAKEDOWN_REMINDER_DAYS", 7, 1, 365),
-            relaunch_watch_days=_int(env, "MONITOR_RELAUNCH_WATCH_DAYS", 90, 1, 3650),
-            takedowns_per_run=_int(env, "MONITOR_TAKEDOWNS_PER_RUN", 50, 0, 10_000),
-            max_email_bytes=_int(env, "MONITOR_MAX_EMAIL_BYTES", 10_000_000, 100_000, 1_000_000_000),
-            secret_key=_secret(env, "MONITOR_SECRET_KEY"),
-            public_url=_http_url(env, "MONITOR_PUBLIC_URL", "") if env.get("MONITOR_PUBLIC_URL") else None,
-            action_link_days=_int(env, "MONITOR_ACTION_LINK_DAYS", 30, 1, 365),
-            user_agent=env.get("MONITOR_USER_AGENT") or default_user_agent(contact),
-            collect_budget_seconds=_int(env, "MONITOR_COLLECT_BUDGET_SECONDS", 300, 1, 24 * 3600),
-            ct_backlog=_int(env, "MONITOR_CT_BACKLOG", 0, 0, 10_000_000),
-            ct_max_entries=_int(env, "MONITOR_CT_MAX_ENTRIES", 100_000, 1, 10_000_000),
-            ct_schedule=_cron(env, "MONITOR_CT_SCHEDULE", cls.ct_schedule),
-            screenshots=_bool(env, "MONITOR_SCREENSHOTS", True),
-            chromium_path=env.get("MONITOR_CHROMIUM") or None,
-            screenshot_timeout_seconds=_int(env, "MONITOR_SCREENSHOT_TIMEOUT_SECONDS", 45, 5, 600),
-            screenshot_max_height=_int(env, "MONITOR_SCREENSHOT_MAX_HEIGHT", 4000, 200, 16_000),
-            screenshot_max_bytes=_int(env, "MONITOR_SCREENSHOT_MAX_BYTES", 3_000_000, 50_000, 50_000_000),
-            screenshot_max_memory_mb=_int(env, "MONITOR_SCREENSHOT_MAX_MEMORY_MB", 1024, 128, 65_536),
-        )
+        return cls(**{name: read_setting(env, spec, default) for name, spec, default in declared()})
+
+
+def declared() -> list[tuple[str, SettingSpec, Any]]:
+    """Each Settings field's name, declaration and default, in the order declared."""
+    out = []
+    for f in fields(Settings):
+        default = f.default_factory() if callable(f.default_factory) else f.default
+        out.append((f.name, f.metadata[SETTING], default))
+    return out
 
 
 def _connection_value(connection: Any, fields: tuple[str, ...]) -> str:
@@ -356,3 +335,14 @@ def settings_with_keys(sources: list[str], connection: Callable[[str], Any],
             if found is not None:
                 env[key.env] = _connection_value(found, key.connection_fields)
     return Settings.from_env(env)
+
+
+def readme_table() -> str:
+    """The README's settings table, from the declarations (README.md, section Settings)."""
+    return markdown_table([row for _name, spec, default in declared() for row in documented(spec, default)])
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["--readme-table"]:
+        sys.exit("usage: python -m monitor.settings --readme-table")
+    sys.stdout.write(readme_table())

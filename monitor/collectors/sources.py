@@ -1,15 +1,23 @@
-"""The one table of sources. Adding a source = one collector module, one SourceSpec here,
-its fixtures and tests. Settings (default URLs, MONITOR_<SOURCE>_URL, keys), the plan, the
-DAG's key lookup in Airflow connections, `build_collector` and the demo web all read it.
+"""Each source's collector factory, and `build_collector`. The table of sources itself (names,
+default URLs, keys, scope, which DAG) is data in `monitor.source_table`, re-exported here.
+Adding a source = one SourceSpec there, one factory here, one collector module, its fixtures
+and tests.
 
-This module imports nothing heavy: settings read it at start-up. Each factory imports its
-collector when called."""
+Each factory imports its collector when called, so that reading the table stays cheap."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
+
+from monitor.source_table import (
+    BRAND_MONITOR_SOURCES,
+    SOURCE_NAMES,
+    SOURCES,
+    KeySpec,
+    SourceScope,
+    SourceSpec,
+)
 
 if TYPE_CHECKING:
     from monitor.collectors.base import Collector
@@ -18,39 +26,8 @@ if TYPE_CHECKING:
     from monitor.settings import Settings
 
 
-@dataclass(frozen=True)
-class KeySpec:
-    """A secret a source needs: from the environment, else from an Airflow connection."""
-
-    setting: str  # the Settings field that holds it
-    env: str  # MONITOR_..., read first
-    connection: str  # Airflow connection id, read inside Airflow when the environment has none
-    connection_fields: tuple[str, ...] = ("password",)  # first non-empty of these; 'extra.KEY' reads extra
-
-
-@dataclass(frozen=True)
-class SourceSpec:
-    name: str
-    # The public default base URL (MONITOR_<NAME>_URL overrides it); None: not fetched from a
-    # base URL (its targets come from brands.yaml, or it asks DNS).
-    default_url: str | None
-    factory: Callable[[Settings, Fetcher, Scorer], Collector]
-    # brand: queries are made from each brand's names; brand_config: it reads a per-brand list
-    # in brands.yaml (named by needs_brand_field) and is planned only for brands that have one;
-    # feed: one list about no brand in particular, collected once per run for every brand
-    # (the scorer attributes each candidate to the brand it imitates).
-    scope: Literal["brand", "brand_config", "feed"] = "brand"
-    needs_brand_field: str | None = None
-    keys: tuple[KeySpec, ...] = ()
-    # Whether the source should return one of the brand's official identities (the canary):
-    # a search for "Lao Airlines" must find laoairlines.com; a newly-registered list need not.
-    canary: bool = False
-    in_brand_monitor: bool = True  # a default source of the hourly DAG ('permutations' runs daily)
-    demo_path: str | None = None  # where the offline demo web serves it (path, with {date} for NRD)
-
-    @property
-    def url_env(self) -> str:
-        return f"MONITOR_{self.name.upper()}_URL"
+__all__ = ["BRAND_MONITOR_SOURCES", "FACTORIES", "SOURCE_NAMES", "SOURCES", "KeySpec", "SourceNotConfigured",
+           "SourceScope", "SourceSpec", "build_collector"]
 
 
 class SourceNotConfigured(ValueError):
@@ -65,105 +42,86 @@ def _keys(settings: Settings, spec: SourceSpec) -> list[Any]:
     return values
 
 
-def _searxng(settings, fetcher, scorer):  # factories share one signature
+def _searxng(settings: Settings, fetcher: Fetcher, scorer: Scorer) -> Collector:  # factories share one signature
     from monitor.collectors.searxng import SearxngCollector
 
     return SearxngCollector(settings.source_urls["searxng"], fetcher)
 
 
-def _brave(settings, fetcher, scorer):
+def _brave(settings: Settings, fetcher: Fetcher, scorer: Scorer) -> Collector:
     from monitor.collectors.search_apis import BraveCollector
 
     (api_key,) = _keys(settings, SOURCES["brave"])
     return BraveCollector(settings.source_urls["brave"], api_key, fetcher)
 
 
-def _google(settings, fetcher, scorer):
+def _google(settings: Settings, fetcher: Fetcher, scorer: Scorer) -> Collector:
     from monitor.collectors.search_apis import GoogleCollector
 
     api_key, engine_id = _keys(settings, SOURCES["google"])
     return GoogleCollector(settings.source_urls["google"], api_key, engine_id, fetcher)
 
 
-def _crtsh(settings, fetcher, scorer):
+def _crtsh(settings: Settings, fetcher: Fetcher, scorer: Scorer) -> Collector:
     from monitor.collectors.crtsh import CrtshCollector
 
     return CrtshCollector(settings.source_urls["crtsh"], fetcher, scorer.search_terms)
 
 
-def _nrd(settings, fetcher, scorer):
+def _nrd(settings: Settings, fetcher: Fetcher, scorer: Scorer) -> Collector:
     from monitor.collectors.nrd import NrdCollector
 
     return NrdCollector(settings.source_urls["nrd"], fetcher, scorer.might_resemble,
                         cache_dir=settings.state_dir / "nrd")
 
 
-def _openphish(settings, fetcher, scorer):
+def _openphish(settings: Settings, fetcher: Fetcher, scorer: Scorer) -> Collector:
     from monitor.collectors.phishing import OpenPhishCollector
 
     return OpenPhishCollector(settings.source_urls["openphish"], fetcher, scorer.might_resemble,
                               cache_dir=settings.state_dir / "feeds")
 
 
-def _urlhaus(settings, fetcher, scorer):
+def _urlhaus(settings: Settings, fetcher: Fetcher, scorer: Scorer) -> Collector:
     from monitor.collectors.phishing import UrlhausCollector
 
     return UrlhausCollector(settings.source_urls["urlhaus"], fetcher, scorer.might_resemble,
                             cache_dir=settings.state_dir / "feeds")
 
 
-def _ct(settings, fetcher, scorer):
+def _ct(settings: Settings, fetcher: Fetcher, scorer: Scorer) -> Collector:
     # CT is read from a position per log, which only its own steps move (the ct_monitor DAG,
     # `monitor collect --source ct`): a generic collection would re-read or skip entries.
     raise SourceNotConfigured("ct: read by the ct_monitor DAG and `monitor collect --source ct`, which keep "
                               "each log's position; not by brand_monitor or `monitor run`")
 
 
-def _permutations(settings, fetcher, scorer):
+def _permutations(settings: Settings, fetcher: Fetcher, scorer: Scorer) -> Collector:
     from monitor.collectors.permutations import PermutationsCollector
     from monitor.fetch.dns import Dns
 
     return PermutationsCollector(Dns(settings.dns_nameserver, timeout=3.0))
 
 
-def _listing(settings, fetcher, scorer):
+def _listing(settings: Settings, fetcher: Fetcher, scorer: Scorer) -> Collector:
     from monitor.collectors.listing import ListingCollector
 
     return ListingCollector(fetcher)
 
 
-def _rss(settings, fetcher, scorer):
+def _rss(settings: Settings, fetcher: Fetcher, scorer: Scorer) -> Collector:
     from monitor.collectors.listing import RssCollector
 
     return RssCollector(fetcher)
 
 
-SOURCES: dict[str, SourceSpec] = {spec.name: spec for spec in (
-    SourceSpec("searxng", "https://searx.be", _searxng, canary=True, demo_path=""),
-    SourceSpec("brave", "https://api.search.brave.com", _brave, canary=True, demo_path="/brave",
-               keys=(KeySpec("brave_api_key", "MONITOR_BRAVE_API_KEY", "brave_search"),)),
-    SourceSpec("google", "https://www.googleapis.com", _google, canary=True, demo_path="/google",
-               keys=(KeySpec("google_api_key", "MONITOR_GOOGLE_API_KEY", "google_search"),
-                     KeySpec("google_cx", "MONITOR_GOOGLE_CX", "google_search", ("extra.cx", "login")))),
-    SourceSpec("crtsh", "https://crt.sh", _crtsh, canary=True, demo_path="/crtsh"),
-    # A daily list of newly registered domains; {date} / {date_b64} are filled in per day.
-    SourceSpec("nrd", "https://www.whoisds.com/whois-database/newly-registered-domains/{date_b64}/nrd", _nrd,
-               scope="feed", demo_path="/nrd/{date}.txt"),
-    SourceSpec("openphish", "https://openphish.com/feed.txt", _openphish, scope="feed",
-               demo_path="/openphish/feed.txt"),
-    SourceSpec("urlhaus", "https://urlhaus.abuse.ch/downloads/csv_recent/", _urlhaus, scope="feed",
-               demo_path="/urlhaus/"),
-    # Certificate Transparency logs read directly (monitor.collectors.ct): the default is the
-    # public v3 log list, MONITOR_CT_LOG_LIST_URL overrides it; the logs it names are read.
-    SourceSpec("ct", "https://www.gstatic.com/ct/log_list/v3/log_list.json", _ct, scope="feed",
-               in_brand_monitor=False),
-    SourceSpec("permutations", None, _permutations, canary=True, in_brand_monitor=False),
-    SourceSpec("listing", None, _listing, scope="brand_config", needs_brand_field="listings"),
-    SourceSpec("rss", None, _rss, scope="brand_config", needs_brand_field="feeds"),
-)}
-
-SOURCE_NAMES = tuple(SOURCES)
-BRAND_MONITOR_SOURCES = tuple(name for name, spec in SOURCES.items() if spec.in_brand_monitor)
+# Each source's collector, by name (the table's data is monitor.source_table).
+Factory = Callable[["Settings", "Fetcher", "Scorer"], "Collector"]
+FACTORIES: dict[str, Factory] = {
+    "searxng": _searxng, "brave": _brave, "google": _google, "crtsh": _crtsh, "nrd": _nrd,
+    "openphish": _openphish, "urlhaus": _urlhaus, "ct": _ct, "permutations": _permutations,
+    "listing": _listing, "rss": _rss,
+}
 
 
 def build_collector(name: str, settings: Settings, fetcher: Fetcher, scorer: Scorer) -> Collector:
@@ -171,4 +129,4 @@ def build_collector(name: str, settings: Settings, fetcher: Fetcher, scorer: Sco
     spec = SOURCES.get(name)
     if spec is None:
         raise ValueError(f"unknown source {name!r} (known: {', '.join(SOURCE_NAMES)})")
-    return spec.factory(settings, fetcher, scorer)
+    return FACTORIES[spec.name](settings, fetcher, scorer)
