@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from monitor.campaigns.store import campaign_lines
 from monitor.notify.digest import DigestItem
-from monitor.notify.options import ActionLink, DigestOptions
+from monitor.notify.message import ActionLink
+from monitor.notify.options import DigestOptions
 from monitor.notify.owners import CampaignDraft, DraftSummary
 from monitor.registry import Brand
 from monitor.store.db import as_utc

@@ -8,6 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from monitor.notify.message import ActionLink
 from monitor.registry import Brand
 
 if TYPE_CHECKING:
@@ -17,8 +18,6 @@ if TYPE_CHECKING:
 
 # The default byte budget of one owners' email (MONITOR_MAX_EMAIL_BYTES's default).
 DEFAULT_MAX_BYTES = 10_000_000
-
-ActionLink = tuple[str, str]  # (words, signed URL): one of an owner's one-click links
 
 
 class ActionLinks(Protocol):

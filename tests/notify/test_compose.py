@@ -21,8 +21,9 @@ OPTIONS = DigestOptions(mail_from="m@example.org", now=NOW, min_score=45, run_id
 
 
 def _item(finding_id: int, takedown_id: int | None = None) -> DigestItem:
-    return DigestItem(finding_id, f"laopost-fee{finding_id}.com", "domain", None, f"https://laopost-fee{finding_id}.com/",
-                      88, "impersonation", ("adds 'fee'",), NOW, ("laopost.com",), takedown_id)
+    domain = f"laopost-fee{finding_id}.com"
+    return DigestItem(finding_id, domain, "domain", None, f"https://{domain}/", 88, "impersonation", ("adds 'fee'",),
+                      NOW, ("laopost.com",), takedown_id)
 
 
 def _draft(takedown_id: int, finding_id: int) -> ClaimedDraft:
