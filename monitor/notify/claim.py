@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 
 from monitor.campaigns.store import campaign_lines
 from monitor.notify.digest import DigestItem
-from monitor.notify.message import ActionLink
 from monitor.notify.options import DigestOptions
 from monitor.notify.owners import CampaignDraft, DraftSummary
 from monitor.registry import Brand
@@ -39,9 +38,10 @@ class ClaimedDigest:
     campaigns: tuple[CampaignDraft, ...] = ()
 
 
-def draft_summary(takedown: Takedown, actions: tuple[ActionLink, ...] = ()) -> DraftSummary:
+def draft_summary(takedown: Takedown) -> DraftSummary:
+    """A stored draft as the owners' emails list and attach it (also the follow-up's)."""
     return DraftSummary(takedown.id, takedown.finding.label, takedown.evidence_url, takedown.addressing,
-                        tuple(takedown.gaps), takedown.message.encode("ascii"), actions)
+                        tuple(takedown.gaps), takedown.message.encode("ascii"))
 
 
 def drafts_within(sizes: Iterable[int], max_bytes: int) -> int:
