@@ -380,6 +380,7 @@ def alert(settings: Settings, params: dict[str, Any], run: RunInfo, *, smtp_url:
     """Queue one digest per brand with new findings, then send everything pending."""
     from monitor.detection.rules import load_rules
     from monitor.notify.mailer import make_transport
+    from monitor.notify.options import DigestOptions
     from monitor.notify.outbox import queue_digests, send_pending
     from monitor.takedown.campaign import drafts_for_findings
 
@@ -403,12 +404,12 @@ def alert(settings: Settings, params: dict[str, Any], run: RunInfo, *, smtp_url:
         window = (f"{display_time(parse_time(run.window_start, 'window_start'))} to "
                   f"{display_time(parse_time(run.window_end, 'window_end'))}")
     now = utcnow()
-    queued = queue_digests(factory, brands, min_score=int(min_score), mail_from=settings.mail_from, now=now,
-                           action_links=owner_action_links(settings, now),
-                           campaign_drafts=functools.partial(drafts_for_findings, mail_from=settings.mail_from, now=now),
-                           window=window, run_id=run.run_id, recipients=settings.alert_recipients_override,
-                           drafts_max_bytes=settings.max_email_bytes, max_bytes=settings.max_email_bytes,
-                           produced_by=run.dag_id)
+    options = DigestOptions(mail_from=settings.mail_from, now=now, min_score=int(min_score), run_id=run.run_id,
+                            window=window, produced_by=run.dag_id, recipients=settings.alert_recipients_override,
+                            max_bytes=settings.max_email_bytes, action_links=owner_action_links(settings, now),
+                            campaign_drafts=functools.partial(drafts_for_findings, mail_from=settings.mail_from,
+                                                              now=now))
+    queued = queue_digests(factory, brands, options)
     report["queued"] = [{"brand": q.brand_id, "alert_id": q.alert_id, "findings": q.findings,
                          "recipients": q.recipients, "drafts": q.drafts, "drafts_alert_id": q.drafts_alert_id,
                          "parts": q.part_alert_ids}

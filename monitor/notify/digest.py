@@ -25,7 +25,7 @@ from email.message import EmailMessage
 from monitor.clock import display_time
 from monitor.detection.domains import defang
 from monitor.detection.models import IMPERSONATION
-from monitor.notify.message import action_views, body_text, header_text, owner_message, render_pair
+from monitor.notify.message import ActionLink, action_views, body_text, header_text, owner_message, render_pair
 from monitor.registry import Brand
 
 # What produced a digest, by DAG id: (English, Lao) titles, so that two digests of one day
@@ -56,7 +56,7 @@ class DigestItem:
     first_seen: dt.datetime
     imitates: tuple[str, ...] = field(default_factory=tuple)
     takedown_id: int | None = None  # its takedown draft, attached to this run's drafts email
-    actions: tuple[tuple[str, str], ...] = ()  # (words, signed URL): the owner's one-click links
+    actions: tuple[ActionLink, ...] = ()  # the owner's one-click links
     reasons_lo: tuple[str, ...] = ()  # one for one with reasons; the English one where a Lao one is missing
     thumbnail: bytes | None = None  # a small PNG of the page's screenshot, an inline related part
     # Its campaign in a line, English and Lao ("part of campaign C7: 6 pages, 3 brands, same phone ..."):

@@ -47,7 +47,10 @@ ACTION_WORDS_LO = {
 }
 
 
-def action_views(actions: tuple[tuple[str, str], ...]) -> list[dict[str, Any]]:
+ActionLink = tuple[str, str]  # (words, signed URL): one of the owner's one-click links
+
+
+def action_views(actions: tuple[ActionLink, ...]) -> list[dict[str, Any]]:
     """An item's one-click links for a template: the words in English and Lao (None where no
     Lao is known), the URL live (signed, on our own server: Link keeps it from being defanged)."""
     return [{"words": words, "words_lo": ACTION_WORDS_LO.get(words), "url": Link(url)} for words, url in actions]

@@ -8,27 +8,20 @@ never delivered."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass, field
+from email.message import EmailMessage
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitor.campaigns.store import campaign_lines
-from monitor.notify.digest import DigestItem, DigestPart, build_digest, digest_dedup_key, fit_digest
+from monitor.notify.claim import claim_digest
+from monitor.notify.compose import ComposedDigest, ComposedEmail, compose_digest
 from monitor.notify.mailer import SendError, Transport
-from monitor.notify.owners import CampaignDraft, DraftSummary, build_drafts_email
+from monitor.notify.options import DigestOptions
 from monitor.registry import Brand
-from monitor.store.db import as_utc
 from monitor.store.models import Alert, Finding, Takedown
-from monitor.store.repo import (
-    claim_new_findings,
-    claim_undelivered_takedowns,
-    latest_takedown_ids,
-    mark_alerted,
-    mark_delivered,
-)
+from monitor.store.repo import mark_alerted, mark_delivered
 
 RETRY_BACKOFF = dt.timedelta(minutes=5)
 MAX_BACKOFF = dt.timedelta(hours=6)
@@ -45,122 +38,64 @@ class QueuedDigest:
     part_alert_ids: list[int] = field(default_factory=list)  # every email of the digest, in order
 
 
-def screenshot_thumbnails(session: Session, takedown_ids: list[int]) -> dict[int, bytes]:
-    """Thumbnails of the screenshots of some takedown drafts (those that have one), by draft id."""
-    from monitor.notify.thumbnail import thumbnail
-
-    out: dict[int, bytes] = {}
-    for takedown_id in takedown_ids:  # one screenshot in memory at a time
-        png = session.scalar(select(Takedown.screenshot).where(Takedown.id == takedown_id))
-        small = thumbnail(png)
-        if small:
-            out[takedown_id] = small
-    return out
+def alert_recipients(brand: Brand, recipients: tuple[str, ...]) -> list[str]:
+    """Whom an owners' email goes to: the override (staging) when given, else the brand's owners."""
+    return list(recipients) or brand.recipients
 
 
-def draft_summary(takedown: Takedown, actions: tuple[tuple[str, str], ...] = ()) -> DraftSummary:
-    return DraftSummary(takedown.id, takedown.finding.label, takedown.evidence_url, takedown.addressing,
-                        tuple(takedown.gaps), takedown.message.encode("ascii"), actions)
-
-
-def _drafts_alert(session: Session, brand: Brand, *, mail_from: str, now: dt.datetime, run_id: str | None,
-                  recipients: tuple[str, ...], max_bytes: int,
-                  action_links: Callable[[Brand, int, bool], tuple[tuple[str, str], ...]] | None = None,
-                  campaign_drafts: Callable[[Session, list[int]], list[CampaignDraft]] | None = None,
-                  ) -> tuple[Alert | None, list[Takedown]]:
-    """The email carrying the brand's takedown drafts not yet delivered (None when there are
-    none), up to max_bytes of drafts (the rest wait for the next run: mail servers refuse
-    large messages). The caller adds it and marks the drafts delivered, in its transaction."""
-    takedowns, size = [], 0
-    for takedown in claim_undelivered_takedowns(session, brand.id):
-        size += len(takedown.message)
-        if takedowns and size > max_bytes:
-            break
-        takedowns.append(takedown)
-    if not takedowns:
-        return None, []
-    drafts = [draft_summary(t, action_links(brand, t.finding_id, True) if action_links else ()) for t in takedowns]
-    dedup_key = digest_dedup_key(brand.id, [t.id for t in takedowns], now, kind="takedowns")
-    campaigns = tuple(campaign_drafts(session, [t.finding_id for t in takedowns])) if campaign_drafts else ()
-    message = build_drafts_email(brand, drafts, mail_from=mail_from, dedup_key=dedup_key, now=now,
-                                 recipients=recipients, campaigns=campaigns)
-    return new_alert(message, dedup_key, "takedowns", brand, recipients, now, run_id), takedowns
-
-
-def new_alert(message, dedup_key: str, kind: str, brand: Brand, recipients: tuple[str, ...], now: dt.datetime,
-           run_id: str | None) -> Alert:
-    return Alert(dedup_key=dedup_key, kind=kind, brand_id=brand.id, recipients=list(recipients) or brand.recipients,
+def new_alert(message: EmailMessage, dedup_key: str, kind: str, brand: Brand, recipients: tuple[str, ...],
+              now: dt.datetime, run_id: str | None) -> Alert:
+    """The outbox row of one email, pending and due now."""
+    return Alert(dedup_key=dedup_key, kind=kind, brand_id=brand.id, recipients=alert_recipients(brand, recipients),
                  subject=str(message["Subject"]), message_id=str(message["Message-ID"]),
                  message=message.as_string(), status="pending", attempts=0, created_at=now,
                  next_attempt_at=now, dag_run_id=run_id)
 
 
-def queue_digest(session: Session, brand: Brand, *, min_score: int, mail_from: str, now: dt.datetime,
-                 window: str | None, run_id: str | None, recipients: tuple[str, ...] = (),
-                 drafts_max_bytes: int = 10_000_000, max_bytes: int | None = None,
-                 produced_by: str | None = None,
-                 action_links: Callable[[Brand, int, bool], tuple[tuple[str, str], ...]] | None = None,
-                 campaign_drafts: Callable[[Session, list[int]], list[CampaignDraft]] | None = None,
-                 ) -> QueuedDigest | None:
-    """Queue one digest of the brand's new findings (if any) and mark them alerted, and one
-    email with its new takedown drafts (if any) and mark them delivered, in the caller's
-    transaction. The digest names the drafts email; the drafts email refers to the digest.
-    Every email stays within max_bytes (default drafts_max_bytes): a large digest lists its
-    top findings and attaches them all as CSV, or is split into numbered parts, each part an
-    alert of its own with its findings. produced_by: the DAG whose run this is
-    (brand_monitor, lookalike_domains), which titles the digest. action_links(brand, finding id,
-    has a draft) gives an item's signed one-click links (words, URL); None: the email says whom
-    to ask instead."""
-    budget = max_bytes if max_bytes is not None else drafts_max_bytes
-    findings = claim_new_findings(session, brand.id, min_score=min_score)
-    drafts_alert, takedowns = _drafts_alert(session, brand, mail_from=mail_from, now=now, run_id=run_id,
-                                            recipients=recipients, max_bytes=budget, action_links=action_links,
-                                            campaign_drafts=campaign_drafts)
-    if not findings and drafts_alert is None:
+def _enqueue(session: Session, brand: Brand, email: ComposedEmail, options: DigestOptions) -> Alert:
+    alert = new_alert(email.message, email.dedup_key, email.kind, brand, options.recipients, options.now,
+                      options.run_id)
+    session.add(alert)
+    session.flush()
+    return alert
+
+
+def enqueue_digest(session: Session, brand: Brand, composed: ComposedDigest, options: DigestOptions) -> QueuedDigest:
+    """The enqueue step: the composed emails into the outbox, their findings marked alerted and
+    their drafts delivered, in the caller's transaction (RuntimeError: another run took some
+    of them meanwhile; roll back)."""
+    parts = []
+    for email in composed.parts:  # first: sent before the drafts they announce
+        alert = _enqueue(session, brand, email, options)
+        mark_alerted(session, list(email.carries), alert.id, options.now)
+        parts.append(alert)
+    drafts_alert = None
+    if composed.drafts is not None:
+        drafts_alert = _enqueue(session, brand, composed.drafts, options)
+        mark_delivered(session, list(composed.drafts.carries), drafts_alert.id)
+    return QueuedDigest(brand.id, parts[0].id if parts else None, composed.findings,
+                        alert_recipients(brand, options.recipients),
+                        len(composed.drafts.carries) if composed.drafts else 0,
+                        drafts_alert.id if drafts_alert else None, [a.id for a in parts])
+
+
+def queue_digest(session: Session, brand: Brand, options: DigestOptions) -> QueuedDigest | None:
+    """Queue one digest of the brand's new findings (if any) and one email with its new
+    takedown drafts (if any), in the caller's transaction: claim, compose, enqueue. None when
+    there is nothing to deliver."""
+    claimed = claim_digest(session, brand, options)
+    if claimed is None:
         return None
-    parts: list[Alert] = []
-    if findings:
-        drafted = latest_takedown_ids(session, [f.id for f in findings])
-        thumbnails = screenshot_thumbnails(session, list(drafted.values()))
-        campaigns = campaign_lines(session, [f.id for f in findings])
-        items = [DigestItem(f.id, f.label, f.kind, f.platform, f.url, f.score, f.verdict, tuple(f.reasons),
-                            as_utc(f.first_seen), brand.imitated_identities(f.kind, f.platform), drafted.get(f.id),
-                            action_links(brand, f.id, f.id in drafted) if action_links else (),
-                            reasons_lo=tuple(str(r) for r in f.reasons_lo or ()),
-                            thumbnail=thumbnails.get(drafted.get(f.id)), campaign=campaigns.get(f.id))
-                 for f in findings]
-
-        def render(chosen: list[DigestItem], part: DigestPart):
-            # The queue time is part of the key: a finding marked 'new' again is a new digest.
-            key = digest_dedup_key(brand.id, [i.finding_id for i in chosen], now)
-            return build_digest(brand, chosen, mail_from=mail_from, dedup_key=key, now=now, window=window,
-                                run_id=run_id, recipients=recipients, produced_by=produced_by, part=part,
-                                drafts_subject=drafts_alert.subject if drafts_alert else None)
-
-        for chosen, message in fit_digest(items, render, budget):
-            key = digest_dedup_key(brand.id, [i.finding_id for i in chosen], now)
-            digest = new_alert(message, key, "digest", brand, recipients, now, run_id)
-            session.add(digest)  # first: sent before the drafts it announces
-            session.flush()
-            mark_alerted(session, [i.finding_id for i in chosen], digest.id, now)
-            parts.append(digest)
-    if drafts_alert is not None:
-        session.add(drafts_alert)
-        session.flush()
-        mark_delivered(session, [t.id for t in takedowns], drafts_alert.id)
-    first = parts[0] if parts else drafts_alert
-    return QueuedDigest(brand.id, parts[0].id if parts else None, len(findings), list(first.recipients),
-                        len(takedowns), drafts_alert.id if drafts_alert else None, [a.id for a in parts])
+    return enqueue_digest(session, brand, compose_digest(brand, claimed, options), options)
 
 
-def queue_digests(factory: sessionmaker[Session], brands: list[Brand], **kwargs) -> list[QueuedDigest]:
-    """queue_digest for each brand, each in its own transaction (see its keyword arguments,
-    produced_by among them)."""
+def queue_digests(factory: sessionmaker[Session], brands: list[Brand], options: DigestOptions) -> list[QueuedDigest]:
+    """queue_digest for each brand, each in its own transaction."""
     queued = []
     for brand in brands:
         with factory() as session:
             try:
-                digest = queue_digest(session, brand, **kwargs)
+                digest = queue_digest(session, brand, options)
                 session.commit()
             except (IntegrityError, RuntimeError):
                 # A concurrent run queued these findings first: nothing to do here.

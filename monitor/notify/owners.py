@@ -10,7 +10,7 @@ from typing import Any
 
 from monitor.clock import display_time
 from monitor.detection.domains import defang
-from monitor.notify.message import Link, action_views, header_text, owner_message, render_pair
+from monitor.notify.message import ActionLink, Link, action_views, header_text, owner_message, render_pair
 from monitor.registry import Brand
 
 
@@ -22,7 +22,7 @@ class DraftSummary:
     addressing: dict[str, Any]
     gaps: tuple[str, ...]
     message: bytes  # the draft, as stored
-    actions: tuple[tuple[str, str], ...] = ()  # (words, signed URL): the owner's one-click links
+    actions: tuple[ActionLink, ...] = ()  # the owner's one-click links
 
     @property
     def attachment(self) -> tuple[bytes, str]:

@@ -235,8 +235,9 @@ def _queue(settings: Settings, factory: sessionmaker[Session], registry: Registr
            relaunch_drafts: dict[int, int], *, now: dt.datetime, run_id: str | None) -> dict[str, Any]:
     from sqlalchemy.exc import IntegrityError
 
+    from monitor.notify.claim import draft_summary
     from monitor.notify.digest import digest_dedup_key
-    from monitor.notify.outbox import draft_summary, new_alert
+    from monitor.notify.outbox import new_alert
     from monitor.notify.owners import FollowUpEvent, build_followup_email
     from monitor.store.repo import mark_delivered, record_relaunch, record_reminder, record_taken_down
 

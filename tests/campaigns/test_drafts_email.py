@@ -8,6 +8,7 @@ import email
 import functools
 from email import policy
 
+from monitor.notify.options import DigestOptions
 from monitor.notify.outbox import queue_digest
 from monitor.registry import load_registry
 from monitor.store.models import Alert
@@ -38,8 +39,9 @@ def test_the_drafts_email_attaches_the_campaigns_requests(session_factory):
             takedown.message = f"Subject: draft T{takedown.id}\r\n\r\nbody\r\n"
         session.flush()
         drafts = functools.partial(drafts_for_findings, mail_from="monitor@example.org", now=T0)
-        queued = queue_digest(session, registry.brand("lao-airlines"), min_score=0, mail_from="monitor@example.org",
-                              now=T0, window=None, run_id="manual__t", campaign_drafts=drafts)
+        options = DigestOptions(mail_from="monitor@example.org", now=T0, min_score=0, run_id="manual__t",
+                                campaign_drafts=drafts)
+        queued = queue_digest(session, registry.brand("lao-airlines"), options)
         session.flush()
         alert = session.get(Alert, queued.drafts_alert_id)
         message = email.message_from_string(alert.message, policy=policy.default)
@@ -66,8 +68,9 @@ def test_without_a_campaign_the_drafts_email_is_as_before(session_factory):
         takedown.brand_id, takedown.message = "lao-airlines", "Subject: draft\r\n\r\nbody\r\n"
         session.flush()
         drafts = functools.partial(drafts_for_findings, mail_from="monitor@example.org", now=T0)
-        queued = queue_digest(session, registry.brand("lao-airlines"), min_score=0, mail_from="monitor@example.org",
-                              now=T0, window=None, run_id="manual__t", campaign_drafts=drafts)
+        options = DigestOptions(mail_from="monitor@example.org", now=T0, min_score=0, run_id="manual__t",
+                                campaign_drafts=drafts)
+        queued = queue_digest(session, registry.brand("lao-airlines"), options)
         message = email.message_from_string(session.get(Alert, queued.drafts_alert_id).message, policy=policy.default)
     text, attached = _parts(message)
     assert list(attached) == [f"takedown-T{takedown.id}.eml"] and "Campaign" not in text

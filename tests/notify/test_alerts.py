@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from monitor.notify.digest import DigestItem, build_digest, digest_dedup_key
 from monitor.notify.mailer import FileTransport, SmtpTransport, smtp_url_from_connection
+from monitor.notify.options import DigestOptions
 from monitor.notify.outbox import queue_digests, send_pending
 from monitor.store.models import Alert, Finding
 from monitor.store.repo import FindingInput, upsert_findings
@@ -54,6 +55,10 @@ def test_smtp_url_from_an_airflow_connection():
     assert (parsed.username, parsed.password, parsed.starttls, parsed.use_ssl) == ("user@x", "p@ss word", True, False)
 
 
+def _options(mail_from: str = "m@example.org", run_id: str = "r1") -> DigestOptions:
+    return DigestOptions(mail_from=mail_from, now=NOW, min_score=45, run_id=run_id)
+
+
 def _seed(session_factory, brand_id: str = "laopost", count: int = 2) -> None:
     with session_factory() as session:
         upsert_findings(session, [FindingInput(brand_id, f"domain:laopost-fee{i}.com", "domain", None,
@@ -66,8 +71,7 @@ def _seed(session_factory, brand_id: str = "laopost", count: int = 2) -> None:
 def test_digest_is_sent_once_with_the_right_recipients(session_factory, registry, smtp_sink):
     _seed(session_factory)
     brands = list(registry.brands)
-    queued = queue_digests(session_factory, brands, min_score=45, mail_from="monitor@example.org", now=NOW,
-                           window=None, run_id="r1")
+    queued = queue_digests(session_factory, brands, _options("monitor@example.org"))
     assert [(q.brand_id, q.findings) for q in queued] == [("laopost", 2)]
     report = send_pending(session_factory, SmtpTransport.from_url(smtp_sink.url), sender="monitor@example.org",
                           max_attempts=3, now=NOW)
@@ -77,8 +81,7 @@ def test_digest_is_sent_once_with_the_right_recipients(session_factory, registry
     assert received["to"] == ["laopost@example.org"] and received["from"] == "monitor@example.org"
     assert "laopost-fee0[.]com" in parse_message(received["data"]).get_body(("plain",)).get_content()
     # nothing new: nothing queued, nothing sent
-    assert queue_digests(session_factory, brands, min_score=45, mail_from="monitor@example.org", now=NOW,
-                         window=None, run_id="r2") == []
+    assert queue_digests(session_factory, brands, _options("monitor@example.org", "r2")) == []
     assert send_pending(session_factory, SmtpTransport.from_url(smtp_sink.url), sender="monitor@example.org",
                         max_attempts=3, now=NOW).sent == []
     assert len(smtp_sink.messages) == 1
@@ -88,8 +91,7 @@ def test_digest_is_sent_once_with_the_right_recipients(session_factory, registry
 
 def test_refusing_server_keeps_alert_pending_then_dead_letters(session_factory, registry, smtp_sink):
     _seed(session_factory)
-    queue_digests(session_factory, list(registry.brands), min_score=45, mail_from="m@example.org", now=NOW,
-                  window=None, run_id="r1")
+    queue_digests(session_factory, list(registry.brands), _options())
     smtp_sink.refuse = "451 4.3.0 Mailbox temporarily unavailable"
     transport = SmtpTransport.from_url(smtp_sink.url)
     first = send_pending(session_factory, transport, sender="m@example.org", max_attempts=3, now=NOW)
@@ -116,8 +118,7 @@ def test_refusing_server_keeps_alert_pending_then_dead_letters(session_factory, 
 
 def test_server_down_then_up_delivers_with_the_same_message_id(session_factory, registry, tmp_path, smtp_sink):
     _seed(session_factory)
-    queue_digests(session_factory, list(registry.brands), min_score=45, mail_from="m@example.org", now=NOW,
-                  window=None, run_id="r1")
+    queue_digests(session_factory, list(registry.brands), _options())
     from tests.conftest import free_port
 
     down = SmtpTransport.from_url(f"smtp://127.0.0.1:{free_port()}")
@@ -134,8 +135,7 @@ def test_server_down_then_up_delivers_with_the_same_message_id(session_factory, 
 
 def test_file_transport_writes_eml(tmp_path, session_factory, registry):
     _seed(session_factory)
-    queue_digests(session_factory, list(registry.brands), min_score=45, mail_from="m@example.org", now=NOW,
-                  window=None, run_id="r1")
+    queue_digests(session_factory, list(registry.brands), _options())
     transport = FileTransport(tmp_path / "outbox")
     assert len(send_pending(session_factory, transport, sender="m@example.org", max_attempts=3, now=NOW).sent) == 1
     files = list((tmp_path / "outbox").glob("*.eml"))
@@ -154,8 +154,7 @@ def test_two_senders_at_once_send_each_alert_once(session_factory, registry, smt
 
     _seed(session_factory, "laopost", 1)
     _seed_brand = [b for b in registry.brands if b.id in ("laopost",)]
-    queue_digests(session_factory, _seed_brand, min_score=45, mail_from="m@example.org", now=NOW, window=None,
-                  run_id="r1")
+    queue_digests(session_factory, _seed_brand, _options())
     transport = SmtpTransport.from_url(smtp_sink.url)
     reports = []
     threads = [threading.Thread(target=lambda: reports.append(
@@ -169,8 +168,7 @@ def test_two_senders_at_once_send_each_alert_once(session_factory, registry, smt
 
 def test_an_alert_that_cannot_be_encoded_is_counted_not_blocking(session_factory, registry, smtp_sink):
     _seed(session_factory, "laopost", 1)
-    queue_digests(session_factory, list(registry.brands), min_score=45, mail_from="m@example.org", now=NOW,
-                  window=None, run_id="r1")
+    queue_digests(session_factory, list(registry.brands), _options())
     with session_factory() as session:
         alert = session.scalars(select(Alert)).one()
         alert.recipients = ["sécurité@example.org"]  # as if written by an older version

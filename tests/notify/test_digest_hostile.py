@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from monitor.notify.digest import DigestItem, build_digest
 from monitor.notify.mailer import SmtpTransport
+from monitor.notify.options import DEFAULT_MAX_BYTES, DigestOptions
 from monitor.notify.outbox import queue_digests, send_pending
 from monitor.store.models import Alert, Finding
 from monitor.store.repo import FindingInput, upsert_findings
@@ -54,9 +55,9 @@ def _send(session_factory, smtp, *, attempts: int = 3, now=NOW):
                         max_attempts=attempts, now=now)
 
 
-def _queue(session_factory, registry, now=NOW, **options):
-    return queue_digests(session_factory, [registry.brand("laopost")], min_score=45, mail_from="m@example.org",
-                         now=now, window=None, run_id="r1", **options)
+def _queue(session_factory, registry, now=NOW, max_bytes: int = DEFAULT_MAX_BYTES):
+    options = DigestOptions(mail_from="m@example.org", now=now, min_score=45, run_id="r1", max_bytes=max_bytes)
+    return queue_digests(session_factory, [registry.brand("laopost")], options)
 
 
 def _csv_rows(message) -> list[dict[str, str]]:

@@ -5,6 +5,7 @@ real SMTP server. Plus the pure parts (routing, RDAP and WHOIS parsing) on plain
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 
@@ -363,6 +364,7 @@ def test_a_bare_address_goes_to_its_network_and_malformed_rdap_is_a_gap(takedown
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_one_owners_email_carries_drafts_up_to_its_size_budget(takedown_env):
     from monitor import pipeline
+    from monitor.notify.options import DigestOptions
     from monitor.notify.outbox import queue_digests
     from monitor.registry import load_registry
     from monitor.settings import Settings
@@ -373,10 +375,10 @@ def test_one_owners_email_carries_drafts_up_to_its_size_budget(takedown_env):
     assert len(pipeline.draft_takedowns(settings, {})["drafted"]) == 2
     factory = session_factory(make_engine(takedown_env["url"]))
     brand = load_registry(BRANDS_FILE).brand("lao-airlines")
-    options = {"min_score": 45, "mail_from": "m@example.org", "window": None, "run_id": None, "drafts_max_bytes": 1}
-    first = queue_digests(factory, [brand], now=NOW, **options)
-    second = queue_digests(factory, [brand], now=NOW + dt.timedelta(hours=1), **options)
-    third = queue_digests(factory, [brand], now=NOW + dt.timedelta(hours=2), **options)
+    options = DigestOptions(mail_from="m@example.org", now=NOW, min_score=45, max_bytes=1)
+    first = queue_digests(factory, [brand], options)
+    second = queue_digests(factory, [brand], dataclasses.replace(options, now=NOW + dt.timedelta(hours=1)))
+    third = queue_digests(factory, [brand], dataclasses.replace(options, now=NOW + dt.timedelta(hours=2)))
     assert [q.drafts for q in first] == [1] and first[0].findings == 2  # the digest, and one draft
     assert [q.drafts for q in second] == [1] and second[0].alert_id is None  # the other, next run
     assert third == []
