@@ -62,7 +62,8 @@ def normalize_host(host: str) -> str:
         host = ".".join(_decode_label(label) for label in host.split("."))
     # DNS's limits (RFC 1035: 253 characters, 63 a label; the decoded form is never longer
     # than the ASCII one): a longer name is no host, and matching it would cost seconds
-    if len(host) > MAX_HOST_LENGTH or any(len(label) > MAX_LABEL_LENGTH for label in host.split(".")):
+    if len(host) > MAX_HOST_LENGTH or (len(host) > MAX_LABEL_LENGTH  # no label can be longer than its host
+                                       and any(len(label) > MAX_LABEL_LENGTH for label in host.split("."))):
         raise InvalidHost(f"{host[:80]!r}... ({len(host):,} characters) is longer than a host name can be")
     return host
 

@@ -235,7 +235,7 @@ class Scorer:
                 content = [s for s in sig.identity if s[1] == "content"]
                 if len(content) > 1:
                     weakest = min(content, key=lambda s: s[0])
-                    sig.identity.remove(weakest)
+                    sig.remove(weakest)
         text = " ".join(t for t in (candidate.title, (candidate.text or "")[:5000]) if t)
         context_modifiers(self.tables, text, candidate.title or "", signals, page=True)
         form_modifiers(self.tables, candidate, signals)

@@ -41,9 +41,21 @@ class Signals:
     # its facts are read from, only when the verdict asks (monitor.detection.verdict)
     facts_at: tuple[HostView, int, Match | None] | None = None
     official_plus_letter: bool = False  # the name label is the official one and one letter more
+    # the strongest identity weight, kept as signals are added (asked for several times a brand)
+    _best: int | None = None
+
+    def add(self, signal: Signal) -> None:
+        self.identity.append(signal)
+        if self._best is None or signal.weight > self._best:
+            self._best = signal.weight
+
+    def remove(self, signal: Signal) -> None:
+        self.identity.remove(signal)
+        self._best = max((s.weight for s in self.identity), default=None)
 
     def best(self) -> int:
-        return max((w for w, _, _, _, _ in self.identity), default=0)
+        """The strongest identity weight (0 when there is none)."""
+        return 0 if self._best is None else self._best
 
     def corroborated(self, min_weight: int) -> bool:
         """Two different kinds of identity evidence (a handle and a display name), each

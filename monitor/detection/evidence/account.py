@@ -140,7 +140,7 @@ def handle_signals(tables: BrandTables, ref: AccountRef, signals: dict[int, Sign
                 else weights.handle_typo_plus_words
             add(index, weight, typo, capped)
     for index, (weight, reason, capped) in best.items():
-        signals.setdefault(index, Signals()).identity.append(Signal(weight, "handle", reason, capped, "handle"))
+        signals.setdefault(index, Signals()).add(Signal(weight, "handle", reason, capped, "handle"))
 
 
 def part_of_name(tables: BrandTables, index: int, key: Key) -> bool:

@@ -95,7 +95,7 @@ def name_signals(tables: BrandTables, name: str, what: str, signals: dict[int, S
         if index not in best or hit[0] > best[index][0]:
             best[index] = hit
     for index, (weight, reason) in best.items():
-        signals.setdefault(index, Signals()).identity.append(Signal(weight, group, reason, False, group))
+        signals.setdefault(index, Signals()).add(Signal(weight, group, reason, False, group))
 
 
 def context_modifiers(tables: BrandTables, text: str, shown_name: str, signals: dict[int, Signals], page: bool) -> None:

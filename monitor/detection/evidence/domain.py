@@ -54,7 +54,7 @@ def host_signals(tables: BrandTables, host: str, signals: dict[int, Signals]) ->
         weight = getattr(weights, feature)
         if weight > sig.best():  # the facts of the strongest signal
             sig.facts_at = (view, position, match)
-        sig.identity.append(Signal(weight, "domain", reason, capped, feature))
+        sig.add(Signal(weight, "domain", reason, capped, feature))
         found.add(index)
 
     where, where_lo = f"domain '{host}'", f"ໂດເມນ '{host}'"
@@ -329,7 +329,7 @@ def path_signals(tables: BrandTables, url: str, signals: dict[int, Signals]) -> 
         return
     key = max(hits, key=lambda h: h.end - h.start).key
     name = tables.brands[key.brand].brand.name
-    signals.setdefault(key.brand, Signals()).identity.append(Signal(
+    signals.setdefault(key.brand, Signals()).add(Signal(
         tables.rules.weights.brand_in_path, "path",
         Reason(f"the URL path names '{key.shown}' of {name} on an unrelated host",
                f"ເສັ້ນທາງ URL ມີຊື່ '{key.shown}' ຂອງ {name} ຢູ່ໃນໂຮສທີ່ບໍ່ກ່ຽວຂ້ອງ"), False, "brand_in_path"))
