@@ -7,11 +7,15 @@ import ipaddress
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import idna
 
 from monitor.detection.normalize import clean_text
+
+if TYPE_CHECKING:
+    import tldextract
 
 _LABEL_RE = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 # Lower-case letter-digit-hyphen labels, none with '--' in 3rd and 4th place (punycode's 'xn--'
@@ -28,7 +32,7 @@ class InvalidHost(ValueError):
 
 
 @functools.lru_cache(maxsize=1)
-def _extractor():  # tldextract.TLDExtract
+def _extractor() -> tldextract.TLDExtract:
     # Imported here: tldextract pulls in requests, and DAG files parse settings (which use
     # this module) in well under a second. The PSL snapshot bundled with tldextract: no
     # network, no cache directory.

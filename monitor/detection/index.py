@@ -29,7 +29,7 @@ The tests compare each lookup with a brute-force reference on random inputs.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import ahocorasick
@@ -70,7 +70,7 @@ def _pieces(text: str, count: int) -> list[tuple[int, str]]:
     return out
 
 
-def _automaton(entries: dict[str, object]) -> ahocorasick.Automaton | None:
+def _automaton(entries: Mapping[str, object]) -> ahocorasick.Automaton | None:
     """An automaton whose value for each word is (len(word), entries[word]); None when empty."""
     if not entries:
         return None
@@ -155,7 +155,7 @@ class KeyIndex:
                         self._deletes.setdefault(deletion, []).append(form)
                         self._delete_lengths.add(len(deletion))
                 pieces = _pieces(form, depth + 1)
-                entries = list(pieces)
+                piece_entries = list(pieces)
                 # an adjacent swap across a cut breaks both pieces beside it (OSA counts it as
                 # one edit): index each cut's swapped variant too
                 for (offset, piece), (_, following) in zip(pieces, pieces[1:], strict=False):
@@ -163,8 +163,8 @@ class KeyIndex:
                         for variant, at in ((piece[:-1] + following[0], offset),
                                             (piece[-1] + following[1:], offset + len(piece))):
                             if variant:
-                                entries.append((at, variant))
-                for offset, piece in entries:
+                                piece_entries.append((at, variant))
+                for offset, piece in piece_entries:
                     self._pieces.setdefault(piece, []).append((form, offset))
                     if len(form) >= self.inside_min_length:
                         self._inside.setdefault(piece, []).append((form, offset))
@@ -203,7 +203,7 @@ class KeyIndex:
             self._build()
         if self._exact_automaton is None:
             return []
-        out = []
+        out: list[Hit] = []
         for last, (length, keys) in self._exact_automaton.iter(text):
             out.extend(Hit(k, last + 1 - length, last + 1, 0) for k in keys)
         return out
@@ -227,7 +227,7 @@ class KeyIndex:
             return []  # no deletion of text is as short as a short key's (a long label, often)
         for deletion in _deletions(text, depth):
             forms.update(self._deletes.get(deletion, ()))
-        out = []
+        out: list[Hit] = []
         for form in forms:
             allowed = self.allowed(len(form))
             if allowed:
@@ -256,7 +256,7 @@ class KeyIndex:
                     rank = _best_window(form, text, origin, allowed, best.get(form))
                     if rank is not None:
                         best[form] = rank
-        out = []
+        out: list[Hit] = []
         for form, (distance, _, start, end) in best.items():
             out.extend(Hit(k, start, end, distance) for k in self._exact[form])
         return out

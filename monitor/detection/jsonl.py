@@ -7,10 +7,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from monitor.detection.models import CandidateError, candidate_from_dict
 from monitor.detection.prefilter import unrelated_line
 from monitor.detection.scoring import Scorer
+
+if TYPE_CHECKING:
+    from multiprocessing.pool import AsyncResult
+
+    from monitor.detection.rules import Rules
+    from monitor.registry import Registry
 
 
 def score_line(scorer: Scorer, line: str, number: int) -> tuple[str, bool]:
@@ -74,7 +81,7 @@ def _default_signals() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
-def _init_worker(registry, rules) -> None:  # pickled models
+def _init_worker(registry: Registry, rules: Rules) -> None:  # pickled models
     global _worker_scorer
     _default_signals()
     _worker_scorer = Scorer(registry, rules)
@@ -106,7 +113,7 @@ def _chunks(lines: Iterable[str], size: int) -> Iterator[tuple[int, list[str]]]:
         yield start, chunk
 
 
-def score_chunks_parallel(registry, rules, lines: Iterable[str], jobs: int,
+def score_chunks_parallel(registry: Registry, rules: Rules, lines: Iterable[str], jobs: int,
                           chunk_size: int = 2000) -> Iterator[tuple[str, int]]:
     """(output text of a chunk, each line ended by LF; its invalid lines), in input order."""
     import gc
@@ -115,6 +122,7 @@ def score_chunks_parallel(registry, rules, lines: Iterable[str], jobs: int,
 
     global _worker_scorer
     methods = multiprocessing.get_all_start_methods()
+    context: multiprocessing.context.BaseContext
     if "fork" in methods:
         # Prepared once here and inherited by every worker (index, word lists, suffix list),
         # rather than built again in each.
@@ -125,12 +133,12 @@ def score_chunks_parallel(registry, rules, lines: Iterable[str], jobs: int,
         # what is built so far is shared with the workers: kept out of the collector's
         # walks, so that they do not write to (and copy) the shared pages
         gc.freeze()
-        pool_args: dict = {"initializer": _default_signals}
+        pool_args: dict[str, Any] = {"initializer": _default_signals}
     else:
         context = multiprocessing.get_context("spawn")
         pool_args = {"initializer": _init_worker, "initargs": (registry, rules)}
     with context.Pool(jobs, **pool_args) as pool:
-        pending: deque = deque()
+        pending: deque[AsyncResult[tuple[str, int]]] = deque()
         for start, chunk in _chunks(lines, chunk_size):
             pending.append(pool.apply_async(_score_chunk, (chunk, start)))
             if len(pending) >= 2 * jobs:

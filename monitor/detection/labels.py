@@ -89,16 +89,16 @@ class Label:
 
     def __init__(self, raw: str):
         self.raw = raw
-        self._words = None
+        self._words: list[tuple[int, int, str]] | None = None
         if raw.isascii() and raw.isalnum():  # the common case: one plain token
             low = raw.lower()
             self.joined = raw
             self.raw_at = list(range(len(raw) + 1))
             flat_text = low.translate(_ASCII_FLAT)
             self.forms = [(flat_text, self.raw_at)]
-            seq, seq_at = sequences_with_offsets(flat_text, self.raw_at)
+            seq, seq_offsets = sequences_with_offsets(flat_text, self.raw_at)
             if seq != flat_text:
-                self.forms.append((seq, seq_at))
+                self.forms.append((seq, seq_offsets))
             return
         tokens = [t for t in TOKEN_SPLIT_RE.split(raw) if t]
         self.joined = "".join(tokens)
@@ -127,7 +127,6 @@ class Label:
         seq_at.append(base)
         flat_text, seq_text = "".join(flat_parts), "".join(seq_parts)
         self.forms = [(flat_text, flat_at)] + ([(seq_text, seq_at)] if seq_text != flat_text else [])
-        self._words: list[tuple[int, int, str]] | None = None
 
     def shown(self, start: int, end: int) -> str:
         """The window [start, end) of joined as written (separators inside kept)."""

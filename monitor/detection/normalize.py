@@ -119,7 +119,7 @@ def _fold_char_once(ch: str) -> str:
     return "".join(out)
 
 
-class _FoldTable(dict):
+class _FoldTable(dict[int, str]):
     """A ``str.translate`` table filled on first sight of each character."""
 
     def __missing__(self, codepoint: int) -> str:

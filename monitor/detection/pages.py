@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, Tag
 
 from monitor.detection.domains import under
 from monitor.detection.normalize import clean_text
@@ -43,9 +43,9 @@ def parse_page(raw: bytes, url: str, official_domains: tuple[str, ...] = ()) -> 
         tag.decompose()
     text = clean_text(soup.get_text(" "))[:MAX_EXCERPT]
     inputs = soup.find_all("input")
-    has_password = any((i.get("type") or "").lower() == "password" for i in inputs)
+    has_password = any(str(i.get("type") or "").lower() == "password" for i in inputs)
 
-    def described(element) -> str:  # a bs4 Tag
+    def described(element: Tag) -> str:
         return " ".join(str(element.get(a) or "") for a in ("name", "id", "placeholder", "autocomplete", "aria-label"))
 
     has_card = any(_CARD_FIELD_RE.search(described(i)) for i in inputs)

@@ -60,9 +60,9 @@ def name_signals(tables: BrandTables, name: str, what: str, signals: dict[int, S
         if phrase.lao:
             target = phrase.words[0]
             if name_fold_compact == target:
-                hit = (exact_weight, is_name)
+                found = (exact_weight, is_name)
             elif find_on_boundary(name_fold_compact, target) >= 0:
-                hit = (contains_weight, Reason(f"{what} '{name}' contains the name '{phrase.shown}' of {bname}",
+                found = (contains_weight, Reason(f"{what} '{name}' contains the name '{phrase.shown}' of {bname}",
                                                f"{what_lo} '{name}' ມີຊື່ '{phrase.shown}' ຂອງ {bname}"))
             else:
                 continue
@@ -70,30 +70,30 @@ def name_signals(tables: BrandTables, name: str, what: str, signals: dict[int, S
             size = len(phrase.words)
             spans = [i for i in range(len(name_words) - size + 1) if tuple(name_words[i:i + size]) == phrase.words]
             if spans and len(name_words) == size:
-                hit = (exact_weight, is_name)
+                found = (exact_weight, is_name)
             elif spans:
                 extra = " ".join(w for i, w in enumerate(name_words) if not spans[0] <= i < spans[0] + size)
                 weight = contains_weight
                 if size == 1 and (proper_noun(phrase.words[0]) or ordinary_word(phrase.words[0])):
                     # 'Lukas' in 'Lukas Lundberg': one common name among others is a namesake
                     weight = min(weight, weights.handle_weak_key_plus_words)
-                hit = (weight, Reason(
+                found = (weight, Reason(
                     f"{what} '{name}' contains the name '{phrase.shown}' of {bname} plus '{extra}'",
                     f"{what_lo} '{name}' ມີຊື່ '{phrase.shown}' ຂອງ {bname} ບວກ '{extra}'"))
             elif name_skeleton == phrase.skeleton:
-                hit = (weights.name_lookalike, Reason(
+                found = (weights.name_lookalike, Reason(
                     f"{is_name.en} written with lookalike characters", f"{is_name.lo} ທີ່ຂຽນດ້ວຍຕົວອັກສອນທີ່ຄ້າຍກັນ"))
             elif len(phrase.skeleton) >= 8 and abs(len(name_skeleton) - len(phrase.skeleton)) <= 1 and \
                     Levenshtein.distance(name_skeleton, phrase.skeleton, score_cutoff=1) <= 1:
                 # a real edit ('Fernando' for 'Fernanda') names another person as often as
                 # it disguises this one: below the review tier unless the handle agrees
-                hit = (weights.name_typo, Reason(
+                found = (weights.name_typo, Reason(
                     f"{is_name.en} with {describe_edits(plain_text(name), plain_text(phrase.shown))}",
                     f"{is_name.lo} ທີ່ມີ {describe_edits(plain_text(name), plain_text(phrase.shown), lao=True)}"))
             else:
                 continue
-        if index not in best or hit[0] > best[index][0]:
-            best[index] = hit
+        if index not in best or found[0] > best[index][0]:
+            best[index] = found
     for index, (weight, reason) in best.items():
         signals.setdefault(index, Signals()).add(Signal(weight, group, reason, False, group))
 

@@ -28,7 +28,6 @@ from monitor.detection.prefilter import (
 )
 
 if TYPE_CHECKING:
-    from monitor.detection.evidence.hosts import HostView
     from monitor.detection.tables import BrandTables
 
 

@@ -78,7 +78,7 @@ def label_matches(tables: BrandTables, label: Label, extra: int = 0) -> list[Mat
     """The index's hits on a label, the best kind per key, on joined offsets."""
     best: dict[Key, Match] = {}
 
-    def keep(hit: Hit, kind: str, offsets: list[int]) -> None:
+    def keep(hit: Hit, kind: MatchKind, offsets: list[int]) -> None:
         start, end = offsets[hit.start], offsets[hit.end] if hit.end < len(offsets) else offsets[-1]
         match = Match(hit.key, label, kind, start, end, hit.distance)
         if kind in (MatchKind.TYPO, MatchKind.TYPO_INSIDE):
