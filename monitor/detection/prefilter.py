@@ -20,7 +20,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from monitor.detection.domains import MAX_HOST_LENGTH, MAX_LABEL_LENGTH
 from monitor.detection.index import KeyIndex
@@ -28,8 +28,12 @@ from monitor.detection.models import _COUNT_FIELDS, _FLAG_FIELDS, _TEXT_FIELDS, 
 from monitor.detection.normalize import ASCII_FLAT, read_sequences
 from monitor.detection.reasons import NO_RESEMBLANCE
 
-if TYPE_CHECKING:
-    from monitor.detection.scoring import Scorer
+
+class PlainlyUnrelated(Protocol):
+    """What the raw-record path asks of the scorer (monitor.detection.scoring.Scorer)."""
+
+    def plainly_unrelated(self, host: str) -> bool: ...
+
 
 # Subdomain labels that say nothing about who runs a site ('www', 'm', language codes).
 IGNORED_SUBDOMAINS = frozenset({"www", "m", "mobile", "web", "en", "lo", "la"})
@@ -116,7 +120,7 @@ class HostPrefilter:
         body = ".".join(labels)
         index = self._index
         # the label before a short one that starts a public suffix ('amzone|co.jp|<x>') is
-        # looked up with one edit more than the pieces vouch for (Scorer._suffix_follows)
+        # looked up with one edit more than the pieces vouch for (evidence.hosts.suffix_follows)
         for i in range(1, len(labels)):
             if len(labels[i]) <= 3 and any(is_public_suffix(".".join(labels[i:end]))
                                            for end in range(i + 1, min(i + 3, len(labels)) + 1)):
@@ -171,7 +175,7 @@ def _unrelated_tail() -> str:
     return whole[len(head) - 2:]
 
 
-def unrelated_line(scorer: Scorer, record: Any) -> str | None:
+def unrelated_line(scorer: PlainlyUnrelated, record: Any) -> str | None:
     """The output line of ``monitor score`` for a decoded record when it is surely
     unrelated, else None (then the record goes the full way: candidate_from_dict, score)."""
     if type(record) is not dict or record.get("kind") != "domain":
