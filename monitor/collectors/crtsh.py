@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 
-from monitor.collectors.base import LayoutChanged, Query, Window, load_json
+from monitor.collectors.base import LayoutChanged, Query, Window, load_json, per_brand
 from monitor.detection.domains import under
 from monitor.detection.models import Candidate
 from monitor.fetch.http import Fetcher
@@ -62,7 +62,8 @@ class CrtshCollector:
         self.terms = terms
         self._official: dict[str, tuple[str, ...]] = {}
 
-    def queries(self, brand: Brand) -> list[Query]:
+    def queries(self, brand: Brand | None) -> list[Query]:
+        brand = per_brand(self.name, brand)
         self._official[brand.id] = brand.official.domains
         return [Query(f"%{term}%", brand.id) for term in self.terms(brand.id)]
 

@@ -83,7 +83,7 @@ def log_key(ct_log: CtLog) -> str:
 
 
 def _server_error(error: str | None) -> bool:
-    return bool(error) and any(f"HTTP {code}" in error for code in range(500, 600) if code != 503)
+    return error is not None and any(f"HTTP {code}" in error for code in range(500, 600) if code != 503)
 
 
 # ---------------------------------------------------------------- the DAG's step
