@@ -120,7 +120,7 @@ def report(env: dict[str, str]) -> None:
     print(f"\nCollected {sum(r.candidates for r in runs)} candidates in {len(runs)} collections "
           f"({sum(1 for r in runs if r.status == 'failed')} failed):")
     by_source = Counter(r.source for r in runs)
-    found_by_source = Counter()
+    found_by_source: Counter[str] = Counter()
     for r in runs:
         found_by_source[r.source] += r.candidates
     for source in sorted(by_source):

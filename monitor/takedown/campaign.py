@@ -168,9 +168,9 @@ def plan_requests(session: Session, campaign_id: int) -> tuple[list[CampaignRequ
     if view is None:
         raise LookupError(f"campaign {campaign_ref(campaign_id)} does not exist")
     latest: dict[int, Takedown] = {}
-    for takedown in session.scalars(select(Takedown).where(Takedown.finding_id.in_(view.findings))
-                                    .order_by(Takedown.round, Takedown.id)):
-        latest[takedown.finding_id] = takedown
+    for drafted in session.scalars(select(Takedown).where(Takedown.finding_id.in_(view.findings))
+                                   .order_by(Takedown.round, Takedown.id)):
+        latest[drafted.finding_id] = drafted
     members = []
     for finding in session.scalars(select(Finding).where(Finding.id.in_(view.findings)).order_by(Finding.id)):
         takedown = latest.get(finding.id)

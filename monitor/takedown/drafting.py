@@ -57,8 +57,8 @@ class Drafter:
             return Addressing("unknown", "the platform", gaps=("No URL or host name to find an abuse contact for.",)), \
                 None, None
         if where.kind == "address":  # no domain, so no registrar: the network's holder
-            network = self.contacts.network(where.host)
-            return address_domain(where.host, None, None, network.value, network.error, where.host, None,
+            holder = self.contacts.network(where.host)
+            return address_domain(where.host, None, None, holder.value, holder.error, where.host, None,
                                   registrar_applies=False), None, where.host
         registration = self.contacts.registration(where.host)
         resolution = self.contacts.dns.resolve(where.host)

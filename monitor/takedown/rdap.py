@@ -128,8 +128,8 @@ def vcard(entity: dict[str, Any]) -> tuple[str | None, tuple[str, ...], tuple[st
             name = value
         elif key == "org" and name is None:
             name = value
-        elif key == "email" and usable_email(value):
-            emails.append(usable_email(value))
+        elif key == "email" and (address := usable_email(value)):
+            emails.append(address)
         elif key == "tel":
             phones.append(value.removeprefix("tel:"))
     return name, tuple(dict.fromkeys(emails)), tuple(dict.fromkeys(phones))
