@@ -7,7 +7,7 @@ of the brand's official domains are kept whatever their date: they are the canar
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from monitor.collectors.base import LayoutChanged, Query, Window, load_json, per_brand
 from monitor.detection.domains import under
@@ -56,7 +56,7 @@ def parse_certificates(raw: bytes, official_domains: tuple[str, ...], window: Wi
 class CrtshCollector:
     name = "crtsh"
 
-    def __init__(self, base_url: str, fetcher: Fetcher, terms):  # terms(brand_id) -> list[str]
+    def __init__(self, base_url: str, fetcher: Fetcher, terms: Callable[[str], list[str]]):  # a brand id's terms
         self.base_url = base_url.rstrip("/")
         self.fetcher = fetcher
         self.terms = terms

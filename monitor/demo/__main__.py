@@ -233,7 +233,7 @@ def airflow_steps(conf: dict, progress_fd: int) -> int:
     step's time written to progress_fd. Exit 1 when a DAG run did not succeed."""
     progress = os.fdopen(progress_fd, "w", buffering=1)
 
-    def step(what: str):
+    def step(what: str) -> float:
         progress.write(f"  - {what} ... ")
         return time.monotonic()
 

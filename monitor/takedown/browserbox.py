@@ -287,7 +287,7 @@ class BrowserBox:
                 kill_tree(pid, self.started)
                 return
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self._done.set()
         if self.pid is not None:
             kill_tree(self.pid, self.started)  # whatever Playwright left running (it closes the browser first)

@@ -7,7 +7,9 @@ drafting the same finding store one (the unique constraint decides)."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
@@ -40,7 +42,7 @@ class DraftReport:
 
 class Drafter:
     def __init__(self, settings: Settings, factory: sessionmaker[Session], *, directory: AbuseDirectory | None = None,
-                 now=utcnow):
+                 now: Callable[[], dt.datetime] = utcnow):
         self.settings = settings
         self.factory = factory
         self.directory = directory or load_channels_for(settings)
