@@ -253,7 +253,9 @@ def _wait_for_api(url: str, components: list[Component], timeout: float = 600) -
 
 def _admin_password(airflow_home: Path) -> str | None:
     try:
-        return json.loads((airflow_home / "simple_auth_manager_passwords.json.generated").read_text()).get("admin")
+        passwords: dict[str, str] = json.loads(
+            (airflow_home / "simple_auth_manager_passwords.json.generated").read_text())
+        return passwords.get("admin")
     except (OSError, ValueError):
         return None
 

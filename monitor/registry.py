@@ -310,7 +310,8 @@ def _check_nesting(text: str) -> yaml.Mark | None:
                               yaml.FlowMappingStartToken, yaml.FlowSequenceStartToken)):
             depth += 1
             if depth > MAX_NESTING:
-                return token.start_mark
+                mark: yaml.Mark = token.start_mark  # untyped in the stubs
+                return mark
         elif isinstance(token, (yaml.BlockEndToken, yaml.FlowMappingEndToken, yaml.FlowSequenceEndToken)):
             depth -= 1
     return None

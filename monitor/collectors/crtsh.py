@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from monitor.collectors.base import LayoutChanged, Query, Window, load_json, per_brand
 from monitor.detection.domains import under
@@ -18,7 +19,7 @@ from monitor.registry import Brand
 JSON_TYPES = ("application/json",)
 
 
-def _timestamp(entry: dict) -> dt.datetime | None:
+def _timestamp(entry: dict[str, Any]) -> dt.datetime | None:
     for field in ("entry_timestamp", "not_before"):
         value = entry.get(field)
         if isinstance(value, str) and value:

@@ -5,6 +5,7 @@ Queries are the same as SearXNG's: names and aliases, plain and platform-restric
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from monitor.collectors.base import LayoutChanged, Query, Window, load_json, per_brand
 from monitor.collectors.searxng import JSON_TYPES, build_queries, time_range
@@ -25,7 +26,7 @@ def _result(url: str, title: str | None, snippet: str | None, source: str) -> Ca
     return Candidate(kind="page", id=f"{source}:{url}", url=url, title=title, text=snippet)
 
 
-def _json(raw: bytes) -> dict:
+def _json(raw: bytes) -> dict[str, Any]:
     payload = load_json(raw)
     if not isinstance(payload, dict):
         raise LayoutChanged("response is not a JSON object")

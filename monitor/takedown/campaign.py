@@ -44,6 +44,9 @@ class Member:
     captured_at: dt.datetime | None
 
 
+RecipientKey = tuple[tuple[str, ...], str | None]  # (the To addresses, lower case and sorted; the form)
+
+
 @dataclass(frozen=True)
 class Recipient:
     name: str
@@ -51,7 +54,7 @@ class Recipient:
     form: str | None
 
     @property
-    def key(self) -> tuple:
+    def key(self) -> RecipientKey:
         return (tuple(sorted(email.lower() for _, email in self.to)), self.form)
 
 
@@ -76,8 +79,8 @@ def recipient_of(member: Member) -> Recipient | None:
 def group(campaign_id: int, members: list[Member],
           shared: list[tuple[str, str, tuple[int, ...]]]) -> tuple[list[CampaignRequest], list[Member]]:
     """(one request per recipient, the members no recipient is known for)."""
-    by_recipient: dict[tuple, list[Member]] = defaultdict(list)
-    recipients: dict[tuple, Recipient] = {}
+    by_recipient: dict[RecipientKey, list[Member]] = defaultdict(list)
+    recipients: dict[RecipientKey, Recipient] = {}
     unaddressed = []
     for member in sorted(members, key=lambda m: m.finding_id):
         recipient = recipient_of(member)
