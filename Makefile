@@ -28,8 +28,10 @@ install: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest
 
+# mypy checks what [tool.mypy] in pyproject.toml names (monitor and dags), with its flags.
 lint: $(STAMP)
 	$(VENV)/bin/ruff check monitor dags tests bench
+	$(VENV)/bin/mypy
 
 demo: $(STAMP)
 	RUN_HOST=$(RUN_HOST) RUN_PORT=$(RUN_PORT) $(PY) -m monitor.demo
@@ -49,4 +51,4 @@ bench: $(STAMP)
 	$(PY) bench/collect_bench.py
 
 clean:
-	rm -rf var .pytest_cache .hypothesis
+	rm -rf var .pytest_cache .hypothesis .mypy_cache

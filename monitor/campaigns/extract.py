@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import phonenumbers
 
@@ -39,7 +40,7 @@ class Evidence:
     favicon: bytes | None = None  # the fetched favicon, when the page does not carry it inline
 
     @classmethod
-    def from_candidate(cls, candidate: dict, *, html: bytes | None = None, screenshot: bytes | None = None,
+    def from_candidate(cls, candidate: dict[str, Any], *, html: bytes | None = None, screenshot: bytes | None = None,
                        favicon: bytes | None = None, images: tuple[bytes, ...] = ()) -> Evidence:
         def text(name: str) -> str | None:
             value = candidate.get(name)

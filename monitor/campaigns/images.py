@@ -47,7 +47,7 @@ def open_bounded(data: bytes) -> Image.Image:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))  # reads the header only
+            image: Image.Image = Image.open(io.BytesIO(data))  # reads the header only
             width, height = image.size
             if width * height > MAX_PIXELS or width <= 0 or height <= 0:
                 raise ImageRefused(f"{width} x {height} pixels is over the {MAX_PIXELS:,}-pixel cap")
@@ -67,7 +67,7 @@ def read_image(data: bytes) -> ImageReading:
     image = open_bounded(data)
     payloads = []
     try:
-        for barcode in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode):
+        for barcode in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)):
             if barcode.valid and barcode.text:
                 payloads.append(barcode.text)
             if len(payloads) >= MAX_QR_CODES:

@@ -52,8 +52,11 @@ def _decode_data_uri(uri: str, max_bytes: int) -> bytes | None:
 
 
 def _class_key(element: lxml.html.HtmlElement) -> str:
+    tag = element.tag  # a name: comments and processing instructions are skipped, and parent none
+    if not isinstance(tag, str):
+        raise TypeError(f"not a named element: {tag!r}")
     classes = sorted((element.get("class") or "").split())[:4]
-    return element.tag + ("." + ".".join(classes) if classes else "")
+    return tag + ("." + ".".join(classes) if classes else "")
 
 
 def structure_hash(root: lxml.html.HtmlElement) -> Artefact | None:
@@ -63,8 +66,8 @@ def structure_hash(root: lxml.html.HtmlElement) -> Artefact | None:
             break
         if not isinstance(element.tag, str):  # comments, processing instructions
             continue
-        chain = []
-        node = element
+        chain: list[str] = []
+        node: lxml.html.HtmlElement | None = element
         while node is not None and len(chain) < MAX_DEPTH:
             chain.append(_class_key(node))
             node = node.getparent()
@@ -97,7 +100,8 @@ def read_markup(html: bytes | str | None, base_url: str | None = None) -> Markup
             break
     if favicon_url is None and favicon_bytes is None and base_url:
         favicon_url = urljoin(base_url, "/favicon.ico")  # what browsers ask for without a <link>
-    inline, urls = [], []
+    inline: list[bytes] = []
+    urls: list[str] = []
     for count, img in enumerate(root.iterfind(".//img[@src]")):
         if count >= 5 * MAX_INLINE_IMAGES:
             break

@@ -83,8 +83,8 @@ def artefact_ids(session: Session, artefacts: Iterable[Artefact], now: dt.dateti
 def record_found(session: Session, finding_id: int, found: Sequence[Found], now: dt.datetime) -> bool:
     """Add what a finding showed; True when it showed something it had not before."""
     ids = artefact_ids(session, (f.artefact for f in found), now)
-    known = set(session.execute(select(FindingArtefact.artefact_id, FindingArtefact.seen)
-                                .where(FindingArtefact.finding_id == finding_id)).all())
+    known = {(artefact_id, seen) for artefact_id, seen in session.execute(
+        select(FindingArtefact.artefact_id, FindingArtefact.seen).where(FindingArtefact.finding_id == finding_id))}
     new_artefact = False
     known_ids = {a for a, _ in known}
     for item in found:
@@ -240,7 +240,8 @@ def _views(session: Session, campaign_ids: Sequence[int]) -> list[CampaignView]:
     for chunk in _chunks(list(campaign_ids)):
         for old, kept in session.execute(select(Campaign.id, Campaign.merged_into_id)
                                          .where(Campaign.merged_into_id.in_(chunk))):
-            absorbed[kept].append(old)
+            if kept is not None:  # in_(chunk) matched it: never None
+                absorbed[kept].append(old)
     views = []
     for campaign in campaign_ids:
         rows = members.get(campaign)

@@ -68,7 +68,9 @@ class CollectResult:
 class Collector(Protocol):
     name: str  # its name in the source table (monitor.collectors.sources)
 
-    def queries(self, brand: Brand) -> list[Query]: ...
+    def queries(self, brand: Brand | None) -> list[Query]:
+        """The queries for a brand, or for every brand (None) from a shared feed (scope "feed");
+        a source whose queries are made from a brand refuses None (per_brand)."""
 
     def fetch(self, query: Query, window: Window) -> Any:
         """I/O: the raw payload (bytes, or a file for large downloads)."""
@@ -79,6 +81,14 @@ class Collector(Protocol):
 
 # The brand id of a shared feed's collection: one list for every brand (SourceSpec scope "feed").
 ALL_BRANDS = "*"
+
+
+def per_brand(source: str, brand: Brand | None) -> Brand:
+    """The brand a per-brand source makes its queries from; None (a shared feed's run, for
+    every brand) is a planning error for such a source, not an empty result."""
+    if brand is None:
+        raise ValueError(f"{source} makes its queries from a brand: it cannot be collected for every brand at once")
+    return brand
 
 
 def collect_brand(collector: Collector, brand: Brand | None, window: Window, *, budget_seconds: float | None = None,

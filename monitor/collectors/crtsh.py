@@ -7,9 +7,10 @@ of the brand's official domains are kept whatever their date: they are the canar
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
-from monitor.collectors.base import LayoutChanged, Query, Window, load_json
+from monitor.collectors.base import LayoutChanged, Query, Window, load_json, per_brand
 from monitor.detection.domains import under
 from monitor.detection.models import Candidate
 from monitor.fetch.http import Fetcher
@@ -18,7 +19,7 @@ from monitor.registry import Brand
 JSON_TYPES = ("application/json",)
 
 
-def _timestamp(entry: dict) -> dt.datetime | None:
+def _timestamp(entry: dict[str, Any]) -> dt.datetime | None:
     for field in ("entry_timestamp", "not_before"):
         value = entry.get(field)
         if isinstance(value, str) and value:
@@ -56,13 +57,14 @@ def parse_certificates(raw: bytes, official_domains: tuple[str, ...], window: Wi
 class CrtshCollector:
     name = "crtsh"
 
-    def __init__(self, base_url: str, fetcher: Fetcher, terms):  # terms(brand_id) -> list[str]
+    def __init__(self, base_url: str, fetcher: Fetcher, terms: Callable[[str], list[str]]):  # a brand id's terms
         self.base_url = base_url.rstrip("/")
         self.fetcher = fetcher
         self.terms = terms
         self._official: dict[str, tuple[str, ...]] = {}
 
-    def queries(self, brand: Brand) -> list[Query]:
+    def queries(self, brand: Brand | None) -> list[Query]:
+        brand = per_brand(self.name, brand)
         self._official[brand.id] = brand.official.domains
         return [Query(f"%{term}%", brand.id) for term in self.terms(brand.id)]
 

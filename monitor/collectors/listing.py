@@ -14,7 +14,7 @@ from urllib.parse import urljoin
 from bs4 import BeautifulSoup
 from lxml import etree
 
-from monitor.collectors.base import LayoutChanged, Query, Window
+from monitor.collectors.base import LayoutChanged, Query, Window, per_brand
 from monitor.detection.domains import is_http_url
 from monitor.detection.models import Candidate
 from monitor.detection.normalize import clean_text
@@ -72,20 +72,24 @@ def parse_feed(raw: bytes, window: Window) -> Iterator[Candidate]:
         root = etree.fromstring(raw, parser)
     except etree.XMLSyntaxError as exc:
         raise LayoutChanged(f"not XML ({exc})") from None
-    if root.tag == "rss" or root.tag.endswith("RDF"):
+    tag = root.tag  # a str for a parsed element; the stubs allow any value an element may be given
+    if not isinstance(tag, str):
+        raise LayoutChanged(f"root element {tag!r} has no name")
+    entries: list[tuple[str | None, str | None, str | None, str | None]]
+    if tag == "rss" or tag.endswith("RDF"):
         entries = [(e.findtext("link"), e.findtext("title"), e.findtext("description"), e.findtext("pubDate"))
                    for e in root.iter("item")]
-    elif root.tag == f"{ATOM}feed":
+    elif tag == f"{ATOM}feed":
         entries = []
         for e in root.iter(f"{ATOM}entry"):
-            link = e.find(f"{ATOM}link[@rel='alternate']")
-            if link is None:
-                link = e.find(f"{ATOM}link")
-            entries.append((link.get("href") if link is not None else None, e.findtext(f"{ATOM}title"),
+            link_element = e.find(f"{ATOM}link[@rel='alternate']")
+            if link_element is None:
+                link_element = e.find(f"{ATOM}link")
+            entries.append((link_element.get("href") if link_element is not None else None, e.findtext(f"{ATOM}title"),
                             e.findtext(f"{ATOM}summary") or e.findtext(f"{ATOM}content"),
                             e.findtext(f"{ATOM}updated") or e.findtext(f"{ATOM}published")))
     else:
-        raise LayoutChanged(f"root element {root.tag!r} is neither RSS nor Atom")
+        raise LayoutChanged(f"root element {tag!r} is neither RSS nor Atom")
     for link, title, summary, published in entries:
         if not link:
             continue
@@ -103,7 +107,8 @@ class ListingCollector:
         self.fetcher = fetcher
         self._listings: dict[str, Listing] = {}
 
-    def queries(self, brand: Brand) -> list[Query]:
+    def queries(self, brand: Brand | None) -> list[Query]:
+        brand = per_brand(self.name, brand)
         queries = []
         for listing in brand.listings:
             self._listings[listing.url] = listing
@@ -123,7 +128,8 @@ class RssCollector:
     def __init__(self, fetcher: Fetcher):
         self.fetcher = fetcher
 
-    def queries(self, brand: Brand) -> list[Query]:
+    def queries(self, brand: Brand | None) -> list[Query]:
+        brand = per_brand(self.name, brand)
         return [Query(url, brand.id) for url in brand.feeds]
 
     def fetch(self, query: Query, window: Window) -> bytes:

@@ -16,6 +16,7 @@ import os
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import IO, TYPE_CHECKING
 
 from monitor.clock import utcnow
 from monitor.collectors.base import ALL_BRANDS, LayoutChanged, Query, Window
@@ -23,6 +24,9 @@ from monitor.detection.models import Candidate, Score
 from monitor.fetch.feeds import private_directory
 from monitor.fetch.http import Fetcher
 from monitor.registry import Brand
+
+if TYPE_CHECKING:
+    from monitor.detection.scoring import Scorer
 
 LIST_TYPES = ("text/plain", "application/zip", "application/x-zip-compressed", "application/octet-stream")
 MAX_LIST_BYTES = 500_000_000  # as downloaded
@@ -38,7 +42,7 @@ def list_url(template: str, day: dt.date) -> str:
     return template.replace("{date}", day.isoformat()).replace("{date_b64}", b64)
 
 
-def _bounded_lines(stream) -> Iterator[bytes]:  # a binary file object
+def _bounded_lines(stream: IO[bytes]) -> Iterator[bytes]:
     """Lines of at most MAX_LINE bytes, at most MAX_UNZIPPED_BYTES and MAX_LINES in all, and no
     long runs of blank lines: a small zip that unpacks to hundreds of MB of newlines fails in
     seconds instead of being read for minutes."""
@@ -129,7 +133,8 @@ class NrdCollector:
         return parse_list(raw, self.resembles)
 
 
-def collect_and_score(collector: NrdCollector, query: Query, window: Window, scorer) -> Iterator[tuple[Candidate, Score]]:
+def collect_and_score(collector: NrdCollector, query: Query, window: Window,
+                      scorer: Scorer) -> Iterator[tuple[Candidate, Score]]:
     """Collect, filter and score as the list is read, one name in memory at a time: the
     list is downloaded to a file, each line passes the scorer's own prefilter
     (``Scorer.might_resemble``, which passes whatever ``score`` would flag) and what passes

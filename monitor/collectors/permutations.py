@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import dnstwist
 
-from monitor.collectors.base import LayoutChanged, Query, Window, load_json
+from monitor.collectors.base import LayoutChanged, Query, Window, load_json, per_brand
 from monitor.detection.models import Candidate
 from monitor.fetch.dns import REGISTERED, UNKNOWN, Dns
 from monitor.registry import Brand
@@ -45,7 +45,8 @@ class PermutationsCollector:
         self.workers = workers
         self.unknown: list[str] = []
 
-    def queries(self, brand: Brand) -> list[Query]:
+    def queries(self, brand: Brand | None) -> list[Query]:
+        brand = per_brand(self.name, brand)
         return [Query(domain, brand.id) for domain in brand.official.domains]
 
     def fetch(self, query: Query, window: Window) -> bytes:

@@ -5,8 +5,9 @@ Queries are the same as SearXNG's: names and aliases, plain and platform-restric
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
-from monitor.collectors.base import LayoutChanged, Query, Window, load_json
+from monitor.collectors.base import LayoutChanged, Query, Window, load_json, per_brand
 from monitor.collectors.searxng import JSON_TYPES, build_queries, time_range
 from monitor.detection.models import Candidate
 from monitor.detection.platforms import display_name_from_title, parse_account_url
@@ -25,7 +26,7 @@ def _result(url: str, title: str | None, snippet: str | None, source: str) -> Ca
     return Candidate(kind="page", id=f"{source}:{url}", url=url, title=title, text=snippet)
 
 
-def _json(raw: bytes) -> dict:
+def _json(raw: bytes) -> dict[str, Any]:
     payload = load_json(raw)
     if not isinstance(payload, dict):
         raise LayoutChanged("response is not a JSON object")
@@ -69,8 +70,8 @@ class BraveCollector:
     def __init__(self, base_url: str, api_key: str, fetcher: Fetcher):
         self.base_url, self.api_key, self.fetcher = base_url.rstrip("/"), api_key, fetcher
 
-    def queries(self, brand: Brand) -> list[Query]:
-        return build_queries(brand)
+    def queries(self, brand: Brand | None) -> list[Query]:
+        return build_queries(per_brand(self.name, brand))
 
     def fetch(self, query: Query, window: Window) -> bytes:
         params = {"q": query.text, "count": "20"}
@@ -90,8 +91,8 @@ class GoogleCollector:
     def __init__(self, base_url: str, api_key: str, engine_id: str, fetcher: Fetcher):
         self.base_url, self.api_key, self.engine_id, self.fetcher = base_url.rstrip("/"), api_key, engine_id, fetcher
 
-    def queries(self, brand: Brand) -> list[Query]:
-        return build_queries(brand)
+    def queries(self, brand: Brand | None) -> list[Query]:
+        return build_queries(per_brand(self.name, brand))
 
     def fetch(self, query: Query, window: Window) -> bytes:
         params = {"q": query.text, "key": self.api_key, "cx": self.engine_id, "num": "10"}

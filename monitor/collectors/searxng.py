@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from monitor.clock import utcnow
-from monitor.collectors.base import LayoutChanged, Query, Window, load_json
+from monitor.collectors.base import LayoutChanged, Query, Window, load_json, per_brand
 from monitor.detection.models import Candidate
 from monitor.detection.platforms import PLATFORM_HOSTS, display_name_from_title, parse_account_url
 from monitor.fetch.http import Fetcher
@@ -79,8 +79,8 @@ class SearxngCollector:
         self.base_url = base_url.rstrip("/")
         self.fetcher = fetcher
 
-    def queries(self, brand: Brand) -> list[Query]:
-        return build_queries(brand)
+    def queries(self, brand: Brand | None) -> list[Query]:
+        return build_queries(per_brand(self.name, brand))
 
     def fetch(self, query: Query, window: Window) -> bytes:
         params = {"q": query.text, "format": "json"}

@@ -20,6 +20,7 @@ import time
 from collections import Counter
 from email import policy
 from pathlib import Path
+from typing import Any
 
 from monitor import local
 from monitor.collectors.sources import BRAND_MONITOR_SOURCES
@@ -73,7 +74,7 @@ def demo_environment(web: DemoWeb, dns_server: DemoDns, whois: DemoWhois, databa
     return env
 
 
-def demo_addresses(web_data: dict) -> dict[str, str]:
+def demo_addresses(web_data: dict[str, Any]) -> dict[str, str]:
     """What the demo's DNS answers: lookalikes that exist, the sites of the demo web (on a
     documentation network, 203.0.113.0/24, whose RDAP the demo web serves) and the officials."""
     from urllib.parse import urlsplit
@@ -120,7 +121,7 @@ def report(env: dict[str, str]) -> None:
     print(f"\nCollected {sum(r.candidates for r in runs)} candidates in {len(runs)} collections "
           f"({sum(1 for r in runs if r.status == 'failed')} failed):")
     by_source = Counter(r.source for r in runs)
-    found_by_source = Counter()
+    found_by_source: Counter[str] = Counter()
     for r in runs:
         found_by_source[r.source] += r.candidates
     for source in sorted(by_source):
@@ -227,13 +228,13 @@ def serve(env_file: Path) -> int:
     return 0
 
 
-def airflow_steps(conf: dict, progress_fd: int) -> int:
+def airflow_steps(conf: dict[str, Any], progress_fd: int) -> int:
     """`python -m monitor.demo --airflow-steps CONF`: in one process, what `airflow db migrate`,
     `airflow pools set` and `airflow dags test` do for the three DAGs (the same calls), each
     step's time written to progress_fd. Exit 1 when a DAG run did not succeed."""
     progress = os.fdopen(progress_fd, "w", buffering=1)
 
-    def step(what: str):
+    def step(what: str) -> float:
         progress.write(f"  - {what} ... ")
         return time.monotonic()
 

@@ -27,7 +27,8 @@ class DemoDns:
 
     @property
     def port(self) -> int:
-        return self.sock.getsockname()[1]
+        port: int = self.sock.getsockname()[1]  # (host, port) of a UDP socket
+        return port
 
     @property
     def nameserver(self) -> str:

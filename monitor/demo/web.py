@@ -43,7 +43,8 @@ LISTINGS_HOST = "listings.demo.example"
 
 def load_web(path: Path | None = None) -> dict[str, Any]:
     text = path.read_text("utf-8") if path else resources.files("monitor.demo").joinpath("web.yaml").read_text("utf-8")
-    return yaml.safe_load(text)
+    web: dict[str, Any] = yaml.safe_load(text)  # web.yaml is a mapping
+    return web
 
 
 def load_pages(path: Path | None = None) -> list[Page]:
@@ -207,7 +208,7 @@ class DemoWeb:
         base = f"{self.url}/rdap/"
         rdap_type = "application/rdap+json"
 
-        def vcard(name: str, email: str | None = None) -> list:
+        def vcard(name: str, email: str | None = None) -> list[Any]:
             props = [["version", {}, "text", "4.0"], ["fn", {}, "text", name]]
             return ["vcard", props + ([["email", {}, "text", email]] if email else [])]
 
@@ -335,8 +336,9 @@ class DemoWeb:
     def _templated(self, page: Page, fields: str) -> str:
         """A page built on one of the web's templates: the template's layout and favicon, the page's words."""
         spec = self.web["templates"][page.template]
-        return spec["html"].format(title=html.escape(page.title), content=html.escape(page.content), fields=fields,
-                                   favicon=solid_png_base64(spec["favicon_colour"]))
+        templated: str = spec["html"].format(title=html.escape(page.title), content=html.escape(page.content),
+                                             fields=fields, favicon=solid_png_base64(spec["favicon_colour"]))
+        return templated
 
     @staticmethod
     def _page(title: str, text: str) -> bytes:

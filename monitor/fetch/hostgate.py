@@ -46,7 +46,10 @@ class HostGate:
         insert = insert_for(session)
         session.execute(insert(HostState).values(host=host, next_fetch_at=now)
                         .on_conflict_do_nothing(index_elements=[HostState.host]))
-        return session.get(HostState, host, with_for_update=True, populate_existing=True)
+        state = session.get(HostState, host, with_for_update=True, populate_existing=True)
+        if state is None:  # inserted just above, or by the other process: it is there
+            raise RuntimeError(f"host_states has no row for {host} after inserting it")
+        return state
 
     def acquire(self, host: str, origin: str | None = None) -> None:
         """Reserve the host's next fetch slot and wait for it; raise HostCoolingDown if the
@@ -64,11 +67,12 @@ class HostGate:
                 self._memory[host] = (slot + self.min_delay, None, None)
         else:
             with self.factory() as session:
-                if origin:  # read, not locked: a cool-down is written whole by one statement
-                    state = session.get(HostState, origin)
-                    cooldown = as_utc(state.cooldown_until) if state is not None else None
+                # read, not locked: a cool-down is written whole by one statement
+                origin_state = session.get(HostState, origin) if origin else None
+                if origin and origin_state is not None:
+                    cooldown = as_utc(origin_state.cooldown_until)
                     if cooldown and cooldown > now:
-                        raise HostCoolingDown(origin, cooldown, state.cooldown_reason)
+                        raise HostCoolingDown(origin, cooldown, origin_state.cooldown_reason)
                 state = self._locked_row(session, host, now)
                 cooldown = as_utc(state.cooldown_until)
                 if cooldown and cooldown > now:

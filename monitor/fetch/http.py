@@ -34,6 +34,8 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -43,6 +45,10 @@ from requests_hardened.ip_filter import InvalidIPAddress
 from requests_hardened.ip_filter_adapter import IPFilterAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+if TYPE_CHECKING:
+    from requests.adapters import _HostParams, _PoolKwargs  # the stubs' names for what requests returns
+    from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.clock import utcnow
 from monitor.detection.domains import is_address
@@ -130,18 +136,20 @@ class _Retryable(FetchError):
 _active = threading.local()
 
 
-class _TrackedConnectionMixin:
+class _TrackedConnectionMixin(HTTPConnection):
+    """Mixed in before HTTPConnection or HTTPSConnection (itself an HTTPConnection)."""
+
     check_addresses = True
 
     def connect(self) -> None:
-        super().connect()  # type: ignore[misc]
+        super().connect()
         registry = getattr(_active, "sockets", None)
         if registry is not None:
-            registry.append(self.sock)  # type: ignore[attr-defined]
+            registry.append(self.sock)
         if getattr(_active, "filtering", False):  # a second check, after connecting (defence in depth)
-            peer = self.sock.getpeername()[0]  # type: ignore[attr-defined]
+            peer = self.sock.getpeername()[0]
             if forbidden_address(peer):
-                self.sock.close()  # type: ignore[attr-defined]
+                self.sock.close()
                 raise FetchError(f"connection to a forbidden address {peer} refused")
 
 
@@ -152,13 +160,15 @@ class _PolicyAdapter(IPFilterAdapter):
     site-local IPv6 forms. A request to a trusted (operator-configured) origin is not
     filtered: it is connected to like a plain requests adapter would."""
 
-    def build_connection_pool_key_attributes(self, request, verify, cert=None):
+    def build_connection_pool_key_attributes(
+            self, request: requests.PreparedRequest, verify: bool | str, cert: str | tuple[str, str] | None = None,
+    ) -> tuple[_HostParams, _PoolKwargs]:
         if getattr(_active, "trusted", False):
             return HTTPAdapter.build_connection_pool_key_attributes(self, request, verify, cert)
         host_params, pool_kwargs = super().build_connection_pool_key_attributes(request, verify, cert)
         address = host_params["host"].strip("[]")
         if forbidden_address(address) and not (self._allow_loopback and is_loopback(address)):
-            log.warning("forbidden address %s for %s refused before connecting", address, redact(request.url))
+            log.warning("forbidden address %s for %s refused before connecting", address, redact(request.url or ""))
             raise InvalidIPAddress(address)
         return host_params, pool_kwargs
 
@@ -213,13 +223,15 @@ class _ResolveOverrideAdapter(HTTPAdapter):
         super().__init__()
         self.overrides = overrides
 
-    def build_connection_pool_key_attributes(self, request, verify, cert=None):
+    def build_connection_pool_key_attributes(
+            self, request: requests.PreparedRequest, verify: bool | str, cert: str | tuple[str, str] | None = None,
+    ) -> tuple[_HostParams, _PoolKwargs]:
         host_params, pool_kwargs = super().build_connection_pool_key_attributes(request, verify, cert)
         host = host_params["host"]
         target = self.overrides.get(host) or (self.overrides.get("*") if not is_address(host) else None)
         if target:
             request.headers["Host"] = host
-            host_params.update(scheme="http", host=target[0], port=target[1])
+            host_params["scheme"], host_params["host"], host_params["port"] = "http", target[0], target[1]
         return host_params, pool_kwargs
 
 
@@ -229,8 +241,9 @@ class _Unreachable(_Retryable):
 
 class Fetcher:
     def __init__(self, settings: Settings, *, extra_ports: tuple[int, ...] = (), gate: HostGate | None = None,
-                 session_factory=None, retries: int | None = None, backoff: float | None = None,
-                 sleep: Callable[[float], None] = time.sleep, allow_loopback: bool = False):
+                 session_factory: sessionmaker[Session] | None = None, retries: int | None = None,
+                 backoff: float | None = None, sleep: Callable[[float], None] = time.sleep,
+                 allow_loopback: bool = False) -> None:
         """allow_loopback lets tests reach a server on 127.0.0.1 while everything else stays
         filtered (used to show that a redirect to a private address is refused)."""
         self.settings = settings
@@ -253,8 +266,10 @@ class Fetcher:
             adapter = _ResolveOverrideAdapter(settings.resolve_overrides)
             self.session.mount("http://", adapter)
             self.session.mount("https://", adapter)
-        for adapter in self.session.adapters.values():
-            _track(adapter)
+        for mounted in self.session.adapters.values():
+            if not isinstance(mounted, HTTPAdapter):  # requests' defaults and the two above all are
+                raise TypeError(f"cannot track the sockets of a {type(mounted).__name__}")
+            _track(mounted)
         self.filtering = filtering
         self.allow_loopback = allow_loopback
         self.robots = RobotsPolicy(self._fetch_robots, settings.user_agent, session_factory)
@@ -293,7 +308,7 @@ class Fetcher:
 
     # -------------------------------------------------------------- fetching
 
-    def download(self, url: str, destination, *, accept: tuple[str, ...] = (), max_bytes: int = 500_000_000,
+    def download(self, url: str, destination: Path, *, accept: tuple[str, ...] = (), max_bytes: int = 500_000_000,
                  deadline_seconds: float | None = None, headers: dict[str, str] | None = None,
                  trust_configured: bool = False) -> FetchResult:
         """Like get, but the body goes to a file as it arrives (bounded memory for large
@@ -309,7 +324,7 @@ class Fetcher:
 
     def get(self, url: str, *, params: dict[str, str] | None = None, accept: tuple[str, ...] = (),
             max_bytes: int = 5_000_000, deadline_seconds: float | None = None, robots: bool = False,
-            polite: bool = True, sink=None, headers: dict[str, str] | None = None,
+            polite: bool = True, sink: BinaryIO | None = None, headers: dict[str, str] | None = None,
             trust_configured: bool = False) -> FetchResult:
         """GET a URL. Raises FetchError unless the whole body arrives within the deadline,
         under the size cap, with an acceptable content type and a 2xx status. A deadline
@@ -365,7 +380,7 @@ class Fetcher:
         log.warning("%s cooled down until %s: %s", key, until.isoformat(timespec="seconds"), reason)
 
     def _once(self, url: str, params: dict[str, str] | None, accept: tuple[str, ...], max_bytes: int,
-              deadline: float, sink=None, extra_headers: dict[str, str] | None = None, *,
+              deadline: float, sink: BinaryIO | None = None, extra_headers: dict[str, str] | None = None, *,
               may_trust: bool = False) -> FetchResult:
         """One request, redirects followed here (not by requests, which would read redirect
         bodies without a cap), all within one deadline enforced on every socket it opens."""
@@ -403,6 +418,8 @@ class Fetcher:
                 # body (to compute the next hop) with no cap, even with allow_redirects=False.
                 prepared = self.session.prepare_request(requests.Request(
                     "GET", current, params=params if current == url else None, headers=headers))
+                if prepared.url is None:  # prepare_request always sets it
+                    raise FetchError(f"{_shown(url)}: no URL to send")
                 response = self.session.get_adapter(prepared.url).send(
                     prepared, stream=True, timeout=(5, min(self.settings.http_timeout, deadline)), verify=True,
                     proxies={})
@@ -442,7 +459,7 @@ class Fetcher:
             _active.sockets, _active.filtering, _active.trusted = None, False, False
 
     def _read(self, response: requests.Response, accept: tuple[str, ...], max_bytes: int,
-              timed_out: threading.Event, sink=None, sock: socket.socket | None = None) -> FetchResult:
+              timed_out: threading.Event, sink: BinaryIO | None = None, sock: socket.socket | None = None) -> FetchResult:
         url = _shown(response.url)
         status = response.status_code
         if status in (429, 503):
@@ -469,7 +486,8 @@ class Fetcher:
             ip = sock.getpeername()[0] if sock is not None else None
         except OSError:
             ip = None
-        chunks, size = [], 0
+        chunks: list[bytes] = []
+        size = 0
         # decode_content: the cap counts decompressed bytes, so a gzip bomb stops at it
         for chunk in response.raw.stream(READ_SIZE, decode_content=True):
             size += len(chunk)

@@ -7,11 +7,13 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import re
+from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
-IPv4, IPv6 = ipaddress.IPv4Address, ipaddress.IPv6Address
+IPv4 = ipaddress.IPv4Address
+IPv6 = ipaddress.IPv6Address
 _net = ipaddress.ip_network
 
 # IPv6 forms that carry an IPv4 address: the IPv4 address is extracted and checked, and the
@@ -143,7 +145,7 @@ def origin_key(url: str) -> str:
 MAX_KEY = 253  # host_states.host
 
 
-def trusted_origins(urls) -> frozenset[tuple[str, str, int]]:
+def trusted_origins(urls: Iterable[str | None]) -> frozenset[tuple[str, str, int]]:
     """The origins of the endpoints the operator configured (each source's base URL, the RDAP
     bootstrap): requests to exactly these are configuration, not scraped data."""
     return frozenset(o for o in (origin(u) for u in urls if u) if o is not None)

@@ -5,10 +5,28 @@ from __future__ import annotations
 import datetime as dt
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, overload
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import CursorResult, Engine, Result, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+
+@overload
+def as_utc(value: dt.datetime) -> dt.datetime: ...
+
+
+@overload
+def as_utc(value: None) -> None: ...
+
+
+@overload
+def as_utc(value: dt.datetime | None) -> dt.datetime | None: ...
 
 
 def as_utc(value: dt.datetime | None) -> dt.datetime | None:
@@ -16,6 +34,14 @@ def as_utc(value: dt.datetime | None) -> dt.datetime | None:
     if value is None:
         return None
     return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def matched_rows(result: Result[*tuple[Any, ...]]) -> int:
+    """The rows an UPDATE or DELETE matched. Session.execute says it returns a Result; for
+    such a statement it is a CursorResult, which has the count (SQLAlchemy's own advice)."""
+    if not isinstance(result, CursorResult):
+        raise TypeError(f"no row count in a {type(result).__name__}: not an UPDATE or DELETE")
+    return result.rowcount
 
 
 def make_engine(url: str) -> Engine:
@@ -28,7 +54,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30})
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record):  # DBAPI objects
+        def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
@@ -47,7 +73,7 @@ def factory_for(url: str) -> sessionmaker[Session]:
     return session_factory(make_engine(url))
 
 
-def alembic_config(url: str):  # alembic.config.Config
+def alembic_config(url: str) -> Config:
     from alembic.config import Config
 
     config = Config()
@@ -84,7 +110,10 @@ class DatabaseNotReady(RuntimeError):
 def head_revision() -> str:
     from alembic.script import ScriptDirectory
 
-    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    if head is None:  # the package ships its migrations: cannot happen but in a broken install
+        raise RuntimeError("no migrations in monitor.store.migrations")
+    return head
 
 
 def masked_url(url: str) -> str:

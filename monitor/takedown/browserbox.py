@@ -32,8 +32,11 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from monitor.fetch.policy import redact
+
+_Arg = TypeVar("_Arg")  # what a box thread is started with
 
 LAUNCHER = Path(__file__).with_name("sealed_launch.py")
 POLL_SECONDS = 0.1
@@ -222,27 +225,27 @@ class BrowserBox:
         try:
             self.directory = Path(tempfile.mkdtemp(prefix="monitor-browser-"))
             control_path = self.directory / "control"
-            self.control = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            self.control.bind(str(control_path))
-            self.control.listen(1)
+            self.control = control = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            control.bind(str(control_path))
+            control.listen(1)
             self.executable = str(self.directory / "chromium")
             with open(os.open(self.executable, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o700), "w") as handle:
                 handle.write(wrapper_script(sys.executable, LAUNCHER, control_path, self.chromium))
         except OSError as exc:
             self.error = f"screenshot failed: the browser's box could not be prepared ({exc})"
             return self
-        self._start(self._handshake, "browser-box-handshake")
+        self._start("browser-box-handshake", self._handshake, control)
         return self
 
-    def _start(self, target, name: str) -> None:
-        thread = threading.Thread(target=target, name=name, daemon=True)
+    def _start(self, name: str, target: Callable[[_Arg], None], arg: _Arg) -> None:
+        thread = threading.Thread(target=target, args=(arg,), name=name, daemon=True)
         self._threads.append(thread)
         thread.start()
 
-    def _handshake(self) -> None:
+    def _handshake(self, control: socket.socket) -> None:
         """The launcher's one message: the sealed box (pid, the sinkhole's socket) or why not."""
         try:
-            conn, _ = self.control.accept()
+            conn, _ = control.accept()
         except OSError:
             return
         with conn:
@@ -259,10 +262,11 @@ class BrowserBox:
                 os.close(fd)
             self.error = f"{NOT_SEALED} ({str(hello.get('error', 'no socket'))[:300]}): it is not started without one"
         else:
-            self.pid, self.how = int(hello["pid"]), str(hello.get("how"))
-            self.started = start_time(self.pid)  # it is waiting for us: still the launcher's process
+            self.pid = pid = int(hello["pid"])
+            self.how = str(hello.get("how"))
+            self.started = start_time(pid)  # it is waiting for us: still the launcher's process
             self.sinkhole = _Sinkhole(socket.socket(fileno=fds[0]))
-            self._start(self._watch, "browser-box-watchdog")
+            self._start("browser-box-watchdog", self._watch, pid)
         self._hello.set()
 
     def wait_sealed(self, timeout: float = HELLO_SECONDS) -> str | None:
@@ -271,19 +275,19 @@ class BrowserBox:
             return self.error or f"{NOT_SEALED}: its launcher never reported"
         return self.error if self.pid is None else None
 
-    def _watch(self) -> None:
+    def _watch(self, pid: int) -> None:
         while not self._done.wait(POLL_SECONDS):
-            if start_time(self.pid) != self.started:
+            if start_time(pid) != self.started:
                 return  # the browser has gone
-            memory, pids = tree_usage(self.pid)
+            memory, pids = tree_usage(pid)
             self.peak_memory = max(self.peak_memory, memory)
             reason = over_limits(memory, len(pids), self.clock(), self.limits)
             if reason is not None:
                 self.stopped = reason
-                kill_tree(self.pid, self.started)
+                kill_tree(pid, self.started)
                 return
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self._done.set()
         if self.pid is not None:
             kill_tree(self.pid, self.started)  # whatever Playwright left running (it closes the browser first)

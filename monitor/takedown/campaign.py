@@ -44,6 +44,9 @@ class Member:
     captured_at: dt.datetime | None
 
 
+RecipientKey = tuple[tuple[str, ...], str | None]  # (the To addresses, lower case and sorted; the form)
+
+
 @dataclass(frozen=True)
 class Recipient:
     name: str
@@ -51,7 +54,7 @@ class Recipient:
     form: str | None
 
     @property
-    def key(self) -> tuple:
+    def key(self) -> RecipientKey:
         return (tuple(sorted(email.lower() for _, email in self.to)), self.form)
 
 
@@ -76,8 +79,8 @@ def recipient_of(member: Member) -> Recipient | None:
 def group(campaign_id: int, members: list[Member],
           shared: list[tuple[str, str, tuple[int, ...]]]) -> tuple[list[CampaignRequest], list[Member]]:
     """(one request per recipient, the members no recipient is known for)."""
-    by_recipient: dict[tuple, list[Member]] = defaultdict(list)
-    recipients: dict[tuple, Recipient] = {}
+    by_recipient: dict[RecipientKey, list[Member]] = defaultdict(list)
+    recipients: dict[RecipientKey, Recipient] = {}
     unaddressed = []
     for member in sorted(members, key=lambda m: m.finding_id):
         recipient = recipient_of(member)
@@ -168,9 +171,9 @@ def plan_requests(session: Session, campaign_id: int) -> tuple[list[CampaignRequ
     if view is None:
         raise LookupError(f"campaign {campaign_ref(campaign_id)} does not exist")
     latest: dict[int, Takedown] = {}
-    for takedown in session.scalars(select(Takedown).where(Takedown.finding_id.in_(view.findings))
-                                    .order_by(Takedown.round, Takedown.id)):
-        latest[takedown.finding_id] = takedown
+    for drafted in session.scalars(select(Takedown).where(Takedown.finding_id.in_(view.findings))
+                                   .order_by(Takedown.round, Takedown.id)):
+        latest[drafted.finding_id] = drafted
     members = []
     for finding in session.scalars(select(Finding).where(Finding.id.in_(view.findings)).order_by(Finding.id)):
         takedown = latest.get(finding.id)

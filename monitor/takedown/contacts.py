@@ -13,8 +13,9 @@ import datetime as dt
 import ipaddress
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -45,6 +46,15 @@ from monitor.takedown.whois import WHOIS_PORT, WhoisFailed, WhoisNotFound, parse
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+
+class _Cached(Protocol):
+    """An answer kept in the lookup cache as a plain dict."""
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+_Answer = TypeVar("_Answer", bound=_Cached)
 FAILURE_TTL = dt.timedelta(hours=6)
 IANA_WHOIS = "whois.iana.org"
 
@@ -65,7 +75,7 @@ class Lookup(Generic[T]):
 
 class ContactFinder:
     def __init__(self, settings: Settings, factory: sessionmaker[Session], directory: AbuseDirectory, *,
-                 fetcher: Fetcher | None = None, now=utcnow):
+                 fetcher: Fetcher | None = None, now: Callable[[], dt.datetime] = utcnow):
         self.settings = settings
         self.factory = factory
         self.directory = directory
@@ -99,7 +109,8 @@ class ContactFinder:
             session.commit()
         return now
 
-    def _lookup(self, key: str, compute, decode) -> Lookup:
+    def _lookup(self, key: str, compute: Callable[[], tuple[_Answer, str]],
+                decode: Callable[[dict[str, Any]], _Answer]) -> Lookup[_Answer]:
         row = self._cached(key)
         if row is not None:
             value = decode(row.data) if row.status == "ok" and row.data else None

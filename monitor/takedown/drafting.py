@@ -7,7 +7,9 @@ drafting the same finding store one (the unique constraint decides)."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
@@ -40,7 +42,7 @@ class DraftReport:
 
 class Drafter:
     def __init__(self, settings: Settings, factory: sessionmaker[Session], *, directory: AbuseDirectory | None = None,
-                 now=utcnow):
+                 now: Callable[[], dt.datetime] = utcnow):
         self.settings = settings
         self.factory = factory
         self.directory = directory or load_channels_for(settings)
@@ -57,8 +59,8 @@ class Drafter:
             return Addressing("unknown", "the platform", gaps=("No URL or host name to find an abuse contact for.",)), \
                 None, None
         if where.kind == "address":  # no domain, so no registrar: the network's holder
-            network = self.contacts.network(where.host)
-            return address_domain(where.host, None, None, network.value, network.error, where.host, None,
+            holder = self.contacts.network(where.host)
+            return address_domain(where.host, None, None, holder.value, holder.error, where.host, None,
                                   registrar_applies=False), None, where.host
         registration = self.contacts.registration(where.host)
         resolution = self.contacts.dns.resolve(where.host)

@@ -67,7 +67,7 @@ class TakedownState:
     relaunched_at: dt.datetime | None
 
     @classmethod
-    def of(cls, takedown) -> TakedownState:  # a Takedown row
+    def of(cls, takedown: Takedown) -> TakedownState:
         return cls(takedown.status, as_utc(takedown.drafted_at), as_utc(takedown.taken_down_at),
                    as_utc(takedown.reminder_sent_at), as_utc(takedown.relaunched_at))
 
@@ -209,7 +209,10 @@ def act(settings: Settings, checks: list[Check], *, smtp_url: str | None, run_id
         drafter = Drafter(settings, factory)
         for event in relaunches:
             with factory() as session:
-                finding = session.get(Takedown, event.check.takedown_id).finding
+                relaunched = session.get(Takedown, event.check.takedown_id)
+                if relaunched is None:  # gone with its finding since the check (_queue skips it too)
+                    continue
+                finding = relaunched.finding
                 session.expunge(finding)
             try:
                 new_id = drafter.draft(registry.brand(event.brand_id), finding, round_=event.round + 1)
@@ -253,9 +256,9 @@ def _queue(settings: Settings, factory: sessionmaker[Session], registry: Registr
                 if event.brand_id != brand_id:
                     continue
                 takedown = session.get(Takedown, event.check.takedown_id, with_for_update=True)
-                if decide(TakedownState.of(takedown), event.check.seen, now=now,
-                          reminder_days=settings.takedown_reminder_days) != event.kind:
-                    continue  # another run recorded it meanwhile
+                if takedown is None or decide(TakedownState.of(takedown), event.check.seen, now=now,
+                                              reminder_days=settings.takedown_reminder_days) != event.kind:
+                    continue  # gone with its finding, or another run recorded it meanwhile
                 email_event = FollowUpEvent(event.kind, takedown.id, takedown.finding.label, takedown.evidence_url,
                                             event.check.detail, as_utc(takedown.drafted_at), takedown.status)
                 if event.kind == "taken_down":

@@ -128,8 +128,8 @@ def vcard(entity: dict[str, Any]) -> tuple[str | None, tuple[str, ...], tuple[st
             name = value
         elif key == "org" and name is None:
             name = value
-        elif key == "email" and usable_email(value):
-            emails.append(usable_email(value))
+        elif key == "email" and (address := usable_email(value)):
+            emails.append(address)
         elif key == "tel":
             phones.append(value.removeprefix("tel:"))
     return name, tuple(dict.fromkeys(emails)), tuple(dict.fromkeys(phones))
@@ -138,11 +138,11 @@ def vcard(entity: dict[str, Any]) -> tuple[str | None, tuple[str, ...], tuple[st
 MAX_ENTITY_DEPTH = 16  # real answers nest 3 deep (registrar > abuse); deeper is not RDAP
 
 
-def walk_entities(obj: dict[str, Any]) -> Iterator[tuple[tuple[str, ...], dict]]:
+def walk_entities(obj: dict[str, Any]) -> Iterator[tuple[tuple[str, ...], dict[str, Any]]]:
     """Every entity, depth first, with the roles of the entities it is nested in. Iterative,
     and a nesting deeper than MAX_ENTITY_DEPTH is an RdapFormatError: a hostile answer
     nested hundreds deep must fail this lookup (a gap in the draft), not the draft."""
-    stack: list[tuple[tuple[str, ...], list]] = [((), list(obj.get("entities") or [])[::-1])]
+    stack: list[tuple[tuple[str, ...], list[Any]]] = [((), list(obj.get("entities") or [])[::-1])]
     while stack:
         parents, pending = stack[-1]
         if not pending:

@@ -18,7 +18,7 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, TemplateError
+from jinja2 import Environment, FileSystemLoader, TemplateError, TemplateSyntaxError
 
 from monitor.clock import display_time
 from monitor.detection.domains import defang
@@ -113,7 +113,10 @@ def address_domain(domain: str, registration: Registration | None, registration_
     missing is said, in plain words (the gaps go to third parties), and the draft is
     addressed to what is known. A URL on a bare address (registrar_applies=False) goes to
     the network's holder alone. The errors themselves are kept in the lookup cache."""
-    to, cc, parties, gaps = [], [], [], []
+    to: list[tuple[str, str]] = []
+    cc: list[tuple[str, str]] = []
+    parties: list[str] = []
+    gaps: list[str] = []
     shown = defang(domain)
     if registrar_applies:
         if registration and registration.abuse_email:
@@ -239,7 +242,8 @@ def build_request(brand: Brand, target: Target, imitates: tuple[str, ...], evide
         english, lao = (text_env.get_template(n).render(context) for n in TEMPLATE_NAMES[:2])
         english_html, lao_html = (html_env.get_template(n).render(context) for n in TEMPLATE_NAMES[2:])
     except TemplateError as exc:
-        where = f"{exc.filename}:{exc.lineno}: " if getattr(exc, "lineno", None) else ""
+        # only a syntax error knows its place (a runtime error's is in the traceback)
+        where = f"{exc.filename}:{exc.lineno}: " if isinstance(exc, TemplateSyntaxError) and exc.lineno else ""
         raise TemplateProblem(f"takedown template {where}{exc}") from None
     owner = brand.owners[0]
     message = EmailMessage(policy=SMTP)

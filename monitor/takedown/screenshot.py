@@ -34,10 +34,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape
+from typing import TYPE_CHECKING
 
 from monitor.fetch.http import HTML_TYPES, Fetcher, FetchError
 from monitor.fetch.policy import redact
 from monitor.settings import Settings
+
+if TYPE_CHECKING:  # imported where used: the package is optional (a missing one is an error message)
+    from playwright.sync_api import Page, Playwright, Route
 from monitor.takedown.browserbox import BrowserBox, Limits
 
 WIDTH = 1280
@@ -153,7 +157,7 @@ class _Router:
             return f"{redact(url)}: the page's resources passed {MAX_TOTAL_BYTES} bytes"
         return None
 
-    def __call__(self, route) -> None:
+    def __call__(self, route: Route) -> None:
         request = route.request
         url = request.url
         navigation = request.is_navigation_request()
@@ -219,7 +223,7 @@ def capture(url: str, settings: Settings, fetcher: Fetcher, *, clock: Callable[[
     return Screenshot(png, hashlib.sha256(png).hexdigest(), None, router.refused, escaped)
 
 
-def _in_box(playwright, box: BrowserBox, url: str, settings: Settings, router: _Router, deadline: float,
+def _in_box(playwright: Playwright, box: BrowserBox, url: str, settings: Settings, router: _Router, deadline: float,
             clock: Callable[[], float]) -> tuple[bytes | None, str | None]:
     """Launch the sealed browser, load the page through the router, take the picture."""
     from playwright.sync_api import Error as PlaywrightError
@@ -271,7 +275,7 @@ def _in_box(playwright, box: BrowserBox, url: str, settings: Settings, router: _
             pass  # already gone (stopped by the watchdog); the box kills what is left
 
 
-def _picture(page, settings: Settings, ms: Callable[[float], float]) -> tuple[bytes | None, str | None]:
+def _picture(page: Page, settings: Settings, ms: Callable[[float], float]) -> tuple[bytes | None, str | None]:
     """The full page to the height cap; a picture over the byte cap is taken again shorter."""
     from playwright.sync_api import Error as PlaywrightError
 

@@ -100,7 +100,8 @@ def parse_whois(text: str, domain: str, server: str | None = None) -> Registrati
             if "abuse" in key and _EMAIL_RE.search(value):
                 abuse = value
                 break
-    abuse_email = usable_email(_EMAIL_RE.search(abuse).group(0)) if abuse and _EMAIL_RE.search(abuse) else None
+    abuse_match = _EMAIL_RE.search(abuse) if abuse else None
+    abuse_email = usable_email(abuse_match.group(0)) if abuse_match else None
     registrar, created = first(_REGISTRAR_KEYS), first(_CREATED_KEYS)
     if registrar is None and abuse_email is None and created is None and \
             any(marker in lowered for marker in _NOT_FOUND):

@@ -12,6 +12,8 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from sqlalchemy.orm import Session, sessionmaker
+
 from monitor.clock import utcnow
 from monitor.collectors.base import LayoutChanged
 from monitor.collectors.ct.cursors import CursorMoved, get_cursor, record_error, start_cursor
@@ -83,7 +85,7 @@ def filter_entries(entries: Iterable[LeafEntry], resembles: Callable[[str], bool
     return found, names
 
 
-def read_log(log: CtLog, reader: LogReader, factory, resembles: Callable[[str], bool], sink: Sink, *,
+def read_log(log: CtLog, reader: LogReader, factory: sessionmaker[Session], resembles: Callable[[str], bool], sink: Sink, *,
              backlog: int = 0, max_entries: int = 100_000, budget_seconds: float = 300.0,
              batch_entries: int = BATCH_ENTRIES, clock: Callable[[], float] = time.monotonic) -> LogRead:
     started = clock()
@@ -154,7 +156,7 @@ def read_log(log: CtLog, reader: LogReader, factory, resembles: Callable[[str], 
     return result
 
 
-def _failed(result: LogRead, factory, error: str) -> LogRead:
+def _failed(result: LogRead, factory: sessionmaker[Session], error: str) -> LogRead:
     result.status, result.error = "failed", error
     with factory() as session:
         record_error(session, result.log_id, error, utcnow())

@@ -14,6 +14,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from monitor.collectors.ct.loglist import CtLog
+from monitor.store.db import matched_rows
 from monitor.store.models import CtLogCursor
 
 
@@ -41,7 +42,7 @@ def advance(session: Session, log_id: str, *, expected: int, next_index: int, tr
     moved = session.execute(update(CtLogCursor).where(CtLogCursor.log_id == log_id,
                                                       CtLogCursor.next_index == expected)
                             .values(next_index=next_index, tree_size=tree_size, last_error=error, updated_at=now))
-    if moved.rowcount != 1:
+    if matched_rows(moved) != 1:
         raise CursorMoved(f"the cursor of log {log_id} is no longer at {expected}: another reader moved it")
 
 

@@ -18,7 +18,7 @@ import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from monitor.clock import utcnow
 from monitor.collectors.base import LayoutChanged, load_json
@@ -26,6 +26,9 @@ from monitor.collectors.ct.signatures import log_id
 from monitor.detection.domains import is_http_url
 from monitor.fetch.feeds import private_directory
 from monitor.records import Record
+
+if TYPE_CHECKING:
+    from monitor.fetch.http import Fetcher
 
 READ_STATES = ("usable", "qualified")
 LIST_MAX_BYTES = 10_000_000  # the public list is about 100 kB
@@ -119,7 +122,7 @@ def parse_log_list(raw: bytes, now: dt.datetime) -> list[CtLog]:
     return list(logs.values())
 
 
-def load_log_list(url: str, fetcher, cache_dir: Path, *, now: dt.datetime | None = None) -> list[CtLog]:  # a Fetcher
+def load_log_list(url: str, fetcher: Fetcher, cache_dir: Path, *, now: dt.datetime | None = None) -> list[CtLog]:
     """The logs of the list at url, downloaded at most once a day (a cached copy is used when
     the download fails; none and a failed download raise FetchError)."""
     from monitor.fetch.http import FetchError

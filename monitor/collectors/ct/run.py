@@ -16,9 +16,11 @@ import time
 from collections.abc import Callable
 from typing import IO
 
+from sqlalchemy.orm import Session, sessionmaker
+
 from monitor.clock import utcnow
 from monitor.collectors.base import ALL_BRANDS
-from monitor.collectors.ct.batches import Batch, LogRead, read_log
+from monitor.collectors.ct.batches import Batch, LogRead, Sink, read_log
 from monitor.collectors.ct.cursors import advance
 from monitor.collectors.ct.loglist import CtLog, load_log_list
 from monitor.collectors.ct.reader import reader_for
@@ -37,7 +39,7 @@ CT_MIN_DELAY = 0.1
 ERROR_COOLDOWN = 300.0  # after a log kept answering 5xx through the fetcher's retries
 
 
-def ct_fetcher(settings: Settings, factory, *, sleep: Callable[[float], None] = time.sleep) -> Fetcher:
+def ct_fetcher(settings: Settings, factory: sessionmaker[Session], *, sleep: Callable[[float], None] = time.sleep) -> Fetcher:
     """The fetcher CT reads with: the monitor's own (address filter, deadlines, caps, 429
     Retry-After and 5xx retries with backoff), with a shorter per-host delay than for pages,
     and cool-downs kept in the database (factory) so that they hold across runs and workers."""
@@ -56,7 +58,7 @@ def plan_logs(settings: Settings, fetcher: Fetcher | None = None) -> list[CtLog]
     return load_log_list(settings.source_urls[SOURCE], fetcher, settings.state_dir / "ct")
 
 
-def _read(settings: Settings, ct_log: CtLog, fetcher: Fetcher, factory, sink) -> LogRead:
+def _read(settings: Settings, ct_log: CtLog, fetcher: Fetcher, factory: sessionmaker[Session], sink: Sink) -> LogRead:
     from monitor.detection.rules import load_rules
     from monitor.detection.scoring import Scorer
     from monitor.registry import load_registry
@@ -83,7 +85,7 @@ def log_key(ct_log: CtLog) -> str:
 
 
 def _server_error(error: str | None) -> bool:
-    return bool(error) and any(f"HTTP {code}" in error for code in range(500, 600) if code != 503)
+    return error is not None and any(f"HTTP {code}" in error for code in range(500, 600) if code != 503)
 
 
 # ---------------------------------------------------------------- the DAG's step

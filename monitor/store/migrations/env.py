@@ -19,7 +19,10 @@ def run_migrations_offline() -> None:
 
 
 def run_migrations_online() -> None:
-    engine = make_engine(config.get_main_option("sqlalchemy.url"))
+    url = config.get_main_option("sqlalchemy.url")
+    if url is None:  # monitor.store.db.alembic_config always sets it
+        raise RuntimeError("no sqlalchemy.url in the Alembic configuration")
+    engine = make_engine(url)
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True,
                           compare_type=True)

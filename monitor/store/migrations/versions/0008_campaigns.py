@@ -5,6 +5,8 @@ Revises: 0007
 Create Date: 2026-12-07 20:30:00
 """
 
+from collections.abc import Iterable
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -19,7 +21,7 @@ KINDS = ('phone', 'bank_account', 'iban', 'payment_qr', 'btc_wallet', 'eth_walle
 SEEN = ('text', 'profile', 'html', 'qr', 'image', 'screenshot')
 
 
-def _in(column, values):
+def _in(column: str, values: Iterable[str]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
