@@ -61,7 +61,7 @@ def task_context(sources: list[str] | None = None) -> RunContext:
     scorer built once for the task."""
     from monitor.run_context import RunContext
 
-    return RunContext.for_settings(task_settings(sources))
+    return RunContext(task_settings(sources))
 
 
 def smtp_url() -> str | None:

@@ -152,7 +152,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     start, end = pipeline.resolve_window(None, None, params, now=now, lookback_hours=settings.lookback_hours)
     run = pipeline.RunInfo(f"cli__{now.strftime('%Y%m%dT%H%M%S')}", "cli", start.isoformat(), end.isoformat(),
                            "monitor run")
-    context = RunContext.for_settings(settings)  # one registry, rules and scorer for the whole run
+    context = RunContext(settings)  # one registry, rules and scorer for the whole run
     stored = []
     for item in pipeline.plan(context, params):
         collected = pipeline.collect(context, item, run)

@@ -33,21 +33,20 @@ def load_registry_or_refuse(settings: Settings) -> Registry:
 
 @dataclass(frozen=True)
 class RunContext:
-    """The registry is read (and checked) at once; the rules, the scorer and the session
-    factory when a step first asks for them (planning needs none of them, and building the
-    scorer is the expensive part)."""
+    """Each part is built when a step first asks for it, then kept: a step that needs no
+    registry (storing, closing abandoned runs) does not read it, and building the scorer is
+    the expensive part. A bad registry raises BadRequest where a step first reads it."""
 
     settings: Settings
-    registry: Registry
-
-    @classmethod
-    def for_settings(cls, settings: Settings) -> RunContext:
-        return cls(settings, load_registry_or_refuse(settings))
 
     @classmethod
     def of(cls, given: RunContext | Settings) -> RunContext:
         """A step's context: the one its task built, or one built from Settings (a one-off call)."""
-        return given if isinstance(given, RunContext) else cls.for_settings(given)
+        return given if isinstance(given, RunContext) else cls(given)
+
+    @functools.cached_property
+    def registry(self) -> Registry:
+        return load_registry_or_refuse(self.settings)
 
     @functools.cached_property
     def rules(self) -> Rules:

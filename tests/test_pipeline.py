@@ -58,7 +58,7 @@ def _xcom(record):
 def _run(settings: Settings, params: dict, run_type: str = "manual") -> tuple[list[pipeline.Stored],
                                                                                pipeline.AlertReport]:
     """The steps as the DAG runs them, each record through the XCom edge."""
-    context = pipeline.RunContext.for_settings(settings)
+    context = pipeline.RunContext(settings)
     run = pipeline.RunInfo(f"{run_type}-{dt.datetime.now().timestamp()}", run_type,
                            "2026-11-28T10:00:00+00:00", "2026-11-28T11:00:00+00:00")
     stored = [_xcom(pipeline.store(context, _xcom(pipeline.score(context, _xcom(pipeline.collect(context, item, _xcom(run)))))))

@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import os
@@ -106,7 +105,7 @@ def collect_log(settings: Settings, ct_log: CtLog, *, run_id: str | None = None,
 
     # One registry and scorer for every batch, built at the first (a bad registry fails the
     # log's read, as any fault of the read does).
-    context = functools.cache(lambda: pipeline.RunContext.for_settings(settings))
+    context = pipeline.RunContext(settings)
     factory = factory_for(settings.database_url)
     with factory() as session:
         run = start_collection_run(session, source=SOURCE, brand_id=run_brand_id(ct_log), window_start=None,
@@ -119,7 +118,7 @@ def collect_log(settings: Settings, ct_log: CtLog, *, run_id: str | None = None,
         collected = pipeline.Collected(
             collection_run_id=run, brand=ALL_BRANDS, source=SOURCE, status=pipeline.CollectionStatus.OK, errors=(),
             layout_changed=False, queries=1, candidates=tuple(pipeline.Found(c, where) for c, where in batch.candidates))
-        scored = pipeline.score(context(), collected)
+        scored = pipeline.score(context, collected)
         if scored.error:
             errors.append(scored.error)
         items = list(scored.flagged)
