@@ -131,11 +131,11 @@ def plan(given: RunContext | Settings, params: dict[str, Any]) -> list[PlanItem]
 
 # ---------------------------------------------------------------- collect
 
-def query_errors_line(errors: list[str], queries: int, skipped: bool) -> str:
+def query_errors_line(errors: list[str], queries: int, skipped: int) -> str:
     """One line for the failed queries of a collection: how many, and the first few."""
     shown = "; ".join(errors[:QUERY_ERRORS_SHOWN]) + \
         (f" (+{len(errors) - QUERY_ERRORS_SHOWN} more)" if len(errors) > QUERY_ERRORS_SHOWN else "")
-    failed = len(errors) - (1 if skipped else 0)  # the budget's own line is no query
+    failed = len(errors) - (1 if skipped else 0)  # the line about skipped queries is no query
     return f"{failed} of {queries} queries failed: {shown}"
 
 
@@ -187,14 +187,14 @@ def collect(given: RunContext | Settings, item: PlanItem, run: RunInfo) -> Colle
 
 # ---------------------------------------------------------------- score
 
-def score(given: RunContext | Settings, collected: Collected, *, enricher: Enricher | None = None) -> Scored:
+def score(given: RunContext | Settings, collected: Collected) -> Scored:
     """Score what one collection found; enrich the pages worth a look and score them again;
     keep the ones flagged for this collection's brand as finding inputs; check the canary."""
     from monitor.enrichment import enricher_for
 
     context = RunContext.of(given)
     scorer = context.scorer
-    enricher = enricher or enricher_for(context.settings, context.registry, context.session_factory)
+    enricher = enricher_for(context.settings, context.registry, context.session_factory)
     flagged = []
     official_seen = False
     broken: list[str] = []
