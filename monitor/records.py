@@ -90,9 +90,11 @@ def _decode(hint: Any, data: Any, path: str) -> Any:
     if origin in (typing.Union, types.UnionType):
         return _decode_union(hint, data, path)
     if origin in (list, tuple):
+        args = typing.get_args(hint)
+        if args[1:] not in ((), (Ellipsis,)):
+            raise RecordError(f"{path}: {hint} is not a type records carry (a tuple is tuple[X, ...])")
         if not isinstance(data, list):
             raise RecordError(f"{path}: expected a list, got {_kind(data)}")
-        args = typing.get_args(hint)
         item = args[0] if args else Any
         decoded = [_decode(item, v, f"{path}[{i}]") for i, v in enumerate(data)]
         return tuple(decoded) if origin is tuple else decoded

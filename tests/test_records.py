@@ -127,3 +127,43 @@ def test_json_that_is_not_the_record_is_refused_with_the_fields_path(cls, data, 
 def test_a_value_with_no_json_form_is_refused():
     with pytest.raises(RecordError, match="object has no JSON form"):
         to_json(PlanItem(object(), "rss"))  # type: ignore[arg-type]  # what a typo in a step would do
+
+
+json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | text,
+                           lambda inner: st.lists(inner, max_size=3) | st.dictionaries(text, inner, max_size=3),
+                           max_leaves=10)
+
+
+@given(records, st.data())
+def test_a_field_replaced_by_any_json_gives_the_record_or_a_record_error(record, data):
+    """Whatever an XCom holds instead (a hostile or a corrupt value), the edge answers with a
+    record or RecordError: never a TypeError or KeyError from deep inside."""
+    sent = to_json(record)
+    name = data.draw(st.sampled_from(sorted(sent)))
+    sent[name] = data.draw(json_values)
+    try:
+        got = from_json(type(record), sent)
+    except RecordError as exc:
+        assert str(exc).startswith(f"{type(record).__name__}.{name}")
+    else:
+        assert isinstance(got, type(record))
+
+
+@given(json_values)
+def test_any_json_at_all_gives_a_record_or_a_record_error(value):
+    for cls in (Collected, Scored, AlertReport):
+        try:
+            from_json(cls, value)
+        except RecordError:
+            pass
+
+
+def test_a_fixed_length_tuple_is_not_a_record_field():
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True)
+    class Pair:
+        both: tuple[int, str]
+
+    with pytest.raises(RecordError, match=r"^Pair\.both: tuple\[int, str\] is not a type records carry"):
+        from_json(Pair, {"both": [1, "a"]})
