@@ -4,8 +4,10 @@ monitor.takedown.followup), imported inside the task so that parsing a DAG file 
 and touches no network or database. The DAG files (dags/) import this installed module, so
 no DAG file changes sys.path or imports another's names.
 
-Tasks that return a dict say `multiple_outputs=False`: with an `-> dict` annotation Airflow
-would otherwise push each key as an XCom of its own."""
+Tasks pass the records of monitor.run_records as plain JSON (monitor.records.to_json and
+from_json, here and nowhere else in the steps). Tasks that return a dict say
+`multiple_outputs=False`: with an `-> dict` annotation Airflow would otherwise push each key
+as an XCom of its own."""
 
 from __future__ import annotations
 
@@ -23,6 +25,9 @@ from monitor.settings import Settings, SettingsError, settings_with_keys
 
 if TYPE_CHECKING:
     from airflow.sdk import Connection
+
+    from monitor.run_context import RunContext
+    from monitor.run_records import AlertReport, DraftsReport
 
 
 def parse_settings() -> Settings:
@@ -49,6 +54,14 @@ def task_settings(sources: list[str] | None = None) -> Settings:
         return settings_with_keys(sources or [], _connection)
     except SettingsError as exc:
         raise AirflowFailException(f"configuration: {exc}") from None
+
+
+def task_context(sources: list[str] | None = None) -> RunContext:
+    """The run context of a task: its settings (task_settings), and the registry, rules and
+    scorer built once for the task."""
+    from monitor.run_context import RunContext
+
+    return RunContext(task_settings(sources))
 
 
 def smtp_url() -> str | None:
@@ -97,7 +110,8 @@ def brand_ids_for_form(settings: Settings) -> list[str]:
 def fails_at_once() -> Generator[None, None, None]:
     """Bad Params, a bad registry, or a run that saw nothing: the task fails with the reason,
     without retries (retrying cannot mend them)."""
-    from monitor.pipeline import BadRequest, RunVerdict
+    from monitor.pipeline import RunVerdict
+    from monitor.run_context import BadRequest
 
     try:
         yield
@@ -152,12 +166,22 @@ def takedowns_task(pool: str | None):  # an Airflow task, as @task makes it
     @task(task_id="takedowns", trigger_rule="all_done", pool=pool, multiple_outputs=False)
     def takedowns(upstream: list[dict]) -> dict:
         from monitor.pipeline import draft_takedowns
+        from monitor.records import to_json
 
         list(upstream)  # wait for every one of them; drafts are made for what the database holds
         with fails_at_once():
-            return draft_takedowns(task_settings(), dict(get_current_context()["params"]))
+            return to_json(draft_takedowns(task_context(), dict(get_current_context()["params"])))
 
     return takedowns
+
+
+def run_reports(alert_xcom: dict | None, drafts_xcom: dict | None) -> tuple[AlertReport | None, DraftsReport | None]:
+    """The alert and takedowns tasks' XComs as records; None for a task that failed (no XCom)."""
+    from monitor.records import from_json
+    from monitor.run_records import AlertReport, DraftsReport
+
+    return (from_json(AlertReport, alert_xcom) if alert_xcom else None,
+            from_json(DraftsReport, drafts_xcom) if drafts_xcom else None)
 
 
 def build_monitor_dag(*, dag_id: str, schedule: str, doc_md: str, sources: list[str], tags: list[str]):
@@ -184,14 +208,16 @@ def build_monitor_dag(*, dag_id: str, schedule: str, doc_md: str, sources: list[
         @task  # bad Params or a bad registry raise AirflowFailException: no retry
         def plan() -> list[dict]:
             from monitor.pipeline import plan as plan_items
+            from monitor.records import to_json
 
             with fails_at_once():
-                return [item.as_dict() for item in plan_items(task_settings(list(SOURCE_NAMES)),
-                                                              dict(get_current_context()["params"]))]
+                return [to_json(item) for item in plan_items(task_context(list(SOURCE_NAMES)),
+                                                             dict(get_current_context()["params"]))]
 
         @task(multiple_outputs=False)
         def window() -> dict:
             from monitor.pipeline import RunInfo, resolve_window
+            from monitor.records import to_json
 
             context = get_current_context()
             with fails_at_once():
@@ -200,34 +226,37 @@ def build_monitor_dag(*, dag_id: str, schedule: str, doc_md: str, sources: list[
                                             lookback_hours=task_settings().lookback_hours)
             dag_run = context["dag_run"]
             run_type = getattr(dag_run.run_type, "value", str(dag_run.run_type))
-            return RunInfo(dag_run.run_id, run_type, start.isoformat(), end.isoformat(), dag_id).as_dict()
+            return to_json(RunInfo(dag_run.run_id, run_type, start.isoformat(), end.isoformat(), dag_id))
 
         @task(map_index_template="{{ map_label }}", pool=pool, multiple_outputs=False)
         def collect(item: dict, run: dict) -> dict:
             from monitor.pipeline import PlanItem, RunInfo
             from monitor.pipeline import collect as collect_item
+            from monitor.records import from_json, to_json
 
-            planned = PlanItem.from_dict(item)
+            planned = from_json(PlanItem, item)
             get_current_context()["map_label"] = planned.label
-            return collect_item(task_settings([planned.source]), planned, RunInfo.from_dict(run)).as_dict()
+            return to_json(collect_item(task_context([planned.source]), planned, from_json(RunInfo, run)))
 
         @task(map_index_template="{{ map_label }}", pool=pool, multiple_outputs=False)
         def score(collected: dict) -> dict:
             from monitor.pipeline import Collected
             from monitor.pipeline import score as score_collected
+            from monitor.records import from_json, to_json
 
-            record = Collected.from_dict(collected)
+            record = from_json(Collected, collected)
             get_current_context()["map_label"] = record.label
-            return score_collected(task_settings(), record).as_dict()
+            return to_json(score_collected(task_context(), record))
 
         @task(map_index_template="{{ map_label }}", multiple_outputs=False)
         def store(scored: dict) -> dict:
             from monitor.pipeline import Scored
             from monitor.pipeline import store as store_scored
+            from monitor.records import from_json, to_json
 
-            record = Scored.from_dict(scored)
+            record = from_json(Scored, scored)
             get_current_context()["map_label"] = record.label
-            return store_scored(task_settings(), record).as_dict()
+            return to_json(store_scored(task_context(), record))
 
         takedowns = takedowns_task(pool)
 
@@ -235,26 +264,31 @@ def build_monitor_dag(*, dag_id: str, schedule: str, doc_md: str, sources: list[
         def alert(stored: list[dict], run: dict, drafts: dict) -> dict:
             from monitor.pipeline import RunInfo
             from monitor.pipeline import alert as alert_run
+            from monitor.records import from_json, to_json
+            from monitor.run_records import AlertReport
 
             # drafts: only to wait for the takedown drafts, which the digests name
             list(stored)  # wait for every store; the digests read the database
             if run is None:  # `window` failed (bad Params): it says why; nothing was collected to alert
-                return {"skipped": "no window (the window task failed: see its log); nothing alerted"}
+                return to_json(AlertReport(transport=None, min_score=None,
+                                           skipped="no window (the window task failed: see its log); nothing alerted"))
             with fails_at_once():
-                return alert_run(task_settings(), dict(get_current_context()["params"]), RunInfo.from_dict(run),
-                                 smtp_url=smtp_url())
+                return to_json(alert_run(task_context(), dict(get_current_context()["params"]),
+                                         from_json(RunInfo, run), smtp_url=smtp_url()))
 
         # No retries: failing here is a verdict on this run's collections, not a transient error.
         @task(trigger_rule="all_done", retries=0, multiple_outputs=False)
         def summary(stored: list[dict], report: dict, drafts: dict) -> dict:
             import logging
 
-            from monitor.pipeline import Stored, check_run, close_abandoned_collections, summarize
+            from monitor.pipeline import Stored, check_run, close_abandoned_collections
+            from monitor.records import from_json
+            from monitor.summary import summarize
 
-            records = [Stored.from_dict(s) for s in stored if s]  # a failed store leaves no XCom
+            records = [from_json(Stored, s) for s in stored if s]  # a failed store leaves no XCom
             abandoned = close_abandoned_collections(task_settings())
             logging.getLogger("airflow.task").info("%s summary\n%s", dag_id,
-                                                   summarize(records, report or {}, drafts or {}, abandoned))
+                                                   summarize(records, *run_reports(report, drafts), abandoned))
             with fails_at_once():
                 check_run(records)
             return {"collections": len(records), "failed": sum(1 for s in records if s.status == "failed")}
@@ -361,13 +395,14 @@ def build_ct_dag(*, doc_md: str):
         def alert(reads: list[dict], drafts: dict) -> dict:
             from monitor.pipeline import RunInfo
             from monitor.pipeline import alert as alert_run
+            from monitor.records import to_json
 
             list(reads)
             context = get_current_context()
             run = context["dag_run"]
             info = RunInfo(run.run_id, getattr(run.run_type, "value", str(run.run_type)), None, None, "ct_monitor")
             with fails_at_once():
-                return alert_run(task_settings(), dict(context["params"]), info, smtp_url=smtp_url())
+                return to_json(alert_run(task_context(), dict(context["params"]), info, smtp_url=smtp_url()))
 
         @task(trigger_rule="all_done", retries=0, multiple_outputs=False)  # its failure is the run's verdict
         def summary(reads: list[dict], report: dict, drafts: dict) -> dict:
@@ -375,12 +410,13 @@ def build_ct_dag(*, doc_md: str):
 
             from monitor.collectors.ct.batches import LogRead
             from monitor.collectors.ct.run import check_logs, summarize_logs
-            from monitor.pipeline import close_abandoned_collections, run_report_lines
+            from monitor.pipeline import close_abandoned_collections
+            from monitor.summary import run_report_lines
 
             results = [LogRead.from_dict(r) for r in reads if r]  # a failed task leaves no XCom
             abandoned = close_abandoned_collections(task_settings())
-            # pipeline.summarize's lines after its (per-source, here empty) table: takedowns, alerts, abandoned runs
-            tail = run_report_lines(report or {}, drafts or {}, abandoned)
+            # summary.summarize's lines after its (per-source, here empty) table: takedowns, alerts, abandoned runs
+            tail = run_report_lines(*run_reports(report, drafts), abandoned)
             logging.getLogger("airflow.task").info("ct_monitor summary\n%s\n%s", summarize_logs(results), "\n".join(tail))
             with fails_at_once():
                 check_logs(results)

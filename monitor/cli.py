@@ -141,6 +141,8 @@ def cmd_collect(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
 
     from monitor import pipeline
+    from monitor.run_context import RunContext
+    from monitor.summary import summarize
 
     settings = _settings()
     _database()  # reachable and migrated, before any collection starts
@@ -150,13 +152,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     start, end = pipeline.resolve_window(None, None, params, now=now, lookback_hours=settings.lookback_hours)
     run = pipeline.RunInfo(f"cli__{now.strftime('%Y%m%dT%H%M%S')}", "cli", start.isoformat(), end.isoformat(),
                            "monitor run")
+    context = RunContext(settings)  # one registry, rules and scorer for the whole run
     stored = []
-    for item in pipeline.plan(settings, params):
-        collected = pipeline.collect(settings, item, run)
-        stored.append(pipeline.store(settings, pipeline.score(settings, collected)))
-    drafts = pipeline.draft_takedowns(settings, params)
-    report = pipeline.alert(settings, params, run, smtp_url=None)
-    print(pipeline.summarize(stored, report, drafts, pipeline.close_abandoned_collections(settings)))
+    for item in pipeline.plan(context, params):
+        collected = pipeline.collect(context, item, run)
+        stored.append(pipeline.store(context, pipeline.score(context, collected)))
+    drafts = pipeline.draft_takedowns(context, params)
+    report = pipeline.alert(context, params, run, smtp_url=None)
+    print(summarize(stored, report, drafts, pipeline.close_abandoned_collections(context)))
     try:
         pipeline.check_run(stored)
     except pipeline.RunVerdict as exc:

@@ -99,7 +99,7 @@ def test_an_outage_longer_than_the_attempts_then_a_retry_delivers_each_alert_onc
     down = f"smtp://127.0.0.1:{free_port()}"  # nothing listens: the SMTP server is down
     run = pipeline.RunInfo("manual__outage", "manual", None, None)
     first = pipeline.alert(Settings.from_env(), {}, run, smtp_url=down)
-    assert len(first["queued"]) == 2 and first["sent"] == 0 and len(first["failed"]) == 2
+    assert len(first.queued) == 2 and first.sent == 0 and len(first.failed) == 2
     # the outage outlasts the attempts: the next try (when due) dead-letters both
     from monitor.notify.mailer import make_transport
     from monitor.notify.outbox import send_pending
@@ -127,7 +127,7 @@ def test_an_outage_longer_than_the_attempts_then_a_retry_delivers_each_alert_onc
     # and the next scheduled run has nothing left to deliver for these findings
     again = pipeline.alert(Settings.from_env(), {}, pipeline.RunInfo("scheduled__next", "scheduled", None, None),
                            smtp_url=smtp_sink.url)
-    assert again["queued"] == [] and len(smtp_sink.messages) == 2
+    assert again.queued == () and len(smtp_sink.messages) == 2
 
 
 def test_the_database_is_checked_before_any_command(monkeypatch, tmp_path, capsys):

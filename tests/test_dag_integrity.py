@@ -17,7 +17,8 @@ DAG_FILES = sorted((ROOT / "dags").glob("*.py"))
 # At parse time a DAG file imports the wiring and the light configuration modules only; the
 # steps (scoring, fetching, storage, email, takedowns) are imported inside the tasks.
 TASK_TIME_MODULES = ("monitor.pipeline", "monitor.store", "monitor.fetch", "monitor.notify", "monitor.takedown",
-                     "monitor.detection.scoring", "monitor.detection.enrich", "monitor.cli")
+                     "monitor.detection.scoring", "monitor.detection.enrich", "monitor.enrichment", "monitor.run_context",
+                     "monitor.cli")
 
 # Parse each file in a fresh interpreter where sockets and database engines are booby-trapped:
 # a DAG file that touches either at parse time fails this test.

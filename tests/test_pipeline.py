@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from sqlalchemy import select
 
 from monitor import pipeline
 from monitor.demo.web import DemoWeb
+from monitor.records import from_json, to_json
+from monitor.run_records import (
+    AlertFailure,
+    AlertReport,
+    CollectionStatus,
+    DigestQueued,
+)
 from monitor.settings import Settings
+from monitor.summary import summarize
 from tests.conftest import BRANDS_FILE
 
 NOW = dt.datetime(2026, 11, 28, 12, 30, tzinfo=dt.UTC)
@@ -41,12 +50,20 @@ def test_plan_validates_params():
         pipeline.plan(settings, {"sources": ["bing"]})
 
 
-def _run(settings: Settings, params: dict, run_type: str = "manual") -> tuple[list[pipeline.Stored], dict]:
+def _xcom(record):
+    """The record as the next Airflow task reads it: JSON text and back."""
+    return from_json(type(record), json.loads(json.dumps(to_json(record))))
+
+
+def _run(settings: Settings, params: dict, run_type: str = "manual") -> tuple[list[pipeline.Stored],
+                                                                               pipeline.AlertReport]:
+    """The steps as the DAG runs them, each record through the XCom edge."""
+    context = pipeline.RunContext(settings)
     run = pipeline.RunInfo(f"{run_type}-{dt.datetime.now().timestamp()}", run_type,
                            "2026-11-28T10:00:00+00:00", "2026-11-28T11:00:00+00:00")
-    stored = [pipeline.store(settings, pipeline.score(settings, pipeline.collect(settings, item, run)))
-              for item in pipeline.plan(settings, params)]
-    return stored, pipeline.alert(settings, params, run, smtp_url=None)
+    stored = [_xcom(pipeline.store(context, _xcom(pipeline.score(context, _xcom(pipeline.collect(context, item, _xcom(run)))))))
+              for item in map(_xcom, pipeline.plan(context, params))]
+    return stored, _xcom(pipeline.alert(context, params, run, smtp_url=None))
 
 
 @pytest.fixture
@@ -64,14 +81,14 @@ def test_false_positive_is_not_alerted_in_the_next_run(demo_settings, session_fa
 
     # first run: record only
     stored, report = _run(demo_settings, {"brands": ["lao-telecom"], "dry_run": True})
-    assert report["skipped"].startswith("dry run") and not list((demo_settings.outbox_dir).glob("*.eml"))
+    assert report.skipped.startswith("dry run") and not list((demo_settings.outbox_dir).glob("*.eml"))
     assert stored[0].new == 3  # the gift page, the Telegram support account, the ring's bonus page
     with session_factory() as session:
         gift = session.scalars(select(Finding).where(Finding.canonical_key == "facebook:laotelecom.gift")).one()
         mark_finding(session, gift.id, "false-positive", note="campaign run by the brand", actor="test", now=NOW)
         session.commit()
     _, report = _run(demo_settings, {"brands": ["lao-telecom"]})
-    assert [q["findings"] for q in report["queued"]] == [2]
+    assert [q.findings for q in report.queued] == [2]
     [eml] = list(demo_settings.outbox_dir.glob("*.eml"))
     body = eml.read_text("utf-8")
     assert "laotel_support" in body and "laotelecom.gift" not in body
@@ -83,24 +100,26 @@ def test_backfill_records_but_does_not_mail_unless_asked(demo_settings, session_
     from monitor.store.models import Alert, Finding
 
     stored, report = _run(demo_settings, {"brands": ["laopost"]}, run_type="backfill")
-    assert stored[0].new == 4 and report["skipped"].startswith("backfill run")  # the demo ring's page included
+    assert stored[0].new == 4 and report.skipped.startswith("backfill run")  # the demo ring's page included
     with session_factory() as session:
         assert session.scalars(select(Alert)).all() == []
         assert {f.status for f in session.scalars(select(Finding))} == {"new"}
     _, report = _run(demo_settings, {"brands": ["laopost"], "send_backfill_alerts": True}, run_type="backfill")
-    assert [q["brand"] for q in report["queued"]] == ["laopost"] and report["sent"] == 1
+    assert [q.brand for q in report.queued] == ["laopost"] and report.sent == 1
     # a second backfill of the same window alerts nothing again
     _, report = _run(demo_settings, {"brands": ["laopost"], "send_backfill_alerts": True}, run_type="backfill")
-    assert report["queued"] == [] and report["sent"] == 0
+    assert report.queued == () and report.sent == 0
 
 
 def test_summary_table_and_verdict():
     stored = [
-        pipeline.Stored("laopost", "searxng", 1, "ok", None, False, 21, candidates=3, flagged=2, new=2),
-        pipeline.Stored("tholakhong", "searxng", 2, "failed", "7 of 7 queries failed: HTTP 500", True, 7),
+        pipeline.Stored("laopost", "searxng", 1, CollectionStatus.OK, (), False, 21, candidates=3, flagged=2, new=2),
+        pipeline.Stored("tholakhong", "searxng", 2, CollectionStatus.FAILED, ("7 of 7 queries failed: HTTP 500",),
+                        True, 7),
     ]
-    table = pipeline.summarize(stored, {"queued": [{"findings": 2}], "sent": 1, "failed": [],
-                                        "dead": [{"alert_id": 3, "error": "550 no such user"}], "transport": "smtp://x"})
+    report = AlertReport("smtp://x", 45, queued=(DigestQueued("laopost", 1, 2, ("a@example.org",), 0, None, (1,)),),
+                         sent=1, dead=(AlertFailure(3, "550 no such user"),))
+    table = summarize(stored, report)
     assert "LAYOUT CHANGED: 7 of 7 queries failed" in table
     assert "1 dead-lettered" in table and "DEAD alert 3: 550 no such user" in table
     pipeline.check_run(stored)  # one source working is enough
@@ -128,7 +147,7 @@ def test_canary_missing_is_reported(tmp_path, migrated_url):
         stored, report = _run(settings, {"brands": ["tholakhong"], "dry_run": True})
     assert stored[0].canary == "missing"
     assert "canary missing (the source did not return the brand's own official identity): searxng/tholakhong" in \
-        pipeline.summarize(stored, report)
+        summarize(stored, report)
 
 
 def test_a_collection_killed_mid_way_is_marked_abandoned_by_the_next_run(tmp_path, migrated_url):
@@ -193,14 +212,14 @@ def test_a_collection_killed_mid_way_is_marked_abandoned_by_the_next_run(tmp_pat
     with factory() as session:
         run = session.scalars(select(CollectionRun)).one()
         assert run.status == "abandoned" and "its worker died" in run.error
-    summary = pipeline.summarize([], None, None, abandoned)
+    summary = summarize([], None, None, abandoned)
     assert "1 collections of earlier runs were still 'running'" in summary and "searxng/laopost" in summary
 
 
 def test_pending_alerts_read_as_pending_not_as_zero_failed():
-    report = {"queued": [{"alert_id": 1, "findings": 3, "drafts": 0}], "sent": 0, "dead": [],
-              "failed": [{"alert_id": 1, "error": "SMTP 451 try again later"}], "transport": "smtp://mail"}
-    summary = pipeline.summarize([], report)
+    report = AlertReport("smtp://mail", 45, queued=(DigestQueued("laopost", 1, 3, ("a@example.org",), 0, None, (1,)),),
+                         failed=(AlertFailure(1, "SMTP 451 try again later"),))
+    summary = summarize([], report)
     assert "0 sent, 1 pending retry, 0 dead-lettered" in summary
     assert "PENDING alert 1 (will be retried): SMTP 451 try again later" in summary
     assert "failed" not in summary.split("alerts:")[1].split("\n")[0]
@@ -221,18 +240,18 @@ def test_nul_long_paths_and_lone_surrogates_do_not_lose_the_batch(migrated_url):
                                       window_end=None, dag_run_id="r", run_type="manual", now=dt.datetime.now(dt.UTC))
         session.commit()
     long_path = "/pay/" + "a" * 3000
-    collected = pipeline.Collected(
-        collection_run_id=run_id, brand="laopost", source="openphish", status="ok", error=None, layout_changed=False,
-        queries=1, candidates=[
-            {"id": "nul", "kind": "page", "url": "https://laopost-customs.xyz/fee", "title": "Laopost\x00 customs fee",
-             "query": "feed"},
-            {"id": "long", "kind": "page", "url": f"https://laopost-parcel.top{long_path}", "title": "Laopost parcel",
-             "query": "feed"},
-            {"id": "surrogate", "kind": "page", "url": "https://laopost-tracking.xyz/t",
-             "title": "Laopost \ud800 tracking", "query": "feed\x00"},
-            {"id": "plain", "kind": "domain", "domain": "laopost-delivery.top", "query": "feed"}])
+    collected = from_json(pipeline.Collected, {
+        "collection_run_id": run_id, "brand": "laopost", "source": "openphish", "status": "ok", "errors": [],
+        "layout_changed": False, "queries": 1, "candidates": [
+            {"candidate": {"id": "nul", "kind": "page", "url": "https://laopost-customs.xyz/fee",
+                           "title": "Laopost\x00 customs fee"}, "query": "feed"},
+            {"candidate": {"id": "long", "kind": "page", "url": f"https://laopost-parcel.top{long_path}",
+                           "title": "Laopost parcel"}, "query": "feed"},
+            {"candidate": {"id": "surrogate", "kind": "page", "url": "https://laopost-tracking.xyz/t",
+                           "title": "Laopost \ud800 tracking"}, "query": "feed\x00"},
+            {"candidate": {"id": "plain", "kind": "domain", "domain": "laopost-delivery.top"}, "query": "feed"}]})
     scored = pipeline.score(settings, collected)
-    assert len(scored.flagged) == 4, [f["canonical_key"] for f in scored.flagged]
+    assert len(scored.flagged) == 4, [f.canonical_key for f in scored.flagged]
     stored = pipeline.store(settings, scored)
     assert (stored.new, stored.error) == (4, None)
     with factory_for(migrated_url)() as session:
@@ -248,7 +267,7 @@ def test_nul_long_paths_and_lone_surrogates_do_not_lose_the_batch(migrated_url):
 
 def test_the_finding_input_carries_the_lao_reasons_one_for_one():
     """pipeline._score_one builds the stored finding from the Score: its Lao reasons go with it."""
-    from monitor.detection.models import IMPERSONATION, Score
+    from monitor.detection.models import IMPERSONATION, Candidate, Score
 
     class Scorer:
         def score(self, candidate):
@@ -259,10 +278,12 @@ def test_the_finding_input_carries_the_lao_reasons_one_for_one():
         def worth_it(self, candidate, result):
             return False
 
-    collected = pipeline.Collected(source="searxng", brand="laopost", collection_run_id=1, status="ok", error=None,
-                                   layout_changed=False, queries=1)
-    raw = {"id": "1", "kind": "domain", "domain": "laopost-fee.example", "url": "https://laopost-fee.example/"}
-    flagged, official = pipeline._score_one(raw, collected, Scorer(), NoEnrichment(), frozenset())
+    collected = pipeline.Collected(source="searxng", brand="laopost", collection_run_id=1,
+                                   status=CollectionStatus.OK, errors=(), layout_changed=False, queries=1)
+    found = pipeline.Found(Candidate(kind="domain", id="1", domain="laopost-fee.example",
+                                     url="https://laopost-fee.example/"), "laopost")
+    flagged, official = pipeline._score_one(found, collected, Scorer(), NoEnrichment(), frozenset())
     assert not official
-    assert flagged["reasons"] == ["looks like Laopost", "asks for a fee"]
-    assert flagged["reasons_lo"] == ["ຄ້າຍຄື ໄປສະນີລາວ", "ຂໍຄ່າທຳນຽມ"]
+    assert flagged.reasons == ["looks like Laopost", "asks for a fee"]
+    assert flagged.reasons_lo == ["ຄ້າຍຄື ໄປສະນີລາວ", "ຂໍຄ່າທຳນຽມ"]
+    assert flagged.query == "laopost"

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, object_session
 
-from monitor.detection.models import FLAGGED_VERDICTS
+from monitor.detection.models import FLAGGED_VERDICTS, Candidate, candidate_from_dict
 from monitor.records import Record
 from monitor.store.db import as_utc
 from monitor.store.models import (
@@ -383,3 +383,13 @@ def record_relaunch(takedown: Takedown, now: dt.datetime) -> None:
     finding.status_note = f"relaunched {now:%Y-%m-%d}: back after it was taken down"
     record_mark(object_session(takedown), "finding", finding.id, "alerted", note=finding.status_note,
                 actor=FOLLOWUP_ACTOR, now=now)
+
+
+def enriched_candidate_at(session: Session, url: str) -> Candidate | None:
+    """The candidate of a finding at url whose page was enriched in an earlier run (pages are
+    fetched once, not again), or None."""
+    stored = session.scalars(select(Finding.candidate).where(Finding.url == url).limit(20)).all()
+    for data in stored:
+        if isinstance(data, dict) and data.get("enriched") is True:
+            return candidate_from_dict(data)
+    return None

@@ -12,6 +12,7 @@ from werkzeug import Response
 
 from monitor import pipeline
 from monitor.settings import Settings
+from monitor.summary import summarize
 from tests.conftest import BRANDS_FILE, FIXTURES
 
 FEEDS = ("openphish", "urlhaus", "nrd")
@@ -79,7 +80,7 @@ def test_one_request_per_feed_whatever_the_number_of_brands(feeds, migrated_url,
         runs = list(session.scalars(select(CollectionRun)))
     assert {"laopost", "lao-airlines"} <= brands  # the scorer attributes each candidate to its brand
     assert len(runs) == 3 and {r.brand_id for r in runs} == {"*"}
-    assert "all brands" in pipeline.summarize(stored, None)
+    assert "all brands" in summarize(stored, None)
 
     again = _run(settings)  # the next run: unchanged feeds are not downloaded again
     assert sorted(feeds.conditional) == ["openphish", "urlhaus"]

@@ -324,9 +324,13 @@ def test_a_record_that_cannot_be_scored_does_not_lose_the_batch(tmp_path, migrat
     from monitor.settings import Settings
 
     settings = Settings(database_url=migrated_url, brands_file=BRANDS_FILE, enrich_min_score=101)
-    collected = pipeline.Collected.from_dict({"collection_run_id": 1, "brand": "lao-airlines", "source": "rss", "status": "ok", "error": None,
-                 "layout_changed": False, "queries": 1, "canary_expected": False, "candidates": [
-                     {"id": "bad", "kind": "page", "url": "https://laoairlines-pay.com]/login", "title": "Lao Airlines"},
-                     {"id": "good", "kind": "domain", "domain": "laoairlines-promo.top"}]})
+    from monitor.records import from_json
+
+    collected = from_json(pipeline.Collected, {
+        "collection_run_id": 1, "brand": "lao-airlines", "source": "rss", "status": "ok", "errors": [],
+        "layout_changed": False, "queries": 1, "canary_expected": False, "candidates": [
+            {"candidate": {"id": "bad", "kind": "page", "url": "https://laoairlines-pay.com]/login",
+                           "title": "Lao Airlines"}, "query": None},
+            {"candidate": {"id": "good", "kind": "domain", "domain": "laoairlines-promo.top"}, "query": None}]})
     scored = pipeline.score(settings, collected)
-    assert [f["canonical_key"] for f in scored.flagged][-1] == "domain:laoairlines-promo.top"
+    assert [f.canonical_key for f in scored.flagged][-1] == "domain:laoairlines-promo.top"

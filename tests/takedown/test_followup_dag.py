@@ -42,7 +42,7 @@ def test_followup_marks_gone_reminds_once_and_alerts_a_relaunch(followup_dag, ta
     now = dt.datetime.now(dt.UTC)
     ids = seed_findings(takedown_env["url"], [GONE, LIVE, RELAUNCHED], now=now)
     settings = Settings.from_env()
-    assert len(pipeline.draft_takedowns(settings, {})["drafted"]) == 3
+    assert len(pipeline.draft_takedowns(settings, {}).drafted) == 3
     pipeline.alert(settings, {}, pipeline.RunInfo("manual__seed", "manual", None, None), smtp_url=smtp_sink.url)
     before = len(smtp_sink.messages)
 
@@ -157,7 +157,7 @@ def test_recheck_sees_nxdomain_and_a_platform_removal_page(takedown_env):
 
     ids = seed_findings(takedown_env["url"], [FINDINGS[0], FINDINGS[3]])
     settings = Settings.from_env()
-    drafted = pipeline.draft_takedowns(settings, {})["drafted"]
+    drafted = pipeline.draft_takedowns(settings, {}).drafted
     with _factory(takedown_env["url"])() as session:
         from monitor.store.models import Takedown
 
@@ -198,7 +198,7 @@ def test_what_is_followed_up_and_redrafted(takedown_env):
         assert plan_followup(settings) == []
         again = findings_to_draft(session, "lao-airlines", 10)
         assert [(f.id, round_) for f, round_ in again] == [(ids[FINDINGS[0][1]], 2)]
-    assert len(pipeline.draft_takedowns(settings, {})["drafted"]) == 1
+    assert len(pipeline.draft_takedowns(settings, {}).drafted) == 1
     with factory() as session:
         assert session.scalar(select(Takedown.round).where(Takedown.finding_id == ids[FINDINGS[0][1]])
                               .order_by(Takedown.round.desc()).limit(1)) == 2

@@ -101,7 +101,7 @@ def test_hostile_rdap_and_whois_names_never_change_the_recipients(takedown_env):
          "impersonation", {"kind": "domain", "domain": "laoairlines-names.la"}),
     ])
     drafted = pipeline.draft_takedowns(Settings.from_env(), {})
-    assert drafted["failed"] == [] and len(drafted["drafted"]) == 2
+    assert drafted.failed == () and len(drafted.drafted) == 2
     drafts = _drafts(takedown_env["url"])
 
     com, _ = drafts[ids["domain:laoairlines-names.com"]]
@@ -135,7 +135,7 @@ def test_line_separators_in_a_scraped_label_still_give_a_draft(takedown_env):
         ("lao-airlines", "facebook:promo", "account", "facebook", None, label, "impersonation",
          {"kind": "account", "platform": "facebook"})])
     drafted = pipeline.draft_takedowns(Settings.from_env(), {})
-    assert drafted["failed"] == [] and len(drafted["drafted"]) == 1
+    assert drafted.failed == () and len(drafted.drafted) == 1
     draft, takedown = _drafts(takedown_env["url"])[ids["facebook:promo"]]
     assert draft["Subject"] == "Impersonation of Lao Airlines: Lao Airlines Promo free skcit tickets"
     for part in ("plain", "html"):
@@ -158,7 +158,7 @@ def test_a_page_that_could_not_be_saved_leaves_no_live_url(takedown_env, smtp_si
         ("lao-telecom", "url:laotel-login.top/otp", "page", None, "https://laotel-login.top/otp?step=2",
          "Lao Telecom OTP", "impersonation", {"kind": "page"})])  # the server answers 404
     settings = Settings.from_env()
-    assert len(pipeline.draft_takedowns(settings, {})["drafted"]) == 1
+    assert len(pipeline.draft_takedowns(settings, {}).drafted) == 1
     draft, takedown = _drafts(takedown_env["url"])[ids["url:laotel-login.top/otp"]]
     assert "HTTP 404" in takedown.evidence_error  # the raw error is kept for us
     assert takedown.gaps[-1] == ("The page could not be saved as evidence: the page answered that it is not "
@@ -186,7 +186,7 @@ def test_rdap_nested_600_deep_is_a_gap_in_the_draft(takedown_env):
         ("lao-telecom", "domain:laotel-deep.top", "domain", None, None, "laotel-deep.top", "impersonation",
          {"kind": "domain", "domain": "laotel-deep.top"})])
     drafted = pipeline.draft_takedowns(Settings.from_env(), {})
-    assert drafted["failed"] == [] and len(drafted["drafted"]) == 1
+    assert drafted.failed == () and len(drafted.drafted) == 1
     draft, takedown = _drafts(takedown_env["url"])[ids["domain:laotel-deep.top"]]
     assert takedown.gaps[0] == ("We could not find out which registrar laotel-deep[.]top is registered with: the "
                                 "registry's public lookup service (RDAP or WHOIS) gave no usable answer when we "
@@ -219,7 +219,7 @@ def test_only_impersonations_get_a_takedown_draft(takedown_env):
          "suspicious", {"kind": "page"}),
         ("laopost", "url:laopost-tracking.xyz/track", "page", None, "https://laopost-tracking.xyz/track",
          "Laopost", "impersonation", {"kind": "page"})])
-    assert len(pipeline.draft_takedowns(Settings.from_env(), {})["drafted"]) == 1
+    assert len(pipeline.draft_takedowns(Settings.from_env(), {}).drafted) == 1
     assert set(_drafts(takedown_env["url"])) == {ids["url:laopost-tracking.xyz/track"]}
 
 

@@ -37,7 +37,7 @@ def test_a_draft_carries_a_screenshot_of_the_page(takedown_env, monkeypatch):
 
     monkeypatch.setenv("MONITOR_SCREENSHOTS", "1")
     ids = seed_findings(takedown_env["url"], [FINDINGS[3]])  # laotel-gift.top/claim, a page on the local web
-    assert len(pipeline.draft_takedowns(Settings.from_env(), {})["drafted"]) == 1
+    assert len(pipeline.draft_takedowns(Settings.from_env(), {}).drafted) == 1
     takedown, message = _draft(takedown_env["url"], ids["url:laotel-gift.top/claim"])
     [picture] = [p for p in message.iter_attachments() if p.get_content_type() == "image/png"]
     png = picture.get_content()
@@ -58,7 +58,7 @@ def test_without_a_browser_the_draft_says_so(takedown_env, monkeypatch, tmp_path
     monkeypatch.setenv("MONITOR_CHROMIUM", str(tmp_path / "no-such-browser"))
     monkeypatch.setenv("PATH", str(tmp_path))  # and none on the PATH either
     ids = seed_findings(takedown_env["url"], [FINDINGS[3]])
-    assert len(pipeline.draft_takedowns(Settings.from_env(), {})["drafted"]) == 1
+    assert len(pipeline.draft_takedowns(Settings.from_env(), {}).drafted) == 1
     takedown, message = _draft(takedown_env["url"], ids["url:laotel-gift.top/claim"])
     assert takedown.screenshot is None and "no browser" in takedown.screenshot_error
     assert not [p for p in message.iter_attachments() if p.get_content_type() == "image/png"]

@@ -155,10 +155,10 @@ def test_drafts_are_addressed_with_evidence_and_delivered_to_owners_only(takedow
     ids = seed_findings(takedown_env["url"])
     settings = Settings.from_env()
     drafted = pipeline.draft_takedowns(settings, {})
-    assert drafted["failed"] == [] and len(drafted["drafted"]) == len(FINDINGS)
+    assert drafted.failed == () and len(drafted.drafted) == len(FINDINGS)
     run = pipeline.RunInfo("manual__test", "manual", None, None)
     report = pipeline.alert(settings, {}, run, smtp_url=smtp_sink.url)
-    assert report["failed"] == [] and report["dead"] == []
+    assert report.failed == () and report.dead == ()
 
     # Nothing went to a platform, registrar or host: every recipient is an owner.
     owners = {"lao-airlines@example.org", "laopost@example.org", "lao-telecom@example.org", "laopatthana@example.org"}
@@ -275,7 +275,7 @@ def test_drafts_are_addressed_with_evidence_and_delivered_to_owners_only(takedow
 
     # a second run drafts nothing new and sends nothing
     sent = len(smtp_sink.messages)
-    assert pipeline.draft_takedowns(settings, {})["drafted"] == []
+    assert pipeline.draft_takedowns(settings, {}).drafted == ()
     pipeline.alert(settings, {}, run, smtp_url=smtp_sink.url)
     assert len(smtp_sink.messages) == sent
     with session_factory(make_engine(takedown_env["url"]))() as session:
@@ -310,7 +310,7 @@ def test_cli_lists_shows_and_marks_takedowns(takedown_env, tmp_path, capsys):
     from monitor.settings import Settings
 
     ids = seed_findings(takedown_env["url"], FINDINGS[:1])
-    drafted = pipeline.draft_takedowns(Settings.from_env(), {})["drafted"]
+    drafted = pipeline.draft_takedowns(Settings.from_env(), {}).drafted
     assert main(["takedown", "list"]) == 0
     assert "www.facebook.com/laoairlines.promo2026" in capsys.readouterr().out
     eml = tmp_path / "draft.eml"
@@ -350,7 +350,7 @@ def test_a_bare_address_goes_to_its_network_and_malformed_rdap_is_a_gap(takedown
     seed_findings(takedown_env["url"], [("laopost", f"url:127.0.0.1:{port}/login", "page", None,
                                          f"http://127.0.0.1:{port}/login", {"kind": "page"})])
     settings = Settings.from_env()
-    assert len(pipeline.draft_takedowns(settings, {})["drafted"]) == 1
+    assert len(pipeline.draft_takedowns(settings, {}).drafted) == 1
     factory = session_factory(make_engine(takedown_env["url"]))
     with factory() as session:
         takedown = session.scalars(select(Takedown)).one()
@@ -372,7 +372,7 @@ def test_one_owners_email_carries_drafts_up_to_its_size_budget(takedown_env):
 
     seed_findings(takedown_env["url"], FINDINGS[:2])  # two Lao Airlines findings
     settings = Settings.from_env()
-    assert len(pipeline.draft_takedowns(settings, {})["drafted"]) == 2
+    assert len(pipeline.draft_takedowns(settings, {}).drafted) == 2
     factory = session_factory(make_engine(takedown_env["url"]))
     brand = load_registry(BRANDS_FILE).brand("lao-airlines")
     options = DigestOptions(mail_from="m@example.org", now=NOW, min_score=45, max_bytes=1)

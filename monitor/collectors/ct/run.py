@@ -103,8 +103,11 @@ def collect_log(settings: Settings, ct_log: CtLog, *, run_id: str | None = None,
     in one transaction. Never raises for the log's faults: they are in the result and on the
     collection run (Source health)."""
     from monitor import pipeline
-    from monitor.store.repo import FindingInput, finish_collection_run, start_collection_run, upsert_findings
+    from monitor.store.repo import finish_collection_run, start_collection_run, upsert_findings
 
+    # One registry and scorer for every batch, built at the first (a bad registry fails the
+    # log's read, as any fault of the read does).
+    context = pipeline.RunContext(settings)
     factory = factory_for(settings.database_url)
     with factory() as session:
         run = start_collection_run(session, source=SOURCE, brand_id=run_brand_id(ct_log), window_start=None,
@@ -115,12 +118,12 @@ def collect_log(settings: Settings, ct_log: CtLog, *, run_id: str | None = None,
 
     def store(batch: Batch) -> tuple[int, int, int]:
         collected = pipeline.Collected(
-            collection_run_id=run, brand=ALL_BRANDS, source=SOURCE, status="ok", error=None, layout_changed=False,
-            queries=1, candidates=[{**c.to_dict(), "query": where} for c, where in batch.candidates])
-        scored = pipeline.score(settings, collected)
+            collection_run_id=run, brand=ALL_BRANDS, source=SOURCE, status=pipeline.CollectionStatus.OK, errors=(),
+            layout_changed=False, queries=1, candidates=tuple(pipeline.Found(c, where) for c, where in batch.candidates))
+        scored = pipeline.score(context, collected)
         if scored.error:
             errors.append(scored.error)
-        items = [FindingInput.from_dict(f) for f in scored.flagged]
+        items = list(scored.flagged)
         now = utcnow()
         with factory() as session:  # findings and the cursor: both or neither
             report = upsert_findings(session, items, collection_run_id=run, now=now)
