@@ -235,7 +235,7 @@ def build_monitor_dag(*, dag_id: str, schedule: str, doc_md: str, sources: list[
             from monitor.records import from_json, to_json
 
             planned = from_json(PlanItem, item)
-            get_current_context()["map_label"] = planned.label
+            get_current_context()["map_label"] = planned.label  # type: ignore[typeddict-unknown-key]  # read by map_index_template; not in Context
             return to_json(collect_item(task_context([planned.source]), planned, from_json(RunInfo, run)))
 
         @task(map_index_template="{{ map_label }}", pool=pool, multiple_outputs=False)
@@ -245,7 +245,7 @@ def build_monitor_dag(*, dag_id: str, schedule: str, doc_md: str, sources: list[
             from monitor.records import from_json, to_json
 
             record = from_json(Collected, collected)
-            get_current_context()["map_label"] = record.label
+            get_current_context()["map_label"] = record.label  # type: ignore[typeddict-unknown-key]  # read by map_index_template; not in Context
             return to_json(score_collected(task_context(), record))
 
         @task(map_index_template="{{ map_label }}", multiple_outputs=False)
@@ -255,7 +255,7 @@ def build_monitor_dag(*, dag_id: str, schedule: str, doc_md: str, sources: list[
             from monitor.records import from_json, to_json
 
             record = from_json(Scored, scored)
-            get_current_context()["map_label"] = record.label
+            get_current_context()["map_label"] = record.label  # type: ignore[typeddict-unknown-key]  # read by map_index_template; not in Context
             return to_json(store_scored(task_context(), record))
 
         takedowns = takedowns_task(pool)
@@ -297,7 +297,7 @@ def build_monitor_dag(*, dag_id: str, schedule: str, doc_md: str, sources: list[
         run = window()
         stored = store.expand(scored=score.expand(collected=collect.partial(run=run).expand(item=items)))
         drafts = takedowns(stored)
-        summary(stored, alert(stored, run, drafts), drafts)
+        summary(stored, alert(stored, run, drafts), drafts)  # type: ignore[arg-type]  # XComArgs, the values at run time
 
     return monitor_dag()
 
@@ -328,7 +328,7 @@ def build_followup_dag(*, doc_md: str):
             from monitor.takedown.followup import recheck as recheck_one
 
             planned = FollowupItem.from_dict(item)
-            get_current_context()["map_label"] = planned.label
+            get_current_context()["map_label"] = planned.label  # type: ignore[typeddict-unknown-key]  # read by map_index_template; not in Context
             return recheck_one(task_settings(), planned.takedown_id).as_dict()
 
         @task(trigger_rule="all_done", multiple_outputs=False)
@@ -343,7 +343,7 @@ def build_followup_dag(*, doc_md: str):
             logging.getLogger("airflow.task").info("%s", summarize_followup(report))
             return report
 
-        act(recheck.expand(item=plan()))
+        act(recheck.expand(item=plan()))  # type: ignore[arg-type]  # an XComArg, the values at run time
 
     return takedown_followup()
 
@@ -384,7 +384,7 @@ def build_ct_dag(*, doc_md: str):
 
             context = get_current_context()
             log = CtLog.from_dict(ct_log)
-            context["map_label"] = log.label
+            context["map_label"] = log.label  # type: ignore[typeddict-unknown-key]  # read by map_index_template; not in Context
             run = context["dag_run"]
             return collect_log(task_settings(), log, run_id=run.run_id, dag_id="ct_monitor",
                                run_type=getattr(run.run_type, "value", str(run.run_type))).as_dict()
@@ -425,6 +425,6 @@ def build_ct_dag(*, doc_md: str):
 
         reads = read_log.expand(ct_log=plan())
         drafts = takedowns(reads)
-        summary(reads, alert(reads, drafts), drafts)
+        summary(reads, alert(reads, drafts), drafts)  # type: ignore[arg-type]  # XComArgs, the values at run time
 
     return ct_monitor()

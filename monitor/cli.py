@@ -7,17 +7,21 @@ import io
 import json
 import os
 import sys
+from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from monitor.clock import display_time, utcnow
 from monitor.detection.rules import load_rules
-from monitor.registry import RegistryError, load_registry
+from monitor.registry import Brand, RegistryError, load_registry
 from monitor.settings import SettingsError
 from monitor.store.db import DatabaseNotReady
 from monitor.store.repo import FINDING_MARKS
-from monitor.takedown.channels import AbuseChannelsError
+from monitor.takedown.channels import AbuseChannelsError, Channel
+
+if TYPE_CHECKING:
+    pass
 
 
 def _open_in(stack: ExitStack, name: str) -> IO[str]:
@@ -112,6 +116,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
     registry = load_registry(settings.brands_file)
     from monitor.collectors.sources import SOURCES
 
+    brands: list[Brand | None]
     if args.brand:
         brands = [registry.brand(args.brand)]
     else:  # a shared feed is read once for every brand (None); other sources once per brand
@@ -287,7 +292,7 @@ def _print_channels(path: str | None) -> int:
     path = path or str(settings.abuse_channels_path)
     directory = load_abuse_channels(path, shared_hosting=load_rules(settings.rules_file).shared_hosting)
 
-    def show(key: str, channel) -> None:
+    def show(key: str, channel: Channel) -> None:
         where = " and ".join(p for p in (channel.email, channel.form) if p)
         print(f"  {key:<18} {channel.name}: {where}  (checked {channel.checked}, {channel.source})")
 
@@ -297,8 +302,8 @@ def _print_channels(path: str | None) -> int:
     for key, channel in sorted(directory.platforms.items()):
         show(key, channel)
     print("shared hosting and link services:")
-    for key, channel in sorted(directory.hosting.items()):
-        show(key, channel)
+    for key, hosting in sorted(directory.hosting.items()):
+        show(key, hosting)
     print("WHOIS servers (top-level domains without RDAP):")
     for tld, server in sorted(directory.whois_servers.items()):
         print(f"  .{tld:<17} {server}")
@@ -318,7 +323,7 @@ def cmd_takedown(args: argparse.Namespace) -> int:
             rows = list_takedowns(session, brand_id=brand, status=args.status, limit=args.limit)
             print(terminal.table(("id", "brand", "state", "finding", "drafted (UTC)", "page", "to"), [
                 [f"T{t.id}", t.brand_id, terminal.takedown_state(t, t.finding), f"F{t.finding_id}",
-                 terminal.display_time(t.drafted_at),
+                 display_time(t.drafted_at),
                  t.evidence_url,
                  "; ".join(t.addressing.get("parties") or []) or "-"] for t in rows]))
             if not rows:
@@ -375,7 +380,17 @@ def _retry_alerts(args: argparse.Namespace) -> int:
     return 0 if not report.failed and not report.dead else 1
 
 
-def _reference_type(prefix: str):  # an argparse type
+class ReferenceType:
+    """An argparse type for F26/T24/C7 references, with the example its help shows."""
+
+    def __init__(self, parse: Callable[[str], int], name: str, example: str):
+        self._parse, self.__name__, self.example = parse, name, example
+
+    def __call__(self, raw: str) -> int:
+        return self._parse(raw)
+
+
+def _reference_type(prefix: str) -> ReferenceType:
     """F26 or 26 (findings), T24 or 24 (takedowns), C7 or 7 (campaigns): the id people read, or its number."""
     from monitor.ui.params import BadParameter, reference
 
@@ -385,9 +400,8 @@ def _reference_type(prefix: str):  # an argparse type
         except BadParameter as exc:
             raise argparse.ArgumentTypeError(str(exc).removeprefix("id=")) from None
 
-    parse.__name__ = {"F": "finding", "T": "takedown", "C": "campaign"}[prefix]  # argparse names it in its error
-    parse.example = f"{prefix}26"
-    return parse
+    # argparse names the type in its error by __name__
+    return ReferenceType(parse, {"F": "finding", "T": "takedown", "C": "campaign"}[prefix], f"{prefix}26")
 
 
 def _list_show_mark(sub: argparse._SubParsersAction, name: str, what: str, *, statuses: str, marks: str,

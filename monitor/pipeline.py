@@ -385,8 +385,8 @@ def owner_action_links(settings: Settings, now: dt.datetime) -> ActionLinks | No
 
     def links(brand: Brand, finding_id: int, has_draft: bool) -> tuple[tuple[str, str], ...]:
         owners = ", ".join(settings.alert_recipients_override or brand.recipients)
-        return tuple((words, action_url(settings, finding_id, action, owners, now))
-                     for action, words in OWNER_ACTIONS.items() if action != "sent" or has_draft)
+        return tuple((words, url) for action, words in OWNER_ACTIONS.items() if action != "sent" or has_draft
+                     if (url := action_url(settings, finding_id, action, owners, now)) is not None)
 
     return links
 

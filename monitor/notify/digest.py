@@ -21,6 +21,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
+from typing import Any
 
 from monitor.clock import display_time
 from monitor.detection.domains import defang
@@ -127,8 +128,8 @@ def findings_csv(items: list[DigestItem]) -> bytes:
 
 
 def _context(brand: Brand, items: list[DigestItem], window: str | None, run_id: str | None,
-             drafts_subject: str | None, produced_by: str | None, part: DigestPart) -> dict:
-    def view(item: DigestItem) -> dict:
+             drafts_subject: str | None, produced_by: str | None, part: DigestPart) -> dict[str, Any]:
+    def view(item: DigestItem) -> dict[str, Any]:
         return {
             "finding_id": item.finding_id,
             "ref": f"F{item.finding_id}",

@@ -16,7 +16,8 @@ class SendError(Exception):
 
 
 class Transport(Protocol):
-    description: str
+    @property
+    def description(self) -> str: ...  # read-only: the transports are frozen
 
     def send(self, message: bytes, sender: str, recipients: list[str], message_id: str) -> str | None:
         """Deliver; return a warning when only some recipients took it; raise SendError."""

@@ -8,6 +8,7 @@ import datetime as dt
 import email as email_package
 import hashlib
 import re
+from collections.abc import Callable, Sequence
 from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -35,7 +36,6 @@ _URL_IN_TEXT_RE = re.compile(r"\b(?:https?|ftp)://[^\s<>\"']+", re.IGNORECASE)
 VIEWPORT = '<meta name="viewport" content="width=device-width, initial-scale=1">'
 WRAP_STYLE = ("font-family:sans-serif;color:#222;max-width:820px;padding:0 8px;"
               "overflow-wrap:anywhere;word-break:break-word")
-_TEMPLATE_OPTIONS = {"trim_blocks": True, "lstrip_blocks": True, "keep_trailing_newline": True}
 # The Lao words of the owners' one-click buttons, keyed by the English words the links come
 # with (monitor.ui.links.OWNER_ACTIONS; the same Lao as the confirmation page's,
 # monitor.ui.owner_text.ACTIONS_LO: a test keeps the three in step). Written by a person.
@@ -68,7 +68,7 @@ class Link(str):
     pages, a form answer the owner copies): body_text cleans it but does not defang it."""
 
 
-def _visible_bidi(match: re.Match) -> str:
+def _visible_bidi(match: re.Match[str]) -> str:
     return f"[U+{ord(match.group(0)):04X}]"
 
 
@@ -105,15 +105,18 @@ def template_environments(loader: BaseLoader, *, strict: bool = False) -> tuple[
     """(text, HTML) Jinja environments over one loader. Only the HTML one autoescapes: the text
     part is not HTML and must not be escaped. strict: a missing variable is an error."""
     undefined = StrictUndefined if strict else Undefined
-    return (Environment(loader=loader, autoescape=False, undefined=undefined, **_TEMPLATE_OPTIONS),
-            Environment(loader=loader, autoescape=select_autoescape(["html", "html.j2"]), undefined=undefined,
-                        **_TEMPLATE_OPTIONS))
+
+    def environment(autoescape: bool | Callable[[str | None], bool]) -> Environment:
+        return Environment(loader=loader, autoescape=autoescape, undefined=undefined, trim_blocks=True,
+                           lstrip_blocks=True, keep_trailing_newline=True)
+
+    return environment(False), environment(select_autoescape(["html", "html.j2"]))
 
 
 TEXT_TEMPLATES, HTML_TEMPLATES = template_environments(PackageLoader("monitor.notify", "templates"))
 
 
-def render_pair(name: str, context: dict) -> tuple[str, str]:
+def render_pair(name: str, context: dict[str, Any]) -> tuple[str, str]:
     """The text and HTML parts of one of the package's emails (templates/NAME.txt.j2, .html.j2)."""
     context = {**clean_context(context), "wrap_style": WRAP_STYLE}
     return (TEXT_TEMPLATES.get_template(f"{name}.txt.j2").render(context),
@@ -184,7 +187,7 @@ def owner_recipients(brand: Brand, override: tuple[str, ...]) -> list[tuple[str,
 
 def owner_message(brand: Brand, *, subject: str, text: str, html: str, mail_from: str, dedup_key: str,
                   now: dt.datetime, recipients: tuple[str, ...] = (), references: str | None = None,
-                  attachments: list[tuple[bytes, str]] = ()) -> EmailMessage:
+                  attachments: Sequence[tuple[bytes, str]] = ()) -> EmailMessage:
     """An email to a brand's owners: text and HTML parts, and stored emails attached as
     message/rfc822 (bytes, filename)."""
     message = EmailMessage(policy=policy.SMTP)

@@ -20,6 +20,7 @@ from monitor.notify.compose import ComposedDigest, ComposedEmail, compose_digest
 from monitor.notify.mailer import SendError, Transport
 from monitor.notify.options import DigestOptions
 from monitor.registry import Brand
+from monitor.store.db import matched_rows
 from monitor.store.models import Alert, Finding, Takedown
 from monitor.store.repo import mark_alerted, mark_delivered
 
@@ -112,10 +113,9 @@ def release_dead_alert(session: Session, alert_id: int) -> int:
     drafts email. Findings an owner marked meanwhile keep their mark. A finding keeps pointing
     at the dead alert until another alert carries it, so that `monitor alerts retry` can take
     back what is still undelivered. Returns how many findings were returned."""
-    returned = session.execute(
+    returned = matched_rows(session.execute(
         update(Finding).where(Finding.alert_id == alert_id, Finding.status == "alerted")
-        .values(status="new", alerted_at=None).execution_options(synchronize_session=False)
-    ).rowcount
+        .values(status="new", alerted_at=None).execution_options(synchronize_session=False)))
     session.execute(update(Takedown).where(Takedown.delivered_alert_id == alert_id)
                     .values(delivered_alert_id=None).execution_options(synchronize_session=False))
     return returned
@@ -148,16 +148,23 @@ def _claim(factory: sessionmaker[Session], now: dt.datetime, brand_ids: list[str
             alert_id = session.scalar(query)
             if alert_id is None:
                 return None
-            won = session.execute(
+            won = matched_rows(session.execute(
                 update(Alert)
                 .where(Alert.id == alert_id, Alert.status == "pending", Alert.next_attempt_at <= now)
                 .values(next_attempt_at=now + SEND_LEASE, attempts=Alert.attempts + 1)
-                .execution_options(synchronize_session=False)
-            ).rowcount == 1
+                .execution_options(synchronize_session=False))) == 1
             session.commit()
         if won:
             return alert_id
         skip = [*skip, alert_id]  # another sender has it
+
+
+def _alert(session: Session, alert_id: int) -> Alert:
+    """A claimed alert (claimed alerts are never deleted while a sender holds them)."""
+    alert = session.get(Alert, alert_id)
+    if alert is None:
+        raise LookupError(f"alert {alert_id} is gone")
+    return alert
 
 
 def send_pending(factory: sessionmaker[Session], transport: Transport, *, sender: str, max_attempts: int,
@@ -168,7 +175,7 @@ def send_pending(factory: sessionmaker[Session], transport: Transport, *, sender
     while (alert_id := _claim(factory, now, brand_ids, handled)) is not None:
         handled.append(alert_id)
         with factory() as session:
-            alert = session.get(Alert, alert_id)
+            alert = _alert(session, alert_id)
             message, recipients, message_id = alert.message, list(alert.recipients), alert.message_id
         error = warning = None
         try:
@@ -178,7 +185,7 @@ def send_pending(factory: sessionmaker[Session], transport: Transport, *, sender
         except Exception as exc:  # noqa: BLE001 - one broken alert must not block the queue
             error = f"{type(exc).__name__}: {exc}"
         with factory() as session:
-            alert = session.get(Alert, alert_id)
+            alert = _alert(session, alert_id)
             if error is None:
                 alert.status, alert.sent_at, alert.last_error = "sent", now, warning
                 report.sent.append(alert.id)

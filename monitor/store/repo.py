@@ -5,6 +5,7 @@ never duplicate findings."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session, object_session
 
 from monitor.detection.models import FLAGGED_VERDICTS, Candidate, candidate_from_dict
 from monitor.records import Record
-from monitor.store.db import as_utc
+from monitor.store.db import as_utc, matched_rows
 from monitor.store.models import (
     ALERT_STATUSES,
     FINDING_STATUSES,
@@ -64,16 +65,18 @@ class FindingInput(Record):
     reasons_lo: list[str] | None = None
 
 
-def insert_for(session: Session):  # dialect insert construct
+def insert_for(session: Session) -> Callable[..., Any]:  # the dialect's insert construct
     """The dialect's INSERT, which has ON CONFLICT (SQLite and PostgreSQL)."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
-        raise RuntimeError(f"unsupported database {dialect!r}")
-    return insert
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert
+    if dialect == "sqlite":
+        from sqlalchemy.dialects import sqlite
+
+        return sqlite.insert
+    raise RuntimeError(f"unsupported database {dialect!r}")  # pragma: no cover - only these two
 
 
 def start_collection_run(session: Session, *, source: str, brand_id: str, window_start: dt.datetime | None,
@@ -176,7 +179,7 @@ def _upsert_one(session: Session, item: FindingInput, collection_run_id: int | N
     session.add(Sighting(finding_id=finding_id, collection_run_id=collection_run_id, source=item.source,
                          query=item.query, url=item.url, seen_at=now))
     session.flush()
-    return as_utc(first_seen) == now
+    return bool(as_utc(first_seen) == now)
 
 
 def record_mark(session: Session, subject: str, subject_id: int, status: str, *, note: str | None, actor: str,
@@ -239,7 +242,7 @@ def mark_alerted(session: Session, finding_ids: list[int], alert_id: int, now: d
         .values(status="alerted", alerted_at=now, alert_id=alert_id)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != len(finding_ids):
+    if matched_rows(result) != len(finding_ids):
         # Another run alerted some of them in between: let the caller roll back.
         raise RuntimeError("findings changed status while being alerted")
 
@@ -256,7 +259,7 @@ def mark_delivered(session: Session, takedown_ids: list[int], alert_id: int) -> 
     result = session.execute(
         update(Takedown).where(Takedown.id.in_(takedown_ids), Takedown.delivered_alert_id.is_(None))
         .values(delivered_alert_id=alert_id).execution_options(synchronize_session=False))
-    if result.rowcount != len(takedown_ids):
+    if matched_rows(result) != len(takedown_ids):
         raise RuntimeError("takedown drafts were delivered by another run meanwhile")
 
 
@@ -290,9 +293,9 @@ def requeue_dead_alerts(session: Session, alert_ids: list[int] | None, *, now: d
     requeued = []
     for alert in alerts:
         if alert.kind == "digest":
-            taken_back = session.execute(
+            taken_back = matched_rows(session.execute(
                 update(Finding).where(Finding.alert_id == alert.id, Finding.status == "new")
-                .values(status="alerted", alerted_at=now).execution_options(synchronize_session=False)).rowcount
+                .values(status="alerted", alerted_at=now).execution_options(synchronize_session=False)))
             if not taken_back:
                 if not (alert.last_error or "").startswith("superseded"):
                     alert.last_error = f"superseded: its findings were delivered since or marked ({alert.last_error})"
@@ -354,6 +357,14 @@ def record_check(takedown: Takedown, seen: str, detail: str, now: dt.datetime) -
     takedown.last_checked_at, takedown.last_check = now, f"{seen}: {detail}"[:2000]
 
 
+def _session_of(row: object) -> Session:
+    """The session a loaded row belongs to (the follow-up's rows always have one)."""
+    session = object_session(row)
+    if session is None:
+        raise RuntimeError(f"{type(row).__name__} is not attached to a session")
+    return session
+
+
 def record_taken_down(takedown: Takedown, now: dt.datetime) -> tuple[float, float]:
     """The page is gone: the takedown is resolved and its finding taken down. Returns the
     hours from first seen, and from the draft, to the takedown."""
@@ -363,9 +374,9 @@ def record_taken_down(takedown: Takedown, now: dt.datetime) -> tuple[float, floa
     takedown.taken_down_at, takedown.status, takedown.resolved_at = now, "resolved", now
     takedown.hours_first_seen_to_down, takedown.hours_draft_to_down = hours_seen, hours_draft
     finding.status, finding.status_changed_at = "taken_down", now
-    record_mark(object_session(takedown), "takedown", takedown.id, "resolved", note="the page is gone",
+    record_mark(_session_of(takedown), "takedown", takedown.id, "resolved", note="the page is gone",
                 actor=FOLLOWUP_ACTOR, now=now)
-    record_mark(object_session(takedown), "finding", finding.id, "taken_down", note="the page is gone",
+    record_mark(_session_of(takedown), "finding", finding.id, "taken_down", note="the page is gone",
                 actor=FOLLOWUP_ACTOR, now=now)
     return hours_seen, hours_draft
 
@@ -381,7 +392,7 @@ def record_relaunch(takedown: Takedown, now: dt.datetime) -> None:
     finding = takedown.finding
     finding.status, finding.status_changed_at = "alerted", now
     finding.status_note = f"relaunched {now:%Y-%m-%d}: back after it was taken down"
-    record_mark(object_session(takedown), "finding", finding.id, "alerted", note=finding.status_note,
+    record_mark(_session_of(takedown), "finding", finding.id, "alerted", note=finding.status_note,
                 actor=FOLLOWUP_ACTOR, now=now)
 
 
