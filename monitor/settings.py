@@ -342,7 +342,16 @@ def readme_table() -> str:
     return markdown_table([row for _name, spec, default in declared() for row in documented(spec, default)])
 
 
+def pool_arguments() -> str:
+    """The arguments of `airflow pools set` for the fetch pool, quoted for a shell (the
+    compose file's init runs it; `make run` and the demo create the pool from the same names)."""
+    import shlex
+
+    return shlex.join([FETCH_POOL, str(FETCH_POOL_SLOTS), FETCH_POOL_DESCRIPTION])
+
+
 if __name__ == "__main__":
-    if sys.argv[1:] != ["--readme-table"]:
-        sys.exit("usage: python -m monitor.settings --readme-table")
-    sys.stdout.write(readme_table())
+    commands = {"--readme-table": readme_table, "--pool-arguments": lambda: pool_arguments() + "\n"}
+    if len(sys.argv) != 2 or sys.argv[1] not in commands:
+        sys.exit("usage: python -m monitor.settings --readme-table | --pool-arguments")
+    sys.stdout.write(commands[sys.argv[1]]())

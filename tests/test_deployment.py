@@ -4,8 +4,12 @@ file and variable it refers to exists, and the image pins the same Airflow as py
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 import tomllib
+from pathlib import Path
 
 import yaml
 
@@ -22,7 +26,19 @@ def test_every_official_service_and_mailpit():
     assert OFFICIAL_SERVICES | {"mailpit"} <= set(COMPOSE["services"])
     assert COMPOSE["services"]["airflow-worker"]["command"] == "celery worker"
     assert "monitor db upgrade" in COMPOSE["services"]["airflow-init"]["command"][1]
-    assert "airflow pools set monitor_fetch" in COMPOSE["services"]["airflow-init"]["command"][1]
+
+
+def test_the_init_creates_the_fetch_pool_that_the_settings_name():
+    """The compose file names no pool of its own: its init line expands to the settings' pool."""
+    from monitor.settings import FETCH_POOL, FETCH_POOL_DESCRIPTION, FETCH_POOL_SLOTS
+
+    command = COMPOSE["services"]["airflow-init"]["command"][1]
+    line = next(part.strip() for part in command.splitlines() if "pools set" in part)
+    # compose turns $$ into $; a shell function stands in for airflow and prints its arguments
+    script = "airflow() { printf '%s\\n' \"$@\"; }; " + line.replace("$$", "$")
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}"}
+    printed = subprocess.run(["bash", "-c", script], capture_output=True, text=True, check=True, cwd=ROOT, env=env)
+    assert printed.stdout.splitlines() == ["pools", "set", FETCH_POOL, str(FETCH_POOL_SLOTS), FETCH_POOL_DESCRIPTION]
 
 
 def test_every_variable_is_in_env_example_or_has_a_default():
