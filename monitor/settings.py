@@ -172,7 +172,7 @@ class Settings:
             f"`{name}`" for name in SOURCE_NAMES if name not in BRAND_MONITOR_SOURCES))
     alert_min_score: int | None = setting(
         "MONITOR_ALERT_MIN_SCORE", Kind.WHOLE, "alert threshold", default=None, low=0, high=100,
-        shown_default="the rules' suspicious threshold (45)")
+        shown_default="the rules' suspicious threshold")
     max_send_attempts: int = setting("MONITOR_MAX_SEND_ATTEMPTS", Kind.WHOLE,
                                      "SMTP attempts before an alert is dead-lettered", default=5, low=1, high=100)
     lookback_hours: int = setting("MONITOR_LOOKBACK_HOURS", Kind.WHOLE, "window of a manual run without a data "
