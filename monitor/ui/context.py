@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import cached_property
 
 from jinja2 import Environment
@@ -54,7 +54,7 @@ class AppContext:
             raise RuntimeError("no secret for CSRF tokens: set MONITOR_SECRET_KEY or Airflow's [api] secret_key")
         return secret
 
-    def brand_names(self, extra_ids: list[str] = ()) -> dict[str, BrandName]:
+    def brand_names(self, extra_ids: Sequence[str] = ()) -> dict[str, BrandName]:
         """The registry's brands by id (names, Lao names); slugs alone if it cannot be read."""
         try:
             return self.brands.names(extra_ids)

@@ -3,6 +3,9 @@ caller, and every HTTP error or bad parameter as JSON under api/ and as a page e
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
+from typing import Any
+
 from fastapi import Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -36,4 +39,5 @@ async def bad_parameter(request: Request, exc: params.BadParameter) -> Response:
                 message=str(exc))
 
 
-HANDLERS = {LoginRequired: login_redirect, StarletteHTTPException: http_error, params.BadParameter: bad_parameter}
+Handler = Callable[[Request, Any], Coroutine[Any, Any, Response]]
+HANDLERS: dict[int | type[Exception], Handler] = {LoginRequired: login_redirect, StarletteHTTPException: http_error, params.BadParameter: bad_parameter}

@@ -49,9 +49,7 @@ def _recorded_elsewhere(context: AppContext, request: Request, session: Session,
     mark = views.recorded_mark(session, finding_id, action, None)
     if mark is not None:
         return _already(context, request, action, mark, False)
-    return _said(context, request, owner_text.OwnerMessage(
-        "Already recorded", f"This was already recorded as “{links.OWNER_ACTIONS[action]}”. Nothing changed.",
-        "ບັນທຶກໄວ້ແລ້ວ", f"ອັນນີ້ໄດ້ຖືກບັນທຶກແລ້ວວ່າ “{owner_text.ACTIONS_LO[action]}”. ບໍ່ມີຫຍັງປ່ຽນແປງ."))
+    return _said(context, request, owner_text.already_shown(links.OWNER_ACTIONS[action], action))
 
 
 @router.get("/{finding_ref}/{action}", response_class=HTMLResponse)
