@@ -51,9 +51,9 @@ class AirflowAuth:
         cookie = request.cookies.get(COOKIE_NAME_JWT_TOKEN)
         if not cookie:
             raise HTTPException(status.HTTP_401_UNAUTHORIZED, "Not authenticated")
-        user = getattr(request.state, "user", None)
-        if user is None or getattr(request.state, "user_authenticated_via", None) is not USER_INJECTED_BY_TRUSTED_MIDDLEWARE:
-            user = await resolve_user_from_token(cookie)
+        injected = getattr(request.state, "user", None)
+        trusted = getattr(request.state, "user_authenticated_via", None) is USER_INJECTED_BY_TRUSTED_MIDDLEWARE
+        user = injected if injected is not None and trusted else await resolve_user_from_token(cookie)
         return Caller(user, user.get_name(), "cookie", cookie)
 
     def may(self, caller: Caller, method: Literal["GET", "PUT"]) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,7 +57,7 @@ class RegistryReader:
                 self._registry, self._stamp = load_registry(self.path), stamp
             return self._registry
 
-    def names(self, extra_ids: list[str] = ()) -> dict[str, BrandName]:
+    def names(self, extra_ids: Iterable[str] = ()) -> dict[str, BrandName]:
         """Every brand of the registry by id, in its order, and ids found only in the
         database (a brand removed from the registry) under their slug."""
         out = {b.id: name_of(b) for b in self.registry().brands}

@@ -61,6 +61,12 @@ def already(words: str, action: str, when: str, who: str | None) -> OwnerMessage
                         "ບໍ່ມີຫຍັງປ່ຽນແປງ.")
 
 
+def already_shown(words: str, action: str) -> OwnerMessage:
+    """The finding already shows the action, with no mark that says who recorded it."""
+    return OwnerMessage("Already recorded", f"This was already recorded as “{words}”. Nothing changed.",
+                        "ບັນທຶກໄວ້ແລ້ວ", f"ອັນນີ້ໄດ້ຖືກບັນທຶກແລ້ວວ່າ “{ACTIONS_LO[action]}”. ບໍ່ມີຫຍັງປ່ຽນແປງ.")
+
+
 def nothing_changed(message: str) -> OwnerMessage:
     return OwnerMessage("Nothing changed", message, "ບໍ່ມີຫຍັງປ່ຽນແປງ",
                         "ບໍ່ສາມາດບັນທຶກຄຳຕອບນີ້ໄດ້ໃນຕອນນີ້ (ເບິ່ງເຫດຜົນເປັນພາສາອັງກິດຂ້າງເທິງ).")

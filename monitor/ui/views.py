@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from sqlalchemy import Select, and_, case, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from monitor.collectors.sources import SOURCES
 from monitor.detection.domains import defang
@@ -25,7 +25,7 @@ from monitor.store.repo import FINDING_MARKS, TAKEDOWN_MARKS, marks_of, shown_st
 from monitor.ui.params import BadParameter, calendar_date, text, whole_number
 
 TIERS = ("impersonation", "suspicious", "unrelated", "official")
-SORTS = {
+SORTS: dict[str, InstrumentedAttribute[Any]] = {
     "id": Finding.id, "score": Finding.score, "first_seen": Finding.first_seen, "last_seen": Finding.last_seen,
     "brand": Finding.brand_id, "status": Finding.status, "verdict": Finding.verdict,
 }
@@ -376,7 +376,8 @@ def detail(session: Session, finding_id: int) -> FindingDetail | None:
         dag_id = dag_id_of(run) if run is not None else None
         sightings.append(SightingView(s.source, s.query, as_utc(s.seen_at), defang(s.url) if s.url else None, dag_id,
                                       run.dag_run_id if run is not None else None,
-                                      dag_run_path(dag_id, run.dag_run_id) if dag_id and run is not None else None))
+                                      dag_run_path(dag_id, run.dag_run_id) if dag_id and run is not None and run.dag_run_id
+                                      else None))  # dag_id implies a run id: said for the type checker
     takedowns = list(session.scalars(select(Takedown).where(Takedown.finding_id == finding_id)
                                      .order_by(Takedown.round.desc(), Takedown.id.desc())))
     marks = [*marks_of(session, "finding", finding_id)]
@@ -523,9 +524,9 @@ def _median_hours(session: Session, brand: str | None) -> float | None:
     n = session.scalar(select(func.count()).select_from(Takedown).where(*where)) or 0
     if not n:
         return None
-    middle = list(session.scalars(select(Takedown.hours_first_seen_to_down).where(*where)
-                                  .order_by(Takedown.hours_first_seen_to_down).offset((n - 1) // 2)
-                                  .limit(2 - n % 2)))
+    middle = [h for h in session.scalars(select(Takedown.hours_first_seen_to_down).where(*where)
+                                         .order_by(Takedown.hours_first_seen_to_down).offset((n - 1) // 2)
+                                         .limit(2 - n % 2)) if h is not None]  # none are: the where says so
     return statistics.mean(middle)
 
 

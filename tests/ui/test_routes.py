@@ -408,3 +408,42 @@ def test_the_plugin_is_registered_by_its_entry_point():
     assert app["url_prefix"] == "/monitor"
     [view] = plugin.external_views
     assert (view["name"], view["href"], view["destination"]) == ("Findings", "/monitor/findings", "nav")
+
+
+def test_a_marks_checks_answer_in_order_login_body_finding_origin_csrf_permission(client, tokens, ui_settings):
+    """The caller is a dependency; the other checks run in the route's body, after FastAPI has
+    read the request's body: the first thing wrong is what the answer names."""
+    from monitor.ui.security import csrf_token
+    from tests.ui.conftest import SECRET
+
+    finding_id = first_id(ui_settings)
+    api = f"/monitor/api/findings/{finding_id}/marks"
+    login(client, tokens, None)
+    assert client.post("/monitor/api/findings/nope/marks", json={"bad": 1}).status_code == 401
+    login(client, tokens, "viewer")
+    assert client.post("/monitor/api/findings/nope/marks", json={"bad": 1}).status_code == 422
+    assert client.post("/monitor/api/findings/nope/marks", json={"mark": "confirmed"}).status_code == 404
+    cross_site = client.post(api, json={"mark": "confirmed"})
+    assert cross_site.status_code == 403 and "Origin/Referer" in cross_site.json()["detail"]
+    no_token = client.post(api, json={"mark": "confirmed"}, headers=ORIGIN)
+    assert no_token.status_code == 403 and "CSRF" in no_token.json()["detail"]
+    viewers = ORIGIN | {"x-csrf-token": csrf_token(SECRET, tokens["viewer"])}
+    not_an_editor = client.post(api, json={"mark": "confirmed"}, headers=viewers)
+    assert not_an_editor.status_code == 403 and "may not change findings" in not_an_editor.json()["detail"]
+    assert marks(ui_settings) == [] and finding(ui_settings, finding_id).status == "alerted"
+
+
+def test_every_request_gives_its_database_connection_back(client, tokens, ui_settings):
+    """The request's session is closed when the route returns, whatever it answered."""
+    finding_id = first_id(ui_settings)
+    login(client, tokens, "admin")
+    token = csrf_of(client.get(f"/monitor/findings/{finding_id}").text)
+    answers = [client.get(path).status_code for path in (
+        "/monitor/findings", f"/monitor/findings/{finding_id}", "/monitor/findings/999999", "/monitor/brands",
+        "/monitor/sources", "/monitor/campaigns", "/monitor/api/findings", "/monitor/api/findings?status=gone",
+        "/monitor/findings/999999/screenshot.png", "/monitor/act/F1/confirmed?t=forged")]
+    assert answers == [200, 200, 404, 200, 200, 200, 200, 400, 404, 403]
+    assert client.post(f"/monitor/api/findings/{finding_id}/marks", json={"mark": "confirmed"},
+                       headers=ORIGIN | {"x-csrf-token": token}).status_code == 200
+    pool = client.plugin_app.state.context.sessions.kw["bind"].pool
+    assert pool.checkedout() == 0
