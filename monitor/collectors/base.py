@@ -120,8 +120,10 @@ def collect_brand(collector: Collector, brand: Brand | None, window: Window, *, 
             result.errors.append(f"{query.text!r}: {exc}")
             continue
         for candidate in candidates:
-            identity = candidate.domain if candidate.kind == "domain" else (candidate.url or candidate.handle)
-            key = (candidate.kind, identity)
+            # one answer of one source listed twice (the same host or URL as written), not
+            # detection.identity.identity_of's finding key, which needs the scorer's view
+            as_written = candidate.domain if candidate.kind == "domain" else (candidate.url or candidate.handle)
+            key = (candidate.kind, as_written)
             if key in seen:
                 continue
             seen.add(key)

@@ -47,10 +47,6 @@ def load_web(path: Path | None = None) -> dict[str, Any]:
     return web
 
 
-def load_pages(path: Path | None = None) -> list[Page]:
-    return [Page(**entry) for entry in load_web(path)["pages"]]
-
-
 def _matches(page: Page, terms: list[str], sites: list[str]) -> bool:
     host = (urlsplit(page.url).hostname or "").lower()
     if sites and not any(host == s or host.endswith("." + s) for s in sites):

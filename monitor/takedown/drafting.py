@@ -60,15 +60,14 @@ class Drafter:
                 None, None
         if where.kind == "address":  # no domain, so no registrar: the network's holder
             holder = self.contacts.network(where.host)
-            return address_domain(where.host, None, None, holder.value, holder.error, where.host, None,
+            return address_domain(where.host, None, holder.value, holder.error, where.host,
                                   registrar_applies=False), None, where.host
         registration = self.contacts.registration(where.host)
         resolution = self.contacts.dns.resolve(where.host)
         address = resolution.addresses[0] if resolution.addresses else None
         network = self.contacts.network(address) if address else None
-        addressing = address_domain(
-            where.host, registration.value, registration.error, network.value if network else None,
-            network.error if network else None, address, resolution.error)
+        addressing = address_domain(where.host, registration.value, network.value if network else None,
+                                    network.error if network else None, address)
         return addressing, registration.value, address
 
     def draft(self, brand: Brand, finding: Finding, *, round_: int = 1) -> int | None:

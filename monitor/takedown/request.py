@@ -106,13 +106,13 @@ def _host_gap(network_error: str | None, address: str) -> str:
             f"internet registry's public lookup service (RDAP) gave no usable answer when we asked.")
 
 
-def address_domain(domain: str, registration: Registration | None, registration_error: str | None,
-                   network: Network | None, network_error: str | None, address: str | None,
-                   resolution_error: str | None, *, registrar_applies: bool = True) -> Addressing:
+def address_domain(domain: str, registration: Registration | None, network: Network | None,
+                   network_error: str | None, address: str | None, *, registrar_applies: bool = True) -> Addressing:
     """A domain of its own: To the registrar's abuse desk, Cc the host's. Whatever is
     missing is said, in plain words (the gaps go to third parties), and the draft is
     addressed to what is known. A URL on a bare address (registrar_applies=False) goes to
-    the network's holder alone. The errors themselves are kept in the lookup cache."""
+    the network's holder alone. The lookups' errors are kept in their cache, not in the draft
+    (but a network lookup's error says why the host is unknown)."""
     to: list[tuple[str, str]] = []
     cc: list[tuple[str, str]] = []
     parties: list[str] = []

@@ -88,6 +88,9 @@ def host_view(tables: BrandTables, host: str) -> HostView:
     labels = body.split(".") if body else []
     shared = None
     if len(labels) >= 2:  # a name under a shared host needs a label of its own on top
+        # Two sources, on purpose: the rules' list (scoring_rules.yaml, also the abuse channels'
+        # hosting) names the builders phishing uses, several of which the public suffix list
+        # does not list; the list's private section covers the many others it does.
         shared = suffix_under(tables.shared_hosting, host)
         if shared is None and parts.subdomain and parts.registrable in private_parents():
             private = private_extractor()(host)
