@@ -34,11 +34,11 @@ class Record:
     (a record written by an older task)."""
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)  # type: ignore[call-overload]
+        return asdict(self)  # type: ignore[call-overload]  # a mixin: the subclass is the dataclass
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Self:
-        names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+        names = {f.name for f in fields(cls)}  # type: ignore[arg-type]  # a mixin: the subclass is the dataclass
         return cls(**{k: v for k, v in data.items() if k in names})
 
 
