@@ -136,7 +136,7 @@ class KeyIndex:
 
     def add(self, key: Key) -> None:
         self._built = False
-        for form in {key.text, read_sequences(key.text)}:
+        for form in dict.fromkeys((key.text, read_sequences(key.text))):  # in order, whatever the hash seed
             if not form:
                 continue
             known = form in self._exact
