@@ -90,8 +90,12 @@ else:
     from monitor.detection.rules import load_rules
     from monitor.detection.scoring import Scorer
     from monitor.registry import load_registry
-    scorer = Scorer(load_registry(brands), load_rules())
-    scorer.warm_up()
+    try:  # the scorer `monitor score --jobs 1` streams with (warmed, kept out of the collector's walks)
+        from monitor.detection.jsonl import stream_scorer
+        scorer = stream_scorer(load_registry(brands), load_rules())
+    except ImportError:  # a revision before it: warmed alone
+        scorer = Scorer(load_registry(brands), load_rules())
+        scorer.warm_up()
     def run(lines, write):
         for out, _ in score_lines(scorer, lines):
             write(out + "\\n")

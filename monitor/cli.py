@@ -44,8 +44,7 @@ def _open_out(stack: ExitStack, name: str) -> IO[str]:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
-    from monitor.detection.jsonl import score_chunks_parallel, score_lines
-    from monitor.detection.scoring import Scorer
+    from monitor.detection.jsonl import score_chunks_parallel, score_lines, stream_scorer
 
     registry, rules = load_registry(args.brands), load_rules(args.rules)
     jobs = args.jobs or os.cpu_count() or 1
@@ -58,7 +57,7 @@ def cmd_score(args: argparse.Namespace) -> int:
                 write(text)
                 failed += invalid
         else:
-            for out, ok in score_lines(Scorer(registry, rules), source):
+            for out, ok in score_lines(stream_scorer(registry, rules), source):
                 write(out + "\n")
                 failed += not ok
     if failed:
