@@ -10,7 +10,6 @@ import functools
 import re
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
 from monitor.detection import segment
 from monitor.detection.index import Key
@@ -27,10 +26,6 @@ from monitor.detection.normalize import (
 from monitor.detection.prefilter import (
     TOKEN_SPLIT_RE,
 )
-
-if TYPE_CHECKING:
-    pass
-
 
 _SEPARATORS_RE = re.compile(r"[._\-]+")
 
