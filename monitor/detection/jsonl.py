@@ -62,9 +62,9 @@ def stream_scorer(registry: Registry, rules: Rules) -> Scorer:
     """A scorer for a long stream (`monitor score`, its workers): warmed (word lists, suffix
     lists, the index's automata), then kept, with what else this process holds so far, out of
     the cyclic collector's walks. It lives as long as the process, and each full collection
-    walked its hundreds of thousands of objects again: gc.freeze saved 11% of the CPU on the
-    half-lookalike mix and 24% on the NRD day (bench/stream_bench.py). Collected first, so that
-    no garbage is frozen with it."""
+    walked its hundreds of thousands of objects again: about 6% of the CPU on the half-lookalike
+    mix (four alternating runs each way; nothing measurable on the NRD day, whose lines allocate
+    little). Collected first, so that no garbage is frozen with it."""
     import gc
 
     scorer = Scorer(registry, rules)
