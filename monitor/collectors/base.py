@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from monitor.detection.models import Candidate
+from monitor.detection.models import Candidate, CandidateError, candidate_from_dict
 from monitor.fetch.http import FetchError
 from monitor.registry import Brand
 
@@ -120,6 +120,11 @@ def collect_brand(collector: Collector, brand: Brand | None, window: Window, *, 
             result.errors.append(f"{query.text!r}: {exc}")
             continue
         for candidate in candidates:
+            try:  # what the score step and the XCom edge accept, checked where it is made:
+                candidate_from_dict(candidate.to_dict())  # one bad candidate is reported, not the batch lost
+            except CandidateError as exc:
+                result.errors.append(f"{query.text!r}: a candidate was refused: {exc}")
+                continue
             # one answer of one source listed twice (the same host or URL as written), not
             # detection.identity.identity_of's finding key, which needs the scorer's view
             as_written = candidate.domain if candidate.kind == "domain" else (candidate.url or candidate.handle)
