@@ -77,10 +77,6 @@ def read_image(data: bytes) -> ImageReading:
     return ImageReading(str(imagehash.phash(image)), payloads)
 
 
-def phash_artefact(kind: ArtefactKind, reading: ImageReading) -> Artefact:
-    return Artefact(kind, reading.phash)
-
-
 def favicon_sha256(data: bytes) -> Artefact:
     return Artefact(ArtefactKind.FAVICON_SHA256, hashlib.sha256(data).hexdigest())
 

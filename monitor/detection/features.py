@@ -133,7 +133,7 @@ def host_facts(view: HostView) -> dict[str, float]:
 
 
 def features(tables: BrandTables, sig: Signals) -> dict[str, float]:
-    ranked = sorted(sig.identity, key=lambda s: -s[0])  # stable: the first found on a tie
+    ranked = sig.ranked()
     facts: dict[str, float] = {}
     if sig.facts_at is not None:
         view, position, match = sig.facts_at

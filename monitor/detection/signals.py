@@ -53,6 +53,14 @@ class Signals:
         self.identity.remove(signal)
         self._best = max((s.weight for s in self.identity), default=None)
 
+    def ranked(self) -> list[Signal]:
+        """The identity signals, strongest first (stable: the first found on a tie)."""
+        return sorted(self.identity, key=lambda s: -s.weight)
+
+    def reasons(self) -> list[Reason]:
+        """What the owner reads: the identity signals' reasons, strongest first, then the modifiers'."""
+        return [s.reason for s in self.ranked()] + [m.reason for m in self.modifiers]
+
     def best(self) -> int:
         """The strongest identity weight (0 when there is none)."""
         return 0 if self._best is None else self._best

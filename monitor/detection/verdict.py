@@ -110,8 +110,7 @@ def rules_verdict(tables: BrandTables, candidate: Candidate, signals: dict[int, 
         base = sig.best()
         if base <= 0:
             continue
-        reasons: list[Reason] = [r for _, _, r, _, _ in sorted(sig.identity, key=lambda s: -s[0])]
-        reasons += [reason for _, reason, _ in sig.modifiers]
+        reasons = sig.reasons()
         total = rules_total(tables, sig)
         if sig.capped() and not sig.corroborated(tables.rules.corroboration_min_weight) \
                 and total >= thresholds.impersonation:
@@ -153,8 +152,7 @@ def domain_verdict(tables: BrandTables, model: DomainModel, candidate: Candidate
         return no_resemblance(candidate.id)
     shown, _, index, rule = best
     sig = signals[index]
-    reasons = [r for _, _, r, _, _ in sorted(sig.identity, key=lambda s: -s[0])]
-    reasons += [reason for _, reason, _ in sig.modifiers] + ([rule] if rule else [])
+    reasons = sig.reasons() + ([rule] if rule else [])
     english, lao = split(reasons)
     if shown < thresholds.suspicious:
         return Score(candidate.id, None, shown, UNRELATED, english, lao)
